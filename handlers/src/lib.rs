@@ -1,0 +1,1 @@
+//! Lambda handlers for the video transcoding pipeline.
