@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The project's test command (README, .ci/run): installs the pinned tools, then runs every
+# check and test. One dev build serves clippy's and the tests' host code; the release build
+# of the Lambda zips is made once and shared by the deploy rehearsal.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+started=$(date +%s)
+step() {
+  printf '\n==> %s (at %ss)\n' "$*" "$(($(date +%s) - started))"
+}
+
+step "tools: pinned Python tools into .tools/venv"
+bash scripts/tools.sh
+
+step "format"
+cargo fmt --all -- --check
+
+step "clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "tests: synth, handlers (moto, cfn-lint, checkov)"
+cargo test --workspace --locked
+
+step "build: Lambda zips (release)"
+bash scripts/build.sh
+
+step "deploy rehearsal against moto"
+bash scripts/rehearse.sh
+
+step "done in $(($(date +%s) - started))s"
