@@ -4,6 +4,8 @@
 //! Tools are never optional: a missing tool is a failing test with a message that says how to
 //! install it, because a suite that skips quietly shows nothing.
 
+pub mod runtime_api;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
