@@ -7,8 +7,8 @@
 //! Every post is recorded with the instant it arrived, which is what the cold-start benchmark
 //! measures against.
 //!
-//! [`CannedHttp`] reuses the same HTTP plumbing for services that have no emulator
-//! (MediaConvert): it records each request and answers them all with one fixed response.
+//! [`HttpStub`] reuses the same HTTP plumbing for services that have no emulator
+//! (MediaConvert): it records each request and answers with what a closure makes of it.
 
 use std::collections::{HashMap, VecDeque};
 use std::ffi::OsStr;
@@ -116,6 +116,16 @@ pub struct Invocation {
     /// When `next` handed the event to the handler.
     pub delivered_at: Option<Instant>,
     pub outcome: Option<Outcome>,
+}
+
+impl Invocation {
+    /// When the answer (response or error) arrived; panics if none has yet.
+    pub fn answered_at(&self) -> Instant {
+        self.outcome
+            .as_ref()
+            .map(|o| o.posted().at)
+            .unwrap_or_else(|| panic!("invocation {} is not answered", self.request_id))
+    }
 }
 
 #[derive(Default)]
@@ -565,27 +575,27 @@ fn read_chunked(reader: &mut impl BufRead) -> io::Result<Vec<u8>> {
     }
 }
 
-/// A loopback HTTP endpoint that answers every request with one canned response and keeps
-/// every request, for a service with no emulator (point `AWS_ENDPOINT_URL_<SERVICE>` here).
-pub struct CannedHttp {
+/// A loopback HTTP endpoint for a service with no emulator (point `AWS_ENDPOINT_URL_<SERVICE>`
+/// here): it keeps every request and answers each with what `respond` makes of it.
+pub struct HttpStub {
     server: Server,
     requests: Arc<Mutex<Vec<Request>>>,
 }
 
-impl CannedHttp {
-    pub fn start(status: u16, content_type: &str, body: &str) -> CannedHttp {
+impl HttpStub {
+    /// `respond` gets the request and how many came before it.
+    pub fn start(
+        respond: impl Fn(&Request, usize) -> Response + Send + Sync + 'static,
+    ) -> HttpStub {
         let requests: Arc<Mutex<Vec<Request>>> = Arc::default();
         let seen = Arc::clone(&requests);
-        let (content_type, body) = (content_type.to_owned(), body.as_bytes().to_vec());
         let server = Server::start(move |req, _| {
-            seen.lock().unwrap_or_else(|e| e.into_inner()).push(req);
-            Some(Response {
-                status,
-                headers: vec![("Content-Type".into(), content_type.clone())],
-                body: body.clone(),
-            })
+            let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+            let answer = respond(&req, seen.len());
+            seen.push(req);
+            Some(answer)
         });
-        CannedHttp { server, requests }
+        HttpStub { server, requests }
     }
 
     /// `http://127.0.0.1:<port>`
@@ -732,6 +742,22 @@ impl Function {
                 self.log()
             );
         }
+    }
+
+    /// Like [`Self::invoke`], for an event that must succeed: panics with the posted error and
+    /// the process's log when the handler reports a failure.
+    pub fn invoke_ok(&mut self, event: impl Into<Vec<u8>>, limit: Duration) -> Invocation {
+        let done = self.invoke(event, limit);
+        if let Some(Outcome::Error(error)) = &done.outcome {
+            panic!(
+                "{} posted an error ({:?}): {}\nlog:\n{}",
+                self.name,
+                error.error_type,
+                error.text(),
+                self.log()
+            );
+        }
+        done
     }
 
     /// Waits for the process to end on its own; `None` if it still runs after `limit`.
@@ -960,15 +986,17 @@ mod tests {
     }
 
     #[test]
-    fn canned_http_records_requests_and_answers_them_all() {
-        let stub = CannedHttp::start(201, "application/json", r#"{"job":{"id":"j"}}"#);
+    fn http_stub_records_requests_and_answers_each() {
+        let stub = HttpStub::start(|req, n| {
+            Response::json(201, &format!(r#"{{"n":{n},"len":{}}}"#, req.body.len()))
+        });
         let mut conn = TcpStream::connect(stub.endpoint().trim_start_matches("http://")).unwrap();
-        for _ in 0..2 {
+        for n in 0..2 {
             let (status, _, body) = exchange(
                 &mut conn,
                 "POST /2017-08-29/jobs HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}",
             );
-            assert_eq!((status, body.as_str()), (201, r#"{"job":{"id":"j"}}"#));
+            assert_eq!((status, body), (201, format!(r#"{{"n":{n},"len":2}}"#)));
         }
         let seen = stub.requests();
         assert_eq!(seen.len(), 2);

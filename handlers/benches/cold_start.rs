@@ -1,0 +1,247 @@
+//! Cold start, warm per-event cost and peak memory of the three handler binaries, each run
+//! the way Lambda runs it: a fresh process talking to a Runtime API stub, DynamoDB and S3 on
+//! moto, MediaConvert on a loopback stand-in. Prints numbers; asserts nothing.
+//!
+//! `scripts/bench-handlers.sh` builds the release binaries and runs this. Options (after `--`):
+//! `--cold N` fresh processes per function (default 20), `--events N` warm events (default 500).
+//!
+//! What the figures mean:
+//! - cold start: process spawn until the runtime API received the first answer (init, first
+//!   poll, one event end to end); "init" is spawn until the first poll for an event.
+//! - warm wall: from queuing an event to receiving its answer, in one long-lived process;
+//!   dominated by moto (Python), so it is an upper bound for the handler's own latency.
+//! - warm CPU: the process's own user+system time (/proc/<pid>/stat, all threads) over the
+//!   warm events divided by their number; clock ticks are 10 ms, hence many events.
+//! - peak RSS: VmHWM of /proc/<pid>/status after the warm events.
+
+// The runtime API tests use all of it; the benchmark only what starts and feeds a function.
+#[allow(dead_code)]
+#[path = "../tests/runtime_api/setup.rs"]
+mod setup;
+
+use std::time::Duration;
+
+use setup::{
+    Binary, CREATE_JOB, JOB_STATE, LocalAws, STATUS_API, get_job_event, mediaconvert_event,
+    mediaconvert_stub,
+};
+use testkit::Moto;
+use testkit::runtime_api::{Function, HttpStub, Invocation};
+
+const ANSWER: Duration = Duration::from_secs(30);
+/// Events a fresh process handles before the measured ones (connection pools, lazy init).
+const WARM_UP: usize = 20;
+/// The job status-api reads: completed once by job-state before the runs.
+const SEEDED_JOB: &str = "1763942400123-bench0";
+
+struct Options {
+    cold: usize,
+    events: usize,
+}
+
+fn options() -> Options {
+    let mut opts = Options {
+        cold: 20,
+        events: 500,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| -> usize {
+            args.next()
+                .and_then(|v| v.parse().ok())
+                .filter(|&n| n > 0)
+                .unwrap_or_else(|| panic!("{name} needs a positive number"))
+        };
+        match arg.as_str() {
+            "--cold" => opts.cold = value("--cold"),
+            "--events" => opts.events = value("--events"),
+            // cargo bench passes --bench to every bench binary.
+            "--bench" => {}
+            other => panic!("unknown option {other}; expected --cold N, --events N"),
+        }
+    }
+    opts
+}
+
+/// One function under test: its binary, extra environment, and a cheap representative event
+/// per sequence number (distinct where the handler would otherwise see a duplicate and skip
+/// its real work).
+struct Subject<'a> {
+    binary: Binary,
+    extra: Vec<(&'a str, &'a str)>,
+    event: Box<dyn Fn(usize) -> Vec<u8> + 'a>,
+}
+
+struct Figures {
+    cold: Vec<Duration>,
+    init: Vec<Duration>,
+    warm_wall: Vec<Duration>,
+    warm_cpu: Duration,
+    peak_rss_kib: u64,
+}
+
+fn measure(aws: &LocalAws, subject: &Subject, opts: &Options, serial: &mut usize) -> Figures {
+    let mut next_event = || {
+        *serial += 1;
+        (subject.event)(*serial)
+    };
+    let mut cold = Vec::new();
+    let mut init = Vec::new();
+    for _ in 0..opts.cold {
+        let mut function = aws.spawn(subject.binary, &subject.extra);
+        let done = invoke(&mut function, subject.binary, next_event());
+        let spawned = function.spawned_at();
+        cold.push(done.answered_at() - spawned);
+        init.push(
+            function
+                .api()
+                .first_poll()
+                .expect("polled before answering")
+                - spawned,
+        );
+    }
+
+    let mut function = aws.spawn(subject.binary, &subject.extra);
+    for _ in 0..WARM_UP {
+        invoke(&mut function, subject.binary, next_event());
+    }
+    let cpu_before = function.cpu_time();
+    let mut warm_wall = Vec::new();
+    for _ in 0..opts.events {
+        let done = invoke(&mut function, subject.binary, next_event());
+        warm_wall.push(done.answered_at() - done.enqueued_at);
+    }
+    let warm_cpu = (function.cpu_time() - cpu_before) / opts.events as u32;
+    Figures {
+        cold,
+        init,
+        warm_wall,
+        warm_cpu,
+        peak_rss_kib: function.peak_rss_kib(),
+    }
+}
+
+/// A benchmark of failures would measure the wrong thing: stop at the first one.
+fn invoke(function: &mut Function, binary: Binary, event: Vec<u8>) -> Invocation {
+    let done = function.invoke_ok(event, ANSWER);
+    if binary.name == STATUS_API.name {
+        let text = done
+            .outcome
+            .as_ref()
+            .map(|o| o.posted().text())
+            .unwrap_or_default();
+        assert!(
+            text.contains("\"statusCode\":200"),
+            "status-api did not answer 200: {text}"
+        );
+    }
+    done
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let rank = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1e3)
+}
+
+fn main() {
+    let opts = options();
+    let moto = Moto::start();
+    let aws = LocalAws::create(&moto, "bench");
+    let mediaconvert: HttpStub = mediaconvert_stub();
+    let mediaconvert_endpoint = mediaconvert.endpoint();
+    seed_completed_job(&aws);
+
+    let input_bucket = aws.names.input_bucket.clone();
+    let subjects = [
+        Subject {
+            binary: STATUS_API,
+            extra: vec![],
+            event: Box::new(|_| get_job_event(SEEDED_JOB)),
+        },
+        Subject {
+            binary: JOB_STATE,
+            extra: vec![],
+            event: Box::new(|n| {
+                mediaconvert_event(
+                    "mediaconvert/status-update.json",
+                    &format!("1763942400123-b{n:05}"),
+                )
+            }),
+        },
+        Subject {
+            binary: CREATE_JOB,
+            extra: vec![("AWS_ENDPOINT_URL_MEDIACONVERT", &mediaconvert_endpoint)],
+            event: Box::new(move |n| upload_event(&input_bucket, n)),
+        },
+    ];
+
+    let binaries_dir = std::path::Path::new(STATUS_API.path)
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    println!(
+        "handler binaries from {binaries_dir}; {} cold starts and {} warm events (after {WARM_UP} warm-up) per function; moto at {}",
+        opts.cold, opts.events, aws.endpoint
+    );
+    println!();
+    println!(
+        "| function | cold start ms median | cold p95 | init ms median | warm wall ms median | warm p95 | warm CPU µs/event | peak RSS MiB |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let mut serial = 0;
+    for subject in &subjects {
+        let mut f = measure(&aws, subject, &opts, &mut serial);
+        f.cold.sort();
+        f.init.sort();
+        f.warm_wall.sort();
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {:.0} | {:.1} |",
+            subject.binary.name,
+            ms(percentile(&f.cold, 0.5)),
+            ms(percentile(&f.cold, 0.95)),
+            ms(percentile(&f.init, 0.5)),
+            ms(percentile(&f.warm_wall, 0.5)),
+            ms(percentile(&f.warm_wall, 0.95)),
+            f.warm_cpu.as_secs_f64() * 1e6,
+            f.peak_rss_kib as f64 / 1024.0,
+        );
+    }
+    println!();
+    println!(
+        "CreateJob requests answered by the MediaConvert stand-in: {}",
+        mediaconvert.requests().len()
+    );
+}
+
+/// Gives status-api a COMPLETE job to read, written by job-state itself.
+fn seed_completed_job(aws: &LocalAws) {
+    let output_path = "uploads/bench.mp4_20261124000000_bench0/";
+    aws.put_output_item(
+        SEEDED_JOB,
+        output_path,
+        "bench.key",
+        "000102030405060708090a0b0c0d0e0f",
+    );
+    let mut job_state = aws.spawn(JOB_STATE, &[]);
+    for fixture in [
+        "mediaconvert/status-update.json",
+        "mediaconvert/complete.json",
+    ] {
+        job_state.invoke_ok(mediaconvert_event(fixture, SEEDED_JOB), ANSWER);
+    }
+}
+
+/// An S3 ObjectCreated event for a new object (`n` makes key and sequencer unique).
+fn upload_event(bucket: &str, n: usize) -> Vec<u8> {
+    let mut event = setup::fixture("s3/object-created.json");
+    let record = &mut event["Records"][0]["s3"];
+    record["bucket"]["name"] = bucket.into();
+    record["bucket"]["arn"] = format!("arn:aws:s3:::{bucket}").into();
+    record["object"]["key"] = format!("uploads/bench+{n:05}.mp4").into();
+    record["object"]["sequencer"] = format!("0055AED6DCD9{n:06X}").into();
+    event.to_string().into_bytes()
+}

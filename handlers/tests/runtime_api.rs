@@ -1,0 +1,401 @@
+//! The three handler binaries run as Lambda runs them: a fresh process whose
+//! `AWS_LAMBDA_RUNTIME_API` points at a local Runtime API stub, configured only through the
+//! environment of docs/wiring.md, with DynamoDB and S3 served by moto.
+//!
+//! create-job talks to MediaConvert, which has no emulator: here it is pointed (through
+//! `AWS_ENDPOINT_URL_MEDIACONVERT`, which the SDK honours) at a loopback stand-in that answers
+//! CreateJob and records the request, so the whole path from an S3 event to the three tables
+//! runs in the real binary. The request's full content is checked in the library's own tests
+//! with the SDK's capture utilities; here it is the wiring that counts.
+
+#[path = "runtime_api/setup.rs"]
+mod setup;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use setup::{
+    Binary, CREATE_JOB, JOB_STATE, LocalAws, STATUS_API, fixture, get_job_event,
+    mediaconvert_event, mediaconvert_stub, stub_job_id, text,
+};
+use testkit::Moto;
+use testkit::runtime_api::{Function, Invocation};
+
+/// Generous: the first invocation of a debug binary includes its cold start.
+const ANSWER: Duration = Duration::from_secs(30);
+
+/// The HTTP answer a status-api invocation returned (API Gateway payload 2.0 response).
+struct HttpAnswer {
+    status: u64,
+    headers: serde_json::Value,
+    body: serde_json::Value,
+}
+
+fn http_answer(invocation: &Invocation) -> HttpAnswer {
+    let outcome = invocation.outcome.as_ref().expect("an answered invocation");
+    let raw = outcome.response().text();
+    let answer: serde_json::Value = serde_json::from_str(&raw)
+        .unwrap_or_else(|e| panic!("status-api answered non-JSON ({e}): {raw}"));
+    let body = answer["body"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no string body in {raw}"));
+    HttpAnswer {
+        status: answer["statusCode"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no statusCode in {raw}")),
+        headers: answer["headers"].clone(),
+        body: serde_json::from_str(body)
+            .unwrap_or_else(|e| panic!("the HTTP body is not JSON ({e}): {body}")),
+    }
+}
+
+/// The runtime error a handler posted: `errorType` and `errorMessage`, as Lambda logs them.
+fn runtime_error(invocation: &Invocation) -> String {
+    let outcome = invocation.outcome.as_ref().expect("an answered invocation");
+    let raw = outcome.error().text();
+    let error: serde_json::Value = serde_json::from_str(&raw)
+        .unwrap_or_else(|e| panic!("the error post is not JSON ({e}): {raw}"));
+    let message = error["errorMessage"].as_str().unwrap_or_default();
+    assert!(
+        !message.trim().is_empty(),
+        "an error without a message: {raw}"
+    );
+    message.to_string()
+}
+
+#[test]
+fn status_api_answers_an_unknown_job_with_a_404_json_error() {
+    let aws = LocalAws::create(Moto::shared(), "rt-status-404");
+    let mut api = aws.spawn(STATUS_API, &[]);
+
+    let answer = http_answer(&api.invoke(get_job_event("1763942400999-nojob1"), ANSWER));
+
+    assert_eq!(answer.status, 404, "body: {}", answer.body);
+    let error = &answer.body["error"];
+    assert!(
+        error["code"].as_str().is_some_and(|c| !c.is_empty()),
+        "no error code in {}",
+        answer.body
+    );
+    assert!(
+        error["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "no error message in {}",
+        answer.body
+    );
+    assert!(
+        answer.headers["content-type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("application/json")),
+        "headers: {}",
+        answer.headers
+    );
+}
+
+#[test]
+fn status_api_presigns_an_upload_url_that_moto_accepts() {
+    let aws = LocalAws::create(Moto::shared(), "rt-upload");
+    let mut api = aws.spawn(STATUS_API, &[]);
+
+    let event = fixture("apigw/post-upload.json").to_string();
+    let answer = http_answer(&api.invoke(event, ANSWER));
+
+    assert!(
+        matches!(answer.status, 200 | 201),
+        "status {}, body: {}",
+        answer.status,
+        answer.body
+    );
+    let url = answer.body["uploadUrl"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no uploadUrl in {}", answer.body));
+    let key = answer.body["inputFile"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no inputFile in {}", answer.body));
+    assert!(
+        key.starts_with("uploads/") && key.ends_with("/Big Buck Bunny.mp4"),
+        "key {key}"
+    );
+    assert!(url.contains("X-Amz-Signature="), "not presigned: {url}");
+    let headers: Vec<(String, String)> = answer.body["headers"]
+        .as_object()
+        .map(|h| {
+            h.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+
+    // The signature was made in another process with its own clock and config: only a real
+    // PUT shows the URL, the bucket and the signed headers agree.
+    let status = http_put(url, &headers, b"not really a video");
+    assert_eq!(status, 200, "PUT to the presigned URL {url}");
+    assert_eq!(
+        aws.object(&aws.names.input_bucket, key).as_deref(),
+        Some(&b"not really a video"[..]),
+        "the upload did not land at {key} in the input bucket"
+    );
+}
+
+/// A plain HTTP/1.1 PUT (what a browser does with the URL); returns the status code.
+fn http_put(url: &str, headers: &[(String, String)], body: &[u8]) -> u16 {
+    let rest = url
+        .strip_prefix("http://")
+        .unwrap_or_else(|| panic!("expected a loopback http URL, got {url}"));
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut conn = TcpStream::connect(authority).expect("connect to the presigned URL's host");
+    let mut head = format!(
+        "PUT {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    conn.write_all(head.as_bytes()).expect("send the PUT");
+    conn.write_all(body).expect("send the body");
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).expect("read the answer");
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {answer:.200}"))
+}
+
+#[test]
+fn job_state_completes_a_job_and_status_api_reports_it() {
+    let aws = LocalAws::create(Moto::shared(), "rt-complete");
+    let job_id = "1763942400123-e2e001";
+    let output_path = "uploads/Big Buck Bunny.mp4_20261124000000_e2e001/";
+    let key_hex = "00112233445566778899aabbccddeeff";
+    aws.put_output_item(job_id, output_path, "Big Buck Bunny.key", key_hex);
+    let mut job_state = aws.spawn(JOB_STATE, &[]);
+    let mut deliver = |fixture: &str| {
+        job_state.invoke_ok(mediaconvert_event(fixture, job_id), ANSWER);
+        let status = aws
+            .item(&aws.names.job_status_table, "JobId", job_id)
+            .unwrap_or_else(|| panic!("no status item after {fixture}"));
+        format!(
+            "{} {}",
+            text(&status, "JobStatus"),
+            text(&status, "ProgressRate")
+        )
+    };
+
+    assert_eq!(deliver("mediaconvert/status-update.json"), "PROGRESSING 31");
+    assert_eq!(deliver("mediaconvert/complete.json"), "COMPLETE 100");
+    let key_file = aws
+        .object(
+            &aws.names.output_bucket,
+            &format!("{output_path}Big Buck Bunny.key"),
+        )
+        .expect("the key file next to the output");
+    assert_eq!(
+        key_file,
+        (0..16u8).map(|i| i * 0x11).collect::<Vec<u8>>(),
+        "the key file holds the 16 key bytes"
+    );
+    let info = aws
+        .object(&aws.names.output_bucket, &format!("{output_path}info.json"))
+        .expect("info.json next to the output");
+    let info: serde_json::Value = serde_json::from_slice(&info).expect("info.json is JSON");
+    assert!(
+        info.to_string().contains("596458"),
+        "info.json lacks the duration: {info}"
+    );
+
+    let mut status_api = aws.spawn(STATUS_API, &[]);
+    let answer = http_answer(&status_api.invoke(get_job_event(job_id), ANSWER));
+    assert_eq!(answer.status, 200, "body: {}", answer.body);
+    assert_eq!(
+        (
+            answer.body["status"].as_str(),
+            answer.body["progress"].as_u64()
+        ),
+        (Some("COMPLETE"), Some(100)),
+        "body: {}",
+        answer.body
+    );
+    for (who, out) in [
+        ("status-api's answer", answer.body.to_string()),
+        ("job-state's log", job_state.log()),
+        ("status-api's log", status_api.log()),
+    ] {
+        assert!(!out.contains(key_hex), "the key value is in {who}");
+    }
+}
+
+#[test]
+fn job_state_posts_runtime_errors_for_bad_events_and_keeps_serving() {
+    let aws = LocalAws::create(Moto::shared(), "rt-bad-events");
+    let mut job_state = aws.spawn(JOB_STATE, &[]);
+
+    let not_json = job_state.invoke("{\"detail\": ", ANSWER);
+    runtime_error(&not_json);
+
+    let no_job_id = job_state.invoke(
+        r#"{"detail": {"status": "STATUS_UPDATE", "jobProgress": {"jobPercentComplete": 5}}}"#,
+        ANSWER,
+    );
+    let message = runtime_error(&no_job_id);
+    assert!(
+        message.contains("jobId"),
+        "the error does not name jobId: {message}"
+    );
+
+    // COMPLETE for a job whose Output item is missing: Lambda must retry, not settle for a
+    // status without its key file.
+    let orphan = "1763942400123-orphan";
+    let message = runtime_error(&job_state.invoke(
+        mediaconvert_event("mediaconvert/complete.json", orphan),
+        ANSWER,
+    ));
+    assert!(
+        message.contains(orphan),
+        "the error does not name the job: {message}"
+    );
+    assert!(
+        aws.scan(&aws.names.job_status_table).is_empty(),
+        "a failed COMPLETE left a status item"
+    );
+    assert!(
+        aws.rt
+            .block_on(
+                aws.s3
+                    .list_objects_v2()
+                    .bucket(&aws.names.output_bucket)
+                    .send()
+            )
+            .expect("list the output bucket")
+            .contents
+            .unwrap_or_default()
+            .is_empty(),
+        "a failed COMPLETE wrote to the output bucket"
+    );
+
+    // The same process (Lambda reuses it after a failed invocation) still does its work.
+    let job_id = "1763942400123-after1";
+    job_state.invoke_ok(
+        mediaconvert_event("mediaconvert/status-update.json", job_id),
+        ANSWER,
+    );
+    assert!(
+        aws.item(&aws.names.job_status_table, "JobId", job_id)
+            .is_some()
+    );
+}
+
+#[test]
+fn create_job_starts_one_job_per_upload_even_when_the_event_is_redelivered() {
+    let aws = LocalAws::create(Moto::shared(), "rt-create");
+    let mediaconvert = mediaconvert_stub();
+    let mut create_job = aws.spawn(
+        CREATE_JOB,
+        &[("AWS_ENDPOINT_URL_MEDIACONVERT", &mediaconvert.endpoint())],
+    );
+    let mut event = fixture("s3/object-created.json");
+    event["Records"][0]["s3"]["bucket"]["name"] = aws.names.input_bucket.as_str().into();
+    event["Records"][0]["s3"]["bucket"]["arn"] =
+        format!("arn:aws:s3:::{}", aws.names.input_bucket).into();
+    let event = event.to_string();
+    let input_key = "uploads/Big Buck Bunny 動画.mp4";
+    let job_id = stub_job_id(0);
+
+    create_job.invoke_ok(event.clone(), ANSWER);
+
+    let calls = mediaconvert.requests();
+    assert_eq!(calls.len(), 1, "CreateJob calls: {calls:?}");
+    assert_eq!(
+        (calls[0].method.as_str(), calls[0].path.as_str()),
+        ("POST", "/2017-08-29/jobs")
+    );
+    let request: serde_json::Value =
+        serde_json::from_slice(&calls[0].body).expect("CreateJob's body is JSON");
+    assert_eq!(
+        request["userMetadata"],
+        serde_json::json!({"stack": setup::STACK_NAME, "inputFile": input_key})
+    );
+    assert_eq!(request["role"], setup::ROLE_ARN);
+    assert_eq!(request["jobTemplate"], setup::JOB_TEMPLATE);
+    assert_eq!(
+        request["settings"]["inputs"][0]["fileInput"],
+        format!("s3://{}/{input_key}", aws.names.input_bucket)
+    );
+
+    let output = aws
+        .item(&aws.names.job_output_table, "JobId", &job_id)
+        .expect("an Output item for the job MediaConvert created");
+    let key_hex = text(&output, "KeyValue");
+    assert_eq!(key_hex.len(), 32, "a 16-byte key in hex");
+    let status = aws
+        .item(&aws.names.job_status_table, "JobId", &job_id)
+        .expect("a status item");
+    assert_eq!(text(&status, "JobStatus"), "SUBMITTED");
+    let latest = aws
+        .item(&aws.names.input_file_table, "InputFile", input_key)
+        .expect("an InputFile item for the decoded key");
+    assert_eq!(text(&latest, "JobId"), job_id);
+    assert!(
+        !create_job.log().contains(key_hex),
+        "the key value is in create-job's log"
+    );
+
+    // Lambda retries an S3 event after minutes, past CreateJob's one-minute idempotency
+    // window: only the binary's own guard keeps this from starting a second transcode.
+    create_job.invoke_ok(event, ANSWER);
+    assert_eq!(
+        mediaconvert.requests().len(),
+        1,
+        "a redelivered event called CreateJob again"
+    );
+    assert_eq!(aws.scan(&aws.names.job_output_table).len(), 1);
+}
+
+#[test]
+fn each_binary_refuses_to_start_with_a_missing_or_malformed_variable() {
+    let aws = LocalAws::create(Moto::shared(), "rt-config");
+    let cases: [(Binary, &str, Option<&str>); 6] = [
+        (CREATE_JOB, "JOB_STATUS_TABLE", None),
+        (CREATE_JOB, "STATUS_UPDATE_INTERVAL_SECONDS", Some("7")),
+        (JOB_STATE, "OUTPUT_BUCKET", None),
+        (JOB_STATE, "TTL_DAYS", Some("a week")),
+        (STATUS_API, "INPUT_BUCKET", None),
+        (STATUS_API, "VIDEO_SUFFIXES", Some("mp4 mov")),
+    ];
+    for (binary, var, bad_value) in cases {
+        let mut env = aws.env(binary);
+        env.retain(|(name, _)| name != var);
+        if let Some(value) = bad_value {
+            env.push((var.to_string(), value.to_string()));
+        }
+        let mut function = Function::spawn(std::path::Path::new(binary.path), env);
+        let what = format!("{} with {var} {bad_value:?}", binary.name);
+        let reported = refused_start(&mut function, Duration::from_secs(20))
+            .unwrap_or_else(|| panic!("{what} still runs; log:\n{}", function.log()));
+        assert!(
+            reported.contains(var),
+            "{what}: the start failure does not name {var}: {reported}"
+        );
+    }
+}
+
+/// Waits for a start failure as Lambda sees one: an init error posted, or the process exiting
+/// non-zero. Returns what was reported (init error body and log).
+fn refused_start(function: &mut Function, limit: Duration) -> Option<String> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Some(init) = function.api().wait_init_error(Duration::from_millis(50)) {
+            return Some(format!("{}\n{}", init.text(), function.log()));
+        }
+        if let Some(status) = function.wait_exit(Duration::from_millis(50)) {
+            assert!(
+                !status.success(),
+                "exited with success; log:\n{}",
+                function.log()
+            );
+            return Some(function.log());
+        }
+    }
+    None
+}

@@ -1,0 +1,354 @@
+//! The AWS side of running the handler binaries locally: the tables and buckets of
+//! docs/wiring.md created in moto, the environment each function gets, and a MediaConvert
+//! stand-in. Shared by the runtime API tests and the cold-start benchmark (included with
+//! `#[path]`), and written against the binaries' contract only (wiring.md), not the handlers
+//! library, so it checks what the stack will actually deploy.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
+};
+use testkit::runtime_api::{Function, HttpStub, Response};
+use testkit::{ACCESS_KEY_ID, Moto, REGION, SECRET_ACCESS_KEY};
+
+pub const STACK_NAME: &str = "vod-progress-local";
+pub const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/vod-progress-local-mediaconvert";
+pub const JOB_TEMPLATE: &str = "vod-progress-local-hls";
+pub const STATUS_UPDATE_INTERVAL_SECONDS: &str = "10";
+pub const VIDEO_SUFFIXES: &str = ".mp4,.mov";
+
+/// One of the three functions: its binary and the variables of wiring.md it reads.
+#[derive(Clone, Copy)]
+pub struct Binary {
+    pub name: &'static str,
+    pub path: &'static str,
+    pub vars: &'static [&'static str],
+}
+
+pub const CREATE_JOB: Binary = Binary {
+    name: "create-job",
+    path: env!("CARGO_BIN_EXE_create-job"),
+    vars: &[
+        "INPUT_FILE_TABLE",
+        "JOB_OUTPUT_TABLE",
+        "JOB_STATUS_TABLE",
+        "OUTPUT_BUCKET",
+        "MEDIACONVERT_ROLE_ARN",
+        "MEDIACONVERT_JOB_TEMPLATE",
+        "STATUS_UPDATE_INTERVAL_SECONDS",
+        "TTL_DAYS",
+        "STACK_NAME",
+    ],
+};
+
+pub const JOB_STATE: Binary = Binary {
+    name: "job-state",
+    path: env!("CARGO_BIN_EXE_job-state"),
+    vars: &[
+        "JOB_OUTPUT_TABLE",
+        "JOB_STATUS_TABLE",
+        "OUTPUT_BUCKET",
+        "TTL_DAYS",
+    ],
+};
+
+pub const STATUS_API: Binary = Binary {
+    name: "status-api",
+    path: env!("CARGO_BIN_EXE_status-api"),
+    vars: &[
+        "INPUT_FILE_TABLE",
+        "JOB_STATUS_TABLE",
+        "INPUT_BUCKET",
+        "VIDEO_SUFFIXES",
+    ],
+};
+
+/// Physical names, unique per [`LocalAws`] so tests sharing one moto never see each other.
+pub struct Names {
+    pub input_file_table: String,
+    pub job_output_table: String,
+    pub job_status_table: String,
+    pub input_bucket: String,
+    pub output_bucket: String,
+}
+
+/// Clients on moto plus the resources one run uses.
+pub struct LocalAws {
+    pub rt: tokio::runtime::Runtime,
+    pub endpoint: String,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub names: Names,
+}
+
+impl LocalAws {
+    /// Creates the three tables and two buckets in `moto` under names starting with `label`.
+    pub fn create(moto: &Moto, label: &str) -> LocalAws {
+        static SERIAL: AtomicU32 = AtomicU32::new(0);
+        let unique = format!(
+            "{label}-{}-{}",
+            std::process::id(),
+            SERIAL.fetch_add(1, Ordering::Relaxed)
+        )
+        .to_ascii_lowercase();
+        let names = Names {
+            input_file_table: format!("{unique}-input-file"),
+            job_output_table: format!("{unique}-job-output"),
+            job_status_table: format!("{unique}-job-status"),
+            input_bucket: format!("{unique}-input"),
+            output_bucket: format!("{unique}-output"),
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime");
+        let endpoint = moto.endpoint();
+        let sdk = rt.block_on(
+            aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .region(aws_config::Region::new(REGION))
+                .endpoint_url(&endpoint)
+                .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                    ACCESS_KEY_ID,
+                    SECRET_ACCESS_KEY,
+                    None,
+                    None,
+                    "moto",
+                ))
+                .load(),
+        );
+        let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&sdk)
+                .force_path_style(true)
+                .build(),
+        );
+        let aws = LocalAws {
+            rt,
+            endpoint,
+            dynamodb,
+            s3,
+            names,
+        };
+        for (table, key) in [
+            (&aws.names.input_file_table, "InputFile"),
+            (&aws.names.job_output_table, "JobId"),
+            (&aws.names.job_status_table, "JobId"),
+        ] {
+            aws.create_table(table, key);
+        }
+        for bucket in [&aws.names.input_bucket, &aws.names.output_bucket] {
+            aws.rt
+                .block_on(aws.s3.create_bucket().bucket(bucket).send())
+                .unwrap_or_else(|e| panic!("create bucket {bucket} in moto: {e:?}"));
+        }
+        aws
+    }
+
+    fn create_table(&self, table: &str, key: &str) {
+        let request = self
+            .dynamodb
+            .create_table()
+            .table_name(table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(key)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .expect("attribute definition"),
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(key)
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .expect("key schema"),
+            );
+        self.rt
+            .block_on(request.send())
+            .unwrap_or_else(|e| panic!("create table {table} in moto: {e:?}"));
+    }
+
+    /// The value of each variable of wiring.md for this run.
+    pub fn var(&self, name: &str) -> String {
+        let n = &self.names;
+        match name {
+            "INPUT_FILE_TABLE" => n.input_file_table.clone(),
+            "JOB_OUTPUT_TABLE" => n.job_output_table.clone(),
+            "JOB_STATUS_TABLE" => n.job_status_table.clone(),
+            "INPUT_BUCKET" => n.input_bucket.clone(),
+            "OUTPUT_BUCKET" => n.output_bucket.clone(),
+            "MEDIACONVERT_ROLE_ARN" => ROLE_ARN.into(),
+            "MEDIACONVERT_JOB_TEMPLATE" => JOB_TEMPLATE.into(),
+            "STATUS_UPDATE_INTERVAL_SECONDS" => STATUS_UPDATE_INTERVAL_SECONDS.into(),
+            "TTL_DAYS" => "7".into(),
+            "STACK_NAME" => STACK_NAME.into(),
+            "VIDEO_SUFFIXES" => VIDEO_SUFFIXES.into(),
+            other => panic!("{other} is not a variable of docs/wiring.md"),
+        }
+    }
+
+    /// The environment the stack gives `binary`, with every AWS call going to moto.
+    pub fn env(&self, binary: Binary) -> Vec<(String, String)> {
+        let mut env: Vec<(String, String)> = binary
+            .vars
+            .iter()
+            .map(|name| (name.to_string(), self.var(name)))
+            .collect();
+        env.push(("AWS_ENDPOINT_URL".into(), self.endpoint.clone()));
+        env
+    }
+
+    /// Starts `binary` as Lambda would, with [`Self::env`] plus `extra` (later entries win).
+    pub fn spawn(&self, binary: Binary, extra: &[(&str, &str)]) -> Function {
+        let mut env = self.env(binary);
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        Function::spawn(Path::new(binary.path), env)
+    }
+
+    /// The Output item create-job would have written for `job_id`.
+    pub fn put_output_item(&self, job_id: &str, output_path: &str, key_file: &str, key_hex: &str) {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("clock after 1970")
+            .as_secs();
+        let request = self
+            .dynamodb
+            .put_item()
+            .table_name(&self.names.job_output_table)
+            .item("JobId", s(job_id))
+            .item("OutputPath", s(output_path))
+            .item("KeyFile", s(key_file))
+            .item("KeyValue", s(key_hex))
+            .item("CreationTime", AttributeValue::N(now.to_string()))
+            .item(
+                "ExpirationTime",
+                AttributeValue::N((now + 7 * 86_400).to_string()),
+            );
+        self.rt
+            .block_on(request.send())
+            .expect("put the Output item into moto");
+    }
+
+    /// A whole item, or `None` when the key holds none.
+    pub fn item(
+        &self,
+        table: &str,
+        key: &str,
+        value: &str,
+    ) -> Option<HashMap<String, AttributeValue>> {
+        let request = self
+            .dynamodb
+            .get_item()
+            .table_name(table)
+            .key(key, s(value))
+            .consistent_read(true);
+        self.rt
+            .block_on(request.send())
+            .unwrap_or_else(|e| panic!("get {key}={value} from {table}: {e:?}"))
+            .item
+    }
+
+    /// Every item of a table (tests keep them small).
+    pub fn scan(&self, table: &str) -> Vec<HashMap<String, AttributeValue>> {
+        self.rt
+            .block_on(self.dynamodb.scan().table_name(table).send())
+            .unwrap_or_else(|e| panic!("scan {table}: {e:?}"))
+            .items
+            .unwrap_or_default()
+    }
+
+    /// An object's bytes, or `None` when it does not exist.
+    pub fn object(&self, bucket: &str, key: &str) -> Option<Vec<u8>> {
+        self.rt.block_on(async {
+            let answer = self.s3.get_object().bucket(bucket).key(key).send().await;
+            match answer {
+                Ok(object) => Some(
+                    object
+                        .body
+                        .collect()
+                        .await
+                        .expect("read the object body")
+                        .into_bytes()
+                        .to_vec(),
+                ),
+                Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => None,
+                Err(e) => panic!("get s3://{bucket}/{key}: {e:?}"),
+            }
+        })
+    }
+}
+
+pub fn s(value: &str) -> AttributeValue {
+    AttributeValue::S(value.to_string())
+}
+
+/// A string attribute's value, or a number's digits; panics naming the attribute otherwise.
+pub fn text<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> &'a str {
+    match item.get(name) {
+        Some(AttributeValue::S(v)) | Some(AttributeValue::N(v)) => v,
+        other => panic!("attribute {name} is {other:?} in {item:?}"),
+    }
+}
+
+/// MediaConvert has no emulator; this stand-in answers CreateJob (`POST /2017-08-29/jobs`,
+/// 201) with a job whose id is [`stub_job_id`] of the request's number, and records the
+/// requests. Point create-job at it with `AWS_ENDPOINT_URL_MEDIACONVERT`.
+pub fn mediaconvert_stub() -> HttpStub {
+    HttpStub::start(|_, n| {
+        let id = stub_job_id(n);
+        let job = serde_json::json!({
+            "job": {
+                "id": id,
+                "arn": format!("arn:aws:mediaconvert:{REGION}:123456789012:jobs/{id}"),
+                "status": "SUBMITTED",
+                "role": ROLE_ARN,
+                "jobTemplate": JOB_TEMPLATE,
+                "createdAt": 1763942400,
+                "settings": {}
+            }
+        });
+        Response::json(201, &job.to_string())
+    })
+}
+
+/// The id of the `n`-th (from 0) job the MediaConvert stand-in creates.
+pub fn stub_job_id(n: usize) -> String {
+    format!("1763942400123-stub{:02}", n + 1)
+}
+
+/// A fixture of handlers/tests/fixtures as JSON.
+pub fn fixture(path: &str) -> serde_json::Value {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(path);
+    let text =
+        std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("read {}: {e}", file.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", file.display()))
+}
+
+/// A MediaConvert fixture event retargeted at `job_id`.
+pub fn mediaconvert_event(path: &str, job_id: &str) -> Vec<u8> {
+    let mut event = fixture(path);
+    event["detail"]["jobId"] = job_id.into();
+    if let Some(resources) = event["resources"].as_array_mut() {
+        for arn in resources {
+            *arn = format!("arn:aws:mediaconvert:{REGION}:123456789012:jobs/{job_id}").into();
+        }
+    }
+    event.to_string().into_bytes()
+}
+
+/// The `GET /jobs/{jobId}` fixture asking for `job_id`.
+pub fn get_job_event(job_id: &str) -> Vec<u8> {
+    let mut event = fixture("apigw/get-job.json");
+    event["rawPath"] = format!("/jobs/{job_id}").into();
+    event["requestContext"]["http"]["path"] = format!("/jobs/{job_id}").into();
+    event["pathParameters"]["jobId"] = job_id.into();
+    event.to_string().into_bytes()
+}
