@@ -1,0 +1,964 @@
+//! The rules of issue 2, item 5 (and DESIGN.md, "The stack"), checked on the synthesized
+//! template read back as JSON. Each test names the rule it guards and fails when it breaks.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+const TABLES: [(&str, &str); 3] = [
+    ("InputFileTable", "InputFile"),
+    ("JobOutputTable", "JobId"),
+    ("JobStatusTable", "JobId"),
+];
+
+fn set<T: Ord + Clone>(items: &[T]) -> BTreeSet<T> {
+    items.iter().cloned().collect()
+}
+
+// ---- tables ----
+
+#[test]
+fn three_tables_on_demand_with_ttl_and_the_seeds_keys() {
+    let t = template();
+    let tables = resources(&t, "AWS::DynamoDB::Table");
+    assert_eq!(tables.len(), 3, "exactly three tables");
+    for (id, key) in TABLES {
+        let p = props(&t, id);
+        assert_eq!(
+            p["BillingMode"], "PAY_PER_REQUEST",
+            "{id}: on-demand billing"
+        );
+        assert!(
+            p.get("ProvisionedThroughput").is_none(),
+            "{id}: no provisioned capacity"
+        );
+        assert_eq!(
+            p["KeySchema"],
+            json!([{ "AttributeName": key, "KeyType": "HASH" }]),
+            "{id}: partition key {key} only"
+        );
+        assert_eq!(
+            p["AttributeDefinitions"],
+            json!([{ "AttributeName": key, "AttributeType": "S" }]),
+            "{id}: string key"
+        );
+        assert_eq!(
+            p["TimeToLiveSpecification"],
+            json!({ "AttributeName": "ExpirationTime", "Enabled": true }),
+            "{id}: TTL on ExpirationTime"
+        );
+        assert!(
+            p.get("TableName").is_none(),
+            "{id}: physical name left to the stack"
+        );
+    }
+}
+
+#[test]
+fn no_auto_scaling_and_no_alarm() {
+    let t = template();
+    for (id, r) in t["Resources"].as_object().unwrap() {
+        let kind = r["Type"].as_str().unwrap();
+        assert!(
+            !kind.starts_with("AWS::ApplicationAutoScaling::") && kind != "AWS::CloudWatch::Alarm",
+            "{id} is a {kind}: an idle stack must cost nothing"
+        );
+    }
+}
+
+// ---- buckets ----
+
+#[test]
+fn every_bucket_blocks_public_access_and_is_encrypted() {
+    let t = template();
+    let buckets = resources(&t, "AWS::S3::Bucket");
+    assert!(buckets.len() >= 2, "input and output buckets at least");
+    for (id, b) in buckets {
+        let p = &b["Properties"];
+        for block in [
+            "BlockPublicAcls",
+            "BlockPublicPolicy",
+            "IgnorePublicAcls",
+            "RestrictPublicBuckets",
+        ] {
+            assert_eq!(
+                p["PublicAccessBlockConfiguration"][block], true,
+                "{id}: {block}"
+            );
+        }
+        let sse = &p["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+            ["SSEAlgorithm"];
+        assert!(sse.is_string(), "{id}: default encryption");
+    }
+}
+
+#[test]
+fn every_bucket_policy_denies_requests_without_tls() {
+    let t = template();
+    let policies = resources(&t, "AWS::S3::BucketPolicy");
+    for (bucket, _) in resources(&t, "AWS::S3::Bucket") {
+        let denies = policies
+            .iter()
+            .filter(|(_, p)| p["Properties"]["Bucket"] == reference(bucket))
+            .flat_map(|(_, p)| as_list(&p["Properties"]["PolicyDocument"]["Statement"]))
+            .any(|s| {
+                s["Effect"] == "Deny"
+                    && s["Principal"] == "*"
+                    && as_list(&s["Action"]).contains(&json!("s3:*"))
+                    && s["Condition"]["Bool"]["aws:SecureTransport"] == "false"
+                    && as_list(&s["Resource"]).len() == 2
+            });
+        assert!(
+            denies,
+            "{bucket}: no policy denying aws:SecureTransport = false"
+        );
+    }
+}
+
+#[test]
+fn input_and_output_are_different_buckets_and_only_input_triggers() {
+    let t = template();
+    let input = env(&t, "StatusApiFunction")["INPUT_BUCKET"].clone();
+    let output = env(&t, "JobStateFunction")["OUTPUT_BUCKET"].clone();
+    assert_eq!(input, reference("InputBucket"));
+    assert_eq!(output, reference("OutputBucket"));
+    assert!(
+        props(&t, "OutputBucket")
+            .get("NotificationConfiguration")
+            .is_none(),
+        "a trigger on the bucket MediaConvert writes to would loop"
+    );
+}
+
+#[test]
+fn input_bucket_notifies_create_job_once_per_video_suffix() {
+    let t = template();
+    let configs =
+        as_list(&props(&t, "InputBucket")["NotificationConfiguration"]["LambdaConfigurations"]);
+    let mut suffixes = Vec::new();
+    for c in &configs {
+        assert_eq!(c["Event"], "s3:ObjectCreated:*");
+        assert_eq!(c["Function"], get_att("CreateJobFunction", "Arn"));
+        let rules = as_list(&c["Filter"]["S3Key"]["Rules"]);
+        assert_eq!(rules.len(), 1, "one suffix per configuration");
+        assert_eq!(rules[0]["Name"], "suffix");
+        suffixes.push(rules[0]["Value"].as_str().unwrap().to_owned());
+    }
+    for must in [".mp4", ".mov"] {
+        assert!(suffixes.iter().any(|s| s == must), "{must} starts a job");
+    }
+    let exported: Vec<String> = env(&t, "StatusApiFunction")["VIDEO_SUFFIXES"]
+        .as_str()
+        .expect("VIDEO_SUFFIXES is a literal")
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        exported, suffixes,
+        "status-api gets the same suffixes the trigger filters on"
+    );
+}
+
+/// The classic cycle is bucket -> notification -> function permission -> bucket ARN. The
+/// permission must name the bucket without referencing it, and the bucket must wait for it.
+#[test]
+fn s3_trigger_has_no_circular_dependency_and_no_custom_resource() {
+    let t = template();
+    let permissions: Vec<_> = resources(&t, "AWS::Lambda::Permission")
+        .into_iter()
+        .filter(|(_, p)| p["Properties"]["Principal"] == "s3.amazonaws.com")
+        .collect();
+    assert_eq!(permissions.len(), 1);
+    let (permission_id, permission) = permissions[0];
+    let p = &permission["Properties"];
+    assert_eq!(p["FunctionName"], get_att("CreateJobFunction", "Arn"));
+    assert_eq!(p["SourceAccount"], reference("AWS::AccountId"));
+    assert!(
+        !references(&p["SourceArn"]).contains("InputBucket"),
+        "the permission's SourceArn must not reference the bucket"
+    );
+    assert_eq!(
+        p["SourceArn"]["Fn::Sub"][1]["BucketName"],
+        props(&t, "InputBucket")["BucketName"],
+        "the permission names the bucket by the bucket's own fixed name"
+    );
+    assert!(
+        as_list(&resource(&t, "InputBucket")["DependsOn"]).contains(&json!(permission_id)),
+        "the bucket waits for the permission"
+    );
+    for (id, r) in t["Resources"].as_object().unwrap() {
+        let kind = r["Type"].as_str().unwrap();
+        assert!(
+            !kind.starts_with("Custom::") && kind != "AWS::CloudFormation::CustomResource",
+            "{id}: no custom resource"
+        );
+    }
+    assert_eq!(find_cycle(&t), None);
+}
+
+/// Every logical id a value references (Ref, GetAtt, Sub variables).
+fn references(v: &Value) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    collect_refs(v, &mut out);
+    out
+}
+
+fn collect_refs(v: &Value, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Array(items) => items.iter().for_each(|i| collect_refs(i, out)),
+        Value::Object(m) => {
+            if let Some(Value::String(id)) = m.get("Ref") {
+                out.insert(id.clone());
+            }
+            if let Some(id) = m.get("Fn::GetAtt").and_then(|a| a[0].as_str()) {
+                out.insert(id.to_owned());
+            }
+            let sub = match m.get("Fn::Sub") {
+                Some(Value::String(s)) => Some(s.as_str()),
+                Some(Value::Array(a)) => a[0].as_str(),
+                _ => None,
+            };
+            for part in sub.unwrap_or("").split("${").skip(1) {
+                let name = part.split('}').next().unwrap_or("");
+                out.insert(name.split('.').next().unwrap_or("").to_owned());
+            }
+            m.values().for_each(|i| collect_refs(i, out));
+        }
+        _ => {}
+    }
+}
+
+/// A dependency cycle among resources, found independently of synth's own validation.
+fn find_cycle(t: &Value) -> Option<Vec<String>> {
+    let resources = t["Resources"].as_object().unwrap();
+    let graph: BTreeMap<String, BTreeSet<String>> = resources
+        .iter()
+        .map(|(id, r)| {
+            let mut deps = references(r);
+            deps.extend(
+                as_list(&r["DependsOn"])
+                    .iter()
+                    .map(|d| d.as_str().unwrap().to_owned()),
+            );
+            deps.retain(|d| resources.contains_key(d));
+            (id.clone(), deps)
+        })
+        .collect();
+    fn walk(
+        n: &str,
+        g: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if path.iter().any(|p| p == n) {
+            let mut cycle = path.clone();
+            cycle.push(n.to_owned());
+            return Some(cycle);
+        }
+        if !done.insert(n.to_owned()) {
+            return None;
+        }
+        path.push(n.to_owned());
+        for d in &g[n] {
+            if let Some(c) = walk(d, g, path, done) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        None
+    }
+    let mut done = BTreeSet::new();
+    graph
+        .keys()
+        .find_map(|n| walk(n, &graph, &mut Vec::new(), &mut done))
+}
+
+// ---- EventBridge ----
+
+#[test]
+fn rule_matches_job_state_changes_of_this_stacks_jobs() {
+    let t = template();
+    let rules = resources(&t, "AWS::Events::Rule");
+    assert_eq!(rules.len(), 1);
+    let p = &rules[0].1["Properties"];
+    assert_eq!(
+        p["EventPattern"],
+        json!({
+            "source": ["aws.mediaconvert"],
+            "detail-type": ["MediaConvert Job State Change"],
+            "detail": { "userMetadata": { "stack": [{ "Ref": "AWS::StackName" }] } }
+        })
+    );
+    assert_eq!(
+        env(&t, "CreateJobFunction")["STACK_NAME"],
+        reference("AWS::StackName")
+    );
+}
+
+#[test]
+fn rule_target_retries_and_has_a_dead_letter_queue_it_may_write() {
+    let t = template();
+    let (rule_id, rule) = resources(&t, "AWS::Events::Rule")[0];
+    let targets = as_list(&rule["Properties"]["Targets"]);
+    assert_eq!(targets.len(), 1);
+    let target = &targets[0];
+    assert_eq!(target["Arn"], get_att("JobStateFunction", "Arn"));
+    assert!(
+        target["RetryPolicy"]["MaximumRetryAttempts"]
+            .as_i64()
+            .unwrap()
+            > 0
+    );
+    assert!(
+        target["RetryPolicy"]["MaximumEventAgeInSeconds"]
+            .as_i64()
+            .unwrap()
+            > 0
+    );
+    let dlq = &target["DeadLetterConfig"]["Arn"];
+    let queue = dlq["Fn::GetAtt"][0]
+        .as_str()
+        .expect("DLQ is a queue of the stack");
+    assert_eq!(resource(&t, queue)["Type"], "AWS::SQS::Queue");
+    let allowed = resources(&t, "AWS::SQS::QueuePolicy")
+        .into_iter()
+        .any(|(_, qp)| {
+            let qp = &qp["Properties"];
+            qp["Queues"] == json!([reference(queue)])
+                && as_list(&qp["PolicyDocument"]["Statement"]).iter().any(|s| {
+                    s["Effect"] == "Allow"
+                        && s["Principal"] == json!({ "Service": "events.amazonaws.com" })
+                        && as_list(&s["Action"]) == vec![json!("sqs:SendMessage")]
+                        && as_list(&s["Resource"]) == vec![dlq.clone()]
+                        && s["Condition"]["ArnEquals"]["aws:SourceArn"] == get_att(rule_id, "Arn")
+                })
+        });
+    assert!(
+        allowed,
+        "the DLQ's policy lets EventBridge send for this rule only"
+    );
+}
+
+/// Functions invoked asynchronously (S3, EventBridge) keep failed events in a DLQ they may write.
+#[test]
+fn every_asynchronously_invoked_function_has_a_dead_letter_queue() {
+    let t = template();
+    let asynchronous: BTreeSet<String> = resources(&t, "AWS::Lambda::Permission")
+        .into_iter()
+        .filter(|(_, p)| {
+            let principal = &p["Properties"]["Principal"];
+            principal == "s3.amazonaws.com" || principal == "events.amazonaws.com"
+        })
+        .map(|(_, p)| {
+            p["Properties"]["FunctionName"]["Fn::GetAtt"][0]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        asynchronous,
+        set(&[
+            "CreateJobFunction".to_owned(),
+            "JobStateFunction".to_owned()
+        ])
+    );
+    for function in asynchronous {
+        let dlq = props(&t, &function)["DeadLetterConfig"]["TargetArn"].clone();
+        let queue = dlq["Fn::GetAtt"][0]
+            .as_str()
+            .unwrap_or_else(|| panic!("{function}: no DLQ"));
+        assert_eq!(resource(&t, queue)["Type"], "AWS::SQS::Queue");
+        let role = props(&t, &function)["Role"]["Fn::GetAtt"][0]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            grants(&t, &role)
+                .iter()
+                .any(|(a, r, _)| a == "sqs:SendMessage" && *r == dlq),
+            "{function}'s role may send to its DLQ"
+        );
+    }
+}
+
+#[test]
+fn every_lambda_permission_is_scoped_to_its_source() {
+    let t = template();
+    for (id, p) in resources(&t, "AWS::Lambda::Permission") {
+        let p = &p["Properties"];
+        assert_eq!(p["Action"], "lambda:InvokeFunction", "{id}");
+        assert!(p["SourceArn"].is_object(), "{id}: SourceArn");
+    }
+}
+
+// ---- HTTP API ----
+
+#[test]
+fn api_serves_the_three_routes_through_status_api() {
+    let t = template();
+    let routes: BTreeMap<String, Value> = resources(&t, "AWS::ApiGatewayV2::Route")
+        .into_iter()
+        .map(|(_, r)| {
+            (
+                r["Properties"]["RouteKey"].as_str().unwrap().to_owned(),
+                r["Properties"]["Target"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        routes.keys().cloned().collect::<BTreeSet<_>>(),
+        set(&[
+            "GET /jobs".to_owned(),
+            "GET /jobs/{jobId}".to_owned(),
+            "POST /uploads".to_owned()
+        ])
+    );
+    for (key, target) in routes {
+        let integration = target["Fn::Join"][1][1]["Ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{key}"));
+        let i = props(&t, integration);
+        assert_eq!(
+            i["IntegrationUri"],
+            get_att("StatusApiFunction", "Arn"),
+            "{key}"
+        );
+        assert_eq!(i["IntegrationType"], "AWS_PROXY");
+        assert_eq!(i["PayloadFormatVersion"], "2.0");
+    }
+}
+
+#[test]
+fn cors_origins_come_from_the_parameter() {
+    let t = template();
+    let apis = resources(&t, "AWS::ApiGatewayV2::Api");
+    assert_eq!(apis.len(), 1);
+    assert_eq!(
+        apis[0].1["Properties"]["CorsConfiguration"]["AllowOrigins"],
+        reference("AllowedOrigins")
+    );
+    assert_eq!(
+        props(&t, "InputBucket")["CorsConfiguration"]["CorsRules"][0]["AllowedOrigins"],
+        reference("AllowedOrigins"),
+        "browsers PUT presigned uploads from the same origins"
+    );
+}
+
+#[test]
+fn api_stage_throttles_and_writes_access_logs_with_retention() {
+    let t = template();
+    let stages = resources(&t, "AWS::ApiGatewayV2::Stage");
+    assert_eq!(stages.len(), 1);
+    let p = &stages[0].1["Properties"];
+    let throttle = &p["DefaultRouteSettings"];
+    assert!(throttle["ThrottlingBurstLimit"].as_i64().unwrap() > 0);
+    assert!(throttle["ThrottlingRateLimit"].as_f64().unwrap() > 0.0);
+    let group = p["AccessLogSettings"]["DestinationArn"]["Fn::GetAtt"][0]
+        .as_str()
+        .unwrap();
+    assert_eq!(resource(&t, group)["Type"], "AWS::Logs::LogGroup");
+    assert!(
+        p["AccessLogSettings"]["Format"]
+            .as_str()
+            .unwrap()
+            .contains("$context.requestId")
+    );
+}
+
+#[test]
+fn every_log_group_keeps_logs_for_the_parameters_retention() {
+    let t = template();
+    let groups = resources(&t, "AWS::Logs::LogGroup");
+    assert_eq!(groups.len(), 4, "three functions and the API");
+    for (id, g) in groups {
+        assert_eq!(
+            g["Properties"]["RetentionInDays"],
+            reference("LogRetentionDays"),
+            "{id}"
+        );
+    }
+    for (id, f) in resources(&t, "AWS::Lambda::Function") {
+        let group = f["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+            .as_str()
+            .unwrap();
+        assert_eq!(
+            resource(&t, group)["Type"],
+            "AWS::Logs::LogGroup",
+            "{id} logs to its group"
+        );
+    }
+}
+
+// ---- functions ----
+
+/// `(binary, zip)` rows of docs/wiring.md's function table.
+fn wiring_functions() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(workspace_file("docs/wiring.md")).unwrap();
+    let section = text
+        .split("## Functions")
+        .nth(1)
+        .unwrap()
+        .split("## ")
+        .next()
+        .unwrap();
+    section
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(|c| c.trim().trim_matches('`')).collect();
+            (cells[1].to_owned(), cells[2].to_owned())
+        })
+        .collect()
+}
+
+/// `create-job` -> `CreateJobFunction`
+fn function_id(binary: &str) -> String {
+    let stem: String = binary
+        .split('-')
+        .map(|w| w[..1].to_uppercase() + &w[1..])
+        .collect();
+    format!("{stem}Function")
+}
+
+#[test]
+fn functions_package_the_zips_cargo_lambda_builds() {
+    let t = template();
+    let wiring = wiring_functions();
+    assert_eq!(wiring.len(), 3);
+    assert_eq!(resources(&t, "AWS::Lambda::Function").len(), 3);
+    for (binary, zip) in wiring {
+        assert_eq!(zip, format!("target/lambda/{binary}/bootstrap.zip"));
+        let p = props(&t, &function_id(&binary));
+        assert_eq!(p["Code"], json!(zip), "{binary}");
+        assert_eq!(p["Runtime"], "provided.al2023");
+        assert_eq!(p["Handler"], "bootstrap");
+        assert_eq!(p["Architectures"], json!([reference("LambdaArchitecture")]));
+    }
+}
+
+/// Rows of docs/wiring.md's environment table: variable -> binaries that read it.
+fn wiring_environment() -> BTreeMap<String, BTreeSet<String>> {
+    let text = std::fs::read_to_string(workspace_file("docs/wiring.md")).unwrap();
+    let section = text
+        .split("## Environment")
+        .nth(1)
+        .unwrap()
+        .split("## ")
+        .next()
+        .unwrap();
+    let mut lines = section.lines().filter(|l| l.starts_with('|'));
+    let header: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split('|')
+        .map(|c| c.trim().to_owned())
+        .collect();
+    lines
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let readers = (2..5)
+                .filter(|&i| cells[i] == "x")
+                .map(|i| header[i].clone())
+                .collect();
+            (cells[1].trim_matches('`').to_owned(), readers)
+        })
+        .collect()
+}
+
+#[test]
+fn each_function_gets_exactly_the_environment_docs_wiring_lists() {
+    let t = template();
+    let expected_values: BTreeMap<&str, Value> = [
+        ("INPUT_FILE_TABLE", reference("InputFileTable")),
+        ("JOB_OUTPUT_TABLE", reference("JobOutputTable")),
+        ("JOB_STATUS_TABLE", reference("JobStatusTable")),
+        ("INPUT_BUCKET", reference("InputBucket")),
+        ("OUTPUT_BUCKET", reference("OutputBucket")),
+        ("MEDIACONVERT_ROLE_ARN", get_att("MediaConvertRole", "Arn")),
+        ("MEDIACONVERT_JOB_TEMPLATE", reference("JobTemplate")),
+        (
+            "STATUS_UPDATE_INTERVAL_SECONDS",
+            reference("StatusUpdateIntervalSeconds"),
+        ),
+        ("TTL_DAYS", reference("TtlDays")),
+        ("STACK_NAME", reference("AWS::StackName")),
+    ]
+    .into_iter()
+    .collect();
+    let wiring = wiring_environment();
+    assert!(wiring.len() >= 11, "the wiring table was read");
+    for (binary, _) in wiring_functions() {
+        let actual = env(&t, &function_id(&binary));
+        let wanted: BTreeSet<&str> = wiring
+            .iter()
+            .filter(|(_, readers)| readers.contains(&binary))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        let have: BTreeSet<&str> = actual.keys().map(String::as_str).collect();
+        assert_eq!(have, wanted, "{binary}'s environment");
+        for (name, value) in &actual {
+            if let Some(expected) = expected_values.get(name.as_str()) {
+                assert_eq!(value, expected, "{binary}: {name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn each_function_has_its_own_role_assumed_by_lambda_only() {
+    let t = template();
+    let mut seen = BTreeSet::new();
+    for (id, f) in resources(&t, "AWS::Lambda::Function") {
+        let role = f["Properties"]["Role"]["Fn::GetAtt"][0]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(seen.insert(role.clone()), "{id} shares role {role}");
+        let trust = &props(&t, &role)["AssumeRolePolicyDocument"]["Statement"];
+        assert_eq!(
+            trust,
+            &json!([{ "Effect": "Allow", "Principal": { "Service": "lambda.amazonaws.com" }, "Action": ["sts:AssumeRole"] }])
+        );
+    }
+}
+
+// ---- IAM ----
+
+#[test]
+fn no_managed_policies_no_wildcard_action_no_star_resource() {
+    let t = template();
+    for kind in [
+        "AWS::IAM::Policy",
+        "AWS::IAM::ManagedPolicy",
+        "AWS::IAM::User",
+    ] {
+        assert!(resources(&t, kind).is_empty(), "no {kind}");
+    }
+    for (role, r) in resources(&t, "AWS::IAM::Role") {
+        assert!(
+            r["Properties"].get("ManagedPolicyArns").is_none(),
+            "{role}: managed policy"
+        );
+        let policies = as_list(&r["Properties"]["Policies"]);
+        assert!(policies.len() <= 1, "{role}: one inline policy");
+        for (action, resource, _) in grants(&t, role) {
+            assert!(!action.contains('*'), "{role}: wildcard action {action}");
+            assert_ne!(resource, json!("*"), "{role}: Resource \"*\" for {action}");
+        }
+    }
+}
+
+#[test]
+fn pass_role_only_for_the_mediaconvert_role_and_only_to_mediaconvert() {
+    let t = template();
+    let mut found = 0;
+    for (role, _) in resources(&t, "AWS::IAM::Role") {
+        for (action, resource, condition) in grants(&t, role) {
+            if action == "iam:PassRole" {
+                found += 1;
+                assert_eq!(role, "CreateJobFunctionRole");
+                assert_eq!(resource, get_att("MediaConvertRole", "Arn"));
+                assert_eq!(
+                    condition,
+                    json!({ "StringEquals": { "iam:PassedToService": "mediaconvert.amazonaws.com" } })
+                );
+            }
+        }
+    }
+    assert_eq!(found, 1);
+}
+
+fn regional(rest: &str) -> Value {
+    json!({ "Fn::Sub": format!("arn:${{AWS::Partition}}:mediaconvert:${{AWS::Region}}:${{AWS::AccountId}}:{rest}") })
+}
+
+#[test]
+fn create_job_is_scoped_to_the_template_the_default_queue_and_jobs() {
+    let t = template();
+    let mut resources_granted = Vec::new();
+    for (role, _) in resources(&t, "AWS::IAM::Role") {
+        for (action, resource, _) in grants(&t, role) {
+            if action.starts_with("mediaconvert:") {
+                assert_eq!(action, "mediaconvert:CreateJob", "{role}");
+                assert_eq!(role, "CreateJobFunctionRole");
+                resources_granted.push(resource);
+            }
+        }
+    }
+    assert_eq!(
+        resources_granted,
+        vec![
+            get_att("JobTemplate", "Arn"),
+            regional("queues/Default"),
+            regional("jobs/*")
+        ]
+    );
+}
+
+fn objects(bucket_arn: Value, prefix: &str) -> Value {
+    json!({ "Fn::Sub": format!("${{{}.Arn}}/{prefix}*", bucket_arn["Fn::GetAtt"][0].as_str().unwrap()) })
+}
+
+fn input_objects(prefix: &str) -> Value {
+    let mut name_based =
+        props(&template(), "InputBucketInvokeCreateJobPermission")["SourceArn"].clone();
+    let text = name_based["Fn::Sub"][0].as_str().unwrap().to_owned();
+    name_based["Fn::Sub"][0] = json!(format!("{text}/{prefix}*"));
+    name_based
+}
+
+fn table(id: &str) -> Value {
+    get_att(id, "Arn")
+}
+
+/// Every grant, derived by hand from docs/wiring.md (who reads and writes what) and DESIGN.md:
+/// exactly these action/resource pairs and nothing else.
+#[test]
+fn each_role_is_granted_exactly_what_its_wiring_needs() {
+    let t = template();
+    let logs = |f: &str| {
+        [
+            (
+                "logs:CreateLogStream",
+                get_att(&format!("{f}LogGroup"), "Arn"),
+            ),
+            ("logs:PutLogEvents", get_att(&format!("{f}LogGroup"), "Arn")),
+        ]
+    };
+    let dlq = |f: &str| {
+        (
+            "sqs:SendMessage",
+            get_att(&format!("{f}DeadLetterQueue"), "Arn"),
+        )
+    };
+    let output = get_att("OutputBucket", "Arn");
+    let expected: Vec<(&str, Vec<(&str, Value)>)> = vec![
+        (
+            "CreateJobFunctionRole",
+            [
+                logs("CreateJob").to_vec(),
+                vec![
+                    dlq("CreateJob"),
+                    ("mediaconvert:CreateJob", get_att("JobTemplate", "Arn")),
+                    ("mediaconvert:CreateJob", regional("queues/Default")),
+                    ("mediaconvert:CreateJob", regional("jobs/*")),
+                    ("iam:PassRole", get_att("MediaConvertRole", "Arn")),
+                    ("dynamodb:PutItem", table("InputFileTable")),
+                    ("dynamodb:UpdateItem", table("InputFileTable")),
+                    ("dynamodb:PutItem", table("JobOutputTable")),
+                    ("dynamodb:UpdateItem", table("JobOutputTable")),
+                    ("dynamodb:PutItem", table("JobStatusTable")),
+                    ("dynamodb:UpdateItem", table("JobStatusTable")),
+                ],
+            ]
+            .concat(),
+        ),
+        (
+            "JobStateFunctionRole",
+            [
+                logs("JobState").to_vec(),
+                vec![
+                    dlq("JobState"),
+                    ("s3:PutObject", objects(output.clone(), "")),
+                    ("dynamodb:GetItem", table("JobOutputTable")),
+                    ("dynamodb:PutItem", table("JobStatusTable")),
+                    ("dynamodb:UpdateItem", table("JobStatusTable")),
+                ],
+            ]
+            .concat(),
+        ),
+        (
+            "StatusApiFunctionRole",
+            [
+                logs("StatusApi").to_vec(),
+                vec![
+                    ("dynamodb:GetItem", table("InputFileTable")),
+                    ("dynamodb:GetItem", table("JobStatusTable")),
+                    ("s3:PutObject", input_objects("uploads/")),
+                ],
+            ]
+            .concat(),
+        ),
+        (
+            "MediaConvertRole",
+            vec![
+                ("s3:GetObject", input_objects("")),
+                ("s3:PutObject", objects(output, "")),
+            ],
+        ),
+    ];
+    let roles: BTreeSet<&str> = resources(&t, "AWS::IAM::Role")
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(
+        roles,
+        expected.iter().map(|(r, _)| *r).collect(),
+        "one role per function + MediaConvert"
+    );
+    for (role, wanted) in expected {
+        let mut have: Vec<(String, String)> = grants(&t, role)
+            .into_iter()
+            .map(|(a, r, _)| (a, r.to_string()))
+            .collect();
+        let mut want: Vec<(String, String)> = wanted
+            .into_iter()
+            .map(|(a, r)| (a.to_owned(), r.to_string()))
+            .collect();
+        have.sort();
+        want.sort();
+        assert_eq!(have, want, "{role}'s grants");
+    }
+}
+
+#[test]
+fn no_statement_is_repeated_within_a_policy() {
+    let t = template();
+    for (role, _) in resources(&t, "AWS::IAM::Role") {
+        let pairs: Vec<String> = grants(&t, role)
+            .into_iter()
+            .map(|(a, r, _)| format!("{a} {r}"))
+            .collect();
+        let unique: BTreeSet<&String> = pairs.iter().collect();
+        assert_eq!(unique.len(), pairs.len(), "{role} grants something twice");
+    }
+}
+
+#[test]
+fn mediaconvert_role_is_assumed_by_mediaconvert_of_this_account_only() {
+    let t = template();
+    assert_eq!(
+        props(&t, "MediaConvertRole")["AssumeRolePolicyDocument"]["Statement"],
+        json!([{
+            "Effect": "Allow",
+            "Principal": { "Service": "mediaconvert.amazonaws.com" },
+            "Action": ["sts:AssumeRole"],
+            "Condition": { "StringEquals": { "aws:SourceAccount": { "Ref": "AWS::AccountId" } } }
+        }])
+    );
+}
+
+// ---- MediaConvert job template ----
+
+#[test]
+fn job_template_is_an_hls_ladder_with_the_parameters_update_interval() {
+    let t = template();
+    let p = props(&t, "JobTemplate");
+    assert_eq!(
+        p["StatusUpdateInterval"],
+        json!({ "Fn::Sub": ["SECONDS_${Interval}", { "Interval": { "Ref": "StatusUpdateIntervalSeconds" } }] })
+    );
+    let groups = as_list(&p["SettingsJson"]["OutputGroups"]);
+    assert_eq!(groups.len(), 1);
+    assert_eq!(
+        groups[0]["OutputGroupSettings"]["Type"],
+        "HLS_GROUP_SETTINGS"
+    );
+    let outputs = as_list(&groups[0]["Outputs"]);
+    assert!(outputs.len() >= 3, "a ladder, not a single rendition");
+    let mut heights = Vec::new();
+    for o in &outputs {
+        let video = &o["VideoDescription"]["CodecSettings"];
+        assert_eq!(video["Codec"], "H_264");
+        assert_eq!(video["H264Settings"]["RateControlMode"], "QVBR");
+        assert!(video["H264Settings"]["MaxBitrate"].as_i64().unwrap() > 0);
+        assert_eq!(o["AudioDescriptions"][0]["CodecSettings"]["Codec"], "AAC");
+        assert_eq!(o["ContainerSettings"]["Container"], "M3U8");
+        heights.push(o["VideoDescription"]["Height"].as_i64().unwrap());
+    }
+    let mut sorted = heights.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    sorted.dedup();
+    assert_eq!(heights, sorted, "distinct rungs, highest first");
+}
+
+// ---- parameters, outputs and stage files ----
+
+#[test]
+fn stage_parameters_are_declared() {
+    let t = template();
+    let p = &t["Parameters"];
+    assert_eq!(p["Stage"]["Type"], "String");
+    let intervals: Vec<String> = [
+        10, 12, 15, 20, 30, 60, 120, 180, 240, 300, 360, 420, 480, 540, 600,
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    assert_eq!(
+        p["StatusUpdateIntervalSeconds"]["AllowedValues"],
+        json!(intervals)
+    );
+    assert!(p["TtlDays"].is_object());
+    assert_eq!(p["AllowedOrigins"]["Type"], "CommaDelimitedList");
+    assert!(as_list(&p["LogRetentionDays"]["AllowedValues"]).contains(&json!("14")));
+    assert_eq!(p["LambdaArchitecture"]["Default"], "arm64");
+    assert_eq!(
+        p["LambdaArchitecture"]["AllowedValues"],
+        json!(["arm64", "x86_64"])
+    );
+}
+
+#[test]
+fn outputs_name_the_api_url_buckets_and_tables() {
+    let t = template();
+    let o = &t["Outputs"];
+    assert_eq!(o["ApiUrl"]["Value"], get_att("HttpApi", "ApiEndpoint"));
+    assert_eq!(o["InputBucketName"]["Value"], reference("InputBucket"));
+    assert_eq!(o["OutputBucketName"]["Value"], reference("OutputBucket"));
+    assert_eq!(
+        o["InputFileTableName"]["Value"],
+        reference("InputFileTable")
+    );
+    assert_eq!(
+        o["JobOutputTableName"]["Value"],
+        reference("JobOutputTable")
+    );
+    assert_eq!(
+        o["JobStatusTableName"]["Value"],
+        reference("JobStatusTable")
+    );
+}
+
+/// `aws cloudformation deploy --parameter-overrides file://cloudformation/<stage>.json` in
+/// awscli v1 reads a JSON list of `Key=Value` strings.
+#[test]
+fn stage_files_give_valid_values_for_template_parameters() {
+    let t = template();
+    let parameters = t["Parameters"].as_object().unwrap();
+    for stage in ["dev", "prod"] {
+        let path = workspace_file(&format!("cloudformation/{stage}.json"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let entries: Vec<String> = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{stage}.json is not a JSON list of strings: {e}"));
+        let mut given = BTreeMap::new();
+        for entry in entries {
+            let (key, value) = entry
+                .split_once('=')
+                .unwrap_or_else(|| panic!("{stage}.json: `{entry}` is not Key=Value"));
+            let declared = parameters
+                .get(key)
+                .unwrap_or_else(|| panic!("{stage}.json: `{key}` is not a template parameter"));
+            let allowed = as_list(&declared["AllowedValues"]);
+            assert!(
+                allowed.is_empty() || allowed.contains(&json!(value)),
+                "{stage}.json: {key}={value} is not an allowed value"
+            );
+            assert!(
+                given.insert(key.to_owned(), value.to_owned()).is_none(),
+                "{stage}.json: {key} twice"
+            );
+        }
+        for (name, declared) in parameters {
+            assert!(
+                declared.get("Default").is_some() || given.contains_key(name),
+                "{stage}.json has no value for {name}, which has no default"
+            );
+        }
+        assert_eq!(given["Stage"], stage);
+    }
+}

@@ -1,0 +1,146 @@
+//! The model refuses to print a template whose references do not resolve.
+
+use synth::model::iam::PolicyDocument;
+use synth::model::iam::Statement;
+use synth::model::resources::{LogGroup, Properties, Queue, Role};
+use synth::model::{Expr, Parameter, Resource, Template};
+
+fn log_group(retention: Expr) -> Resource {
+    Resource::new(Properties::LogGroup(LogGroup {
+        retention_in_days: retention,
+    }))
+}
+
+fn queue() -> Resource {
+    Resource::new(Properties::Queue(Queue {
+        message_retention_period: 60,
+        sqs_managed_sse_enabled: true,
+    }))
+}
+
+fn role_granting(resource: Expr) -> Resource {
+    Resource::new(Properties::Role(Role {
+        assume_role_policy_document: PolicyDocument::new(vec![]),
+        policies: vec![synth::model::resources::InlinePolicy {
+            policy_name: "P".into(),
+            policy_document: PolicyDocument::new(vec![Statement::allow(
+                &["sqs:SendMessage"],
+                vec![resource],
+            )]),
+        }],
+    }))
+}
+
+fn problems(t: &Template) -> String {
+    let err = t.to_yaml().expect_err("the template must be rejected");
+    assert!(t.to_json().is_err(), "JSON output is rejected too");
+    err.to_string()
+}
+
+#[test]
+fn a_valid_template_prints() {
+    let mut t = Template::new("ok");
+    let days = t.parameter("Days", Parameter::number("d").default(7));
+    let q = t.add("Queue", queue());
+    t.add("Logs", log_group(days.r()));
+    t.add("Role", role_granting(q.arn()));
+    t.add(
+        "Role2",
+        role_granting(Expr::sub("${Queue.Arn} ${AWS::Region} ${!Literal}")),
+    );
+    let yaml = t.to_yaml().expect("valid");
+    assert!(yaml.contains("Fn::GetAtt"), "{yaml}");
+}
+
+#[test]
+fn dangling_ref_is_rejected() {
+    let mut t = Template::new("x");
+    t.add("Logs", log_group(Expr::Ref("Missing".into())));
+    assert!(problems(&t).contains("unknown parameter or resource `Missing`"));
+}
+
+#[test]
+fn dangling_get_att_is_rejected() {
+    let mut t = Template::new("x");
+    t.add(
+        "Role",
+        role_granting(Expr::GetAtt("NoQueue".into(), "Arn".into())),
+    );
+    assert!(problems(&t).contains("unknown resource `NoQueue`"));
+}
+
+#[test]
+fn a_parameter_cannot_stand_in_for_a_resource_in_get_att() {
+    let mut t = Template::new("x");
+    t.parameter("Days", Parameter::number("d"));
+    t.add(
+        "Role",
+        role_granting(Expr::GetAtt("Days".into(), "Arn".into())),
+    );
+    assert!(problems(&t).contains("unknown resource `Days`"));
+}
+
+#[test]
+fn dangling_sub_variables_are_rejected() {
+    let mut t = Template::new("x");
+    t.add(
+        "Role",
+        role_granting(Expr::sub("arn:${AWS::Partition}:sqs:${Nope}")),
+    );
+    t.add("Role2", role_granting(Expr::sub("${Gone.Arn}/*")));
+    let p = problems(&t);
+    assert!(p.contains("`Nope`"), "{p}");
+    assert!(p.contains("unknown resource `Gone`"), "{p}");
+}
+
+#[test]
+fn sub_variables_given_in_the_map_resolve() {
+    let mut t = Template::new("x");
+    t.add(
+        "Role",
+        role_granting(Expr::sub_with("x-${Local}", vec![("Local", "v".into())])),
+    );
+    assert!(t.to_yaml().is_ok());
+}
+
+#[test]
+fn dangling_depends_on_and_unknown_condition_are_rejected() {
+    let mut t = Template::new("x");
+    let mut other = Template::new("elsewhere");
+    let foreign = other.add("Foreign", queue());
+    t.add("Queue", queue().depends_on(&foreign));
+    t.add(
+        "Logs",
+        log_group(Expr::If(
+            "NoSuchCondition".into(),
+            Box::new(7.into()),
+            Box::new(14.into()),
+        )),
+    );
+    let p = problems(&t);
+    assert!(p.contains("unknown resource `Foreign`"), "{p}");
+    assert!(p.contains("unknown condition `NoSuchCondition`"), "{p}");
+}
+
+#[test]
+fn dependency_cycles_are_rejected() {
+    let mut t = Template::new("x");
+    let a = t.reserve("A");
+    let b = t.add("B", role_granting(a.arn()));
+    t.fill(&a, queue().depends_on(&b));
+    assert!(problems(&t).contains("dependency cycle"));
+}
+
+#[test]
+fn duplicate_ids_and_unfilled_reservations_are_rejected() {
+    let mut t = Template::new("x");
+    t.add("Queue", queue());
+    t.add("Queue", queue());
+    t.reserve("Later");
+    let p = problems(&t);
+    assert!(p.contains("`Queue` is used twice"), "{p}");
+    assert!(
+        p.contains("`Later` was reserved but never filled in"),
+        "{p}"
+    );
+}
