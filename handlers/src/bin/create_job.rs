@@ -1,1 +1,24 @@
-fn main() {}
+//! create-job: S3 ObjectCreated on the input bucket -> MediaConvert CreateJob.
+
+use aws_lambda_events::s3::S3Event;
+use handlers::config::{CreateJobConfig, process_env};
+use handlers::entrypoints::CreateJob;
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    handlers::init_logging();
+    let config = CreateJobConfig::load(&process_env())
+        .inspect_err(|e| tracing::error!(error = %e, "bad configuration"))?;
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let handler = CreateJob::new(
+        config,
+        aws_sdk_dynamodb::Client::new(&aws),
+        aws_sdk_mediaconvert::Client::new(&aws),
+    );
+    let handler = &handler;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<S3Event>| async move {
+        handler.handle(event.payload).await.map(|_| ())
+    }))
+    .await
+}

@@ -1,1 +1,25 @@
-fn main() {}
+//! job-state: EventBridge "MediaConvert Job State Change" -> the job's merged state.
+
+use handlers::config::{JobStateConfig, process_env};
+use handlers::entrypoints::JobStateHandler;
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    handlers::init_logging();
+    let config = JobStateConfig::load(&process_env())
+        .inspect_err(|e| tracing::error!(error = %e, "bad configuration"))?;
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let handler = JobStateHandler::new(
+        config,
+        aws_sdk_dynamodb::Client::new(&aws),
+        aws_sdk_s3::Client::new(&aws),
+    );
+    let handler = &handler;
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<serde_json::Value>| async move {
+            handler.handle(event.payload).await.map(|_| ())
+        },
+    ))
+    .await
+}

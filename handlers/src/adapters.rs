@@ -1,0 +1,213 @@
+//! S3 and MediaConvert calls, each a thin translation from the domain's values to one SDK
+//! request. Errors name the call and the object, never the key value.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::time::Duration;
+
+#[derive(Debug)]
+pub struct AdapterError(pub String);
+
+impl fmt::Display for AdapterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for AdapterError {}
+
+// ---------------------------------------------------------------------------------------
+// S3
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct Storage {
+    client: aws_sdk_s3::Client,
+}
+
+/// A presigned PUT: the URL and the headers its signature covers.
+#[derive(Debug, Clone)]
+pub struct PresignedPut {
+    pub url: String,
+    pub headers: BTreeMap<String, String>,
+}
+
+impl Storage {
+    pub fn new(client: aws_sdk_s3::Client) -> Self {
+        Storage { client }
+    }
+
+    pub async fn put(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: Vec<u8>,
+        content_type: &str,
+    ) -> Result<(), AdapterError> {
+        self.client
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(body.into())
+            .send()
+            .await
+            .map_err(|e| {
+                AdapterError(format!(
+                    "PutObject of {key:?} to bucket {bucket} failed: {}",
+                    aws_sdk_s3::error::DisplayErrorContext(e)
+                ))
+            })?;
+        Ok(())
+    }
+
+    /// Presigning is local (no request is sent): it signs with the function's credentials.
+    pub async fn presign_put(
+        &self,
+        bucket: &str,
+        key: &str,
+        content_type: Option<&str>,
+        expires_in: Duration,
+    ) -> Result<PresignedPut, AdapterError> {
+        let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(expires_in)
+            .map_err(|e| AdapterError(format!("presigning configuration: {e}")))?;
+        let request = self
+            .client
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .set_content_type(content_type.map(str::to_string))
+            .presigned(config)
+            .await
+            .map_err(|e| {
+                AdapterError(format!(
+                    "presigning a PUT of {key:?} failed: {}",
+                    aws_sdk_s3::error::DisplayErrorContext(e)
+                ))
+            })?;
+        Ok(PresignedPut {
+            url: request.uri().to_string(),
+            headers: request
+                .headers()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// MediaConvert
+// ---------------------------------------------------------------------------------------
+
+/// Everything CreateJob needs for one upload.
+pub struct JobRequest<'a> {
+    pub input_bucket: &'a str,
+    pub input_key: &'a str,
+    pub output_bucket: &'a str,
+    pub output_path: &'a str,
+    pub key_hex: &'a str,
+    pub key_file: &'a str,
+    pub job_template: &'a str,
+    pub role_arn: &'a str,
+    pub status_update_interval_seconds: u32,
+    pub user_metadata: BTreeMap<String, String>,
+    pub client_request_token: &'a str,
+}
+
+/// The client resolves MediaConvert's regional endpoint by itself (DescribeEndpoints is
+/// deprecated, so there is no endpoint lookup and no endpoint variable).
+#[derive(Debug, Clone)]
+pub struct Transcoder {
+    client: aws_sdk_mediaconvert::Client,
+}
+
+impl Transcoder {
+    pub fn new(client: aws_sdk_mediaconvert::Client) -> Self {
+        Transcoder { client }
+    }
+
+    /// Creates the job and returns its id.
+    ///
+    /// The settings carry only what differs per job; MediaConvert merges them over the job
+    /// template: the input replaces the template's first input's file, and the one output
+    /// group here is merged into the template's first output group (which must be the
+    /// template's HLS group), adding the destination and the AES-128 static-key encryption.
+    pub async fn create_job(&self, req: &JobRequest<'_>) -> Result<String, AdapterError> {
+        use aws_sdk_mediaconvert::types::{
+            HlsEncryptionSettings, HlsEncryptionType, HlsGroupSettings, HlsKeyProviderType, Input,
+            JobSettings, OutputGroup, OutputGroupSettings, OutputGroupType, StaticKeyProvider,
+            StatusUpdateInterval,
+        };
+        let encryption = HlsEncryptionSettings::builder()
+            .encryption_method(HlsEncryptionType::Aes128)
+            .r#type(HlsKeyProviderType::StaticKey)
+            .static_key_provider(
+                StaticKeyProvider::builder()
+                    .static_key_value(req.key_hex)
+                    .url(req.key_file)
+                    .build(),
+            )
+            .build();
+        let group = OutputGroup::builder()
+            .output_group_settings(
+                OutputGroupSettings::builder()
+                    .r#type(OutputGroupType::HlsGroupSettings)
+                    .hls_group_settings(
+                        HlsGroupSettings::builder()
+                            .destination(format!("s3://{}/{}", req.output_bucket, req.output_path))
+                            .encryption(encryption)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build();
+        let settings = JobSettings::builder()
+            .inputs(
+                Input::builder()
+                    .file_input(format!("s3://{}/{}", req.input_bucket, req.input_key))
+                    .build(),
+            )
+            .output_groups(group)
+            .build();
+        let interval = format!("SECONDS_{}", req.status_update_interval_seconds);
+        let metadata: HashMap<String, String> = req
+            .user_metadata
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let out = self
+            .client
+            .create_job()
+            .job_template(req.job_template)
+            .role(req.role_arn)
+            .settings(settings)
+            .status_update_interval(StatusUpdateInterval::from(interval.as_str()))
+            .set_user_metadata(Some(metadata))
+            .client_request_token(req.client_request_token)
+            .send()
+            .await
+            // The SDK's error display carries the service's message, not the request body,
+            // so the key in the settings does not leak into this error.
+            .map_err(|e| {
+                AdapterError(format!(
+                    "CreateJob for {:?} failed: {}",
+                    req.input_key,
+                    aws_sdk_mediaconvert::error::DisplayErrorContext(e)
+                ))
+            })?;
+        out.job.and_then(|j| j.id).ok_or_else(|| {
+            AdapterError(format!(
+                "CreateJob for {:?} returned no job id",
+                req.input_key
+            ))
+        })
+    }
+}
+
+/// 16 bytes from the operating system's random source.
+pub fn random_key() -> Result<[u8; 16], AdapterError> {
+    let mut key = [0u8; 16];
+    getrandom::getrandom(&mut key)
+        .map_err(|e| AdapterError(format!("the OS random source failed: {e}")))?;
+    Ok(key)
+}

@@ -1,0 +1,468 @@
+//! One adapter per trigger: turns the trigger's event into domain values, calls the store and
+//! the adapters, logs one JSON line per decision (job id and status, never the key value).
+
+use crate::adapters::{JobRequest, Storage, Transcoder, random_key};
+use crate::config::{CreateJobConfig, JobStateConfig, StatusApiConfig};
+use crate::domain::{self, ApiError, JobStateChange, JobStatus, StateUpdate};
+use crate::store::{Claim, InputFileTable, JobOutput, OutputTable, StatusTable, Ttl, now_epoch};
+use aws_lambda_events::s3::{S3Event, S3EventRecord};
+use std::time::Duration;
+
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+// ---------------------------------------------------------------------------------------
+// create-job: S3 ObjectCreated
+// ---------------------------------------------------------------------------------------
+
+pub struct CreateJob {
+    config: CreateJobConfig,
+    inputs: InputFileTable,
+    outputs: OutputTable,
+    statuses: StatusTable,
+    transcoder: Transcoder,
+}
+
+/// What happened to one S3 record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    Job { job_id: String },
+    AlreadyDone { job_id: String },
+    Superseded,
+}
+
+/// The Output table holds the key and output path chosen for an upload before CreateJob,
+/// under this id, until the job id is known. See `CreateJob::record`.
+pub fn pending_output_id(client_request_token: &str) -> String {
+    format!("pending:{client_request_token}")
+}
+
+impl CreateJob {
+    pub fn new(
+        config: CreateJobConfig,
+        dynamodb: aws_sdk_dynamodb::Client,
+        mediaconvert: aws_sdk_mediaconvert::Client,
+    ) -> Self {
+        let ttl = Ttl {
+            days: config.ttl_days,
+        };
+        CreateJob {
+            inputs: InputFileTable::new(dynamodb.clone(), &config.input_file_table, ttl),
+            outputs: OutputTable::new(dynamodb.clone(), &config.job_output_table, ttl),
+            statuses: StatusTable::new(dynamodb, &config.job_status_table, ttl),
+            transcoder: Transcoder::new(mediaconvert),
+            config,
+        }
+    }
+
+    /// Every record is attempted; if any failed, the invocation fails after the others are
+    /// done, so Lambda retries it (the done ones are then recognized as redeliveries).
+    pub async fn handle(&self, event: S3Event) -> Result<Vec<Created>, Error> {
+        let mut created = Vec::new();
+        let mut failures = Vec::new();
+        for record in &event.records {
+            match self.record(record).await {
+                Ok(c) => created.push(c),
+                Err(e) => {
+                    tracing::error!(error = %e, "record failed");
+                    failures.push(e.to_string());
+                }
+            }
+        }
+        if failures.is_empty() {
+            Ok(created)
+        } else {
+            Err(format!(
+                "{} of {} records failed: {}",
+                failures.len(),
+                event.records.len(),
+                failures.join("; ")
+            )
+            .into())
+        }
+    }
+
+    /// One upload -> at most one job.
+    ///
+    /// 1. Claim the upload (key + normalized sequencer) with a conditional write on the
+    ///    input-file item before CreateJob: a redelivered event finds its job recorded and
+    ///    stops; an event older than the newest claimed upload of that key stops too.
+    /// 2. Reserve the job's output path and key in the Output table under a pending id
+    ///    derived from the upload, written only if absent: a retry reuses them.
+    /// 3. CreateJob with a ClientRequestToken from the same identity.
+    /// 4. Record the Output item, SUBMITTED, and the input file's JobId (only if newer).
+    ///
+    /// Crash in the middle (after the claim, before the JobId is recorded): the retry sees a
+    /// claim without its job (`Claim::Resume`) and runs steps 2-4 again with the same token,
+    /// the same output path and the same key. Within MediaConvert's one-minute idempotency
+    /// window that returns the first job; later it may start a second job for the upload,
+    /// which writes identical files to the same place with the same key. We accept that
+    /// rare duplicate over the alternative (never retrying CreateJob), which would leave an
+    /// upload with no job at all.
+    async fn record(&self, record: &S3EventRecord) -> Result<Created, Error> {
+        let object = &record.s3.object;
+        let raw_key = object.key.as_deref().ok_or("S3 record has no object key")?;
+        let key = domain::decode_s3_key(raw_key)?;
+        let bucket = record
+            .s3
+            .bucket
+            .name
+            .as_deref()
+            .ok_or_else(|| format!("S3 record for key {key:?} has no bucket name"))?;
+        let raw_sequencer = object
+            .sequencer
+            .as_deref()
+            .ok_or_else(|| format!("S3 record for key {key:?} has no sequencer"))?;
+        let sequencer = domain::normalize_sequencer(raw_sequencer)
+            .map_err(|e| format!("S3 record for key {key:?}: {e}"))?;
+        let now = now_epoch();
+
+        match self.inputs.claim(&key, &sequencer, now).await? {
+            Claim::Done { job_id } => {
+                tracing::info!(job_id, input_file = %key, decision = "redelivery", "job already created for this upload");
+                return Ok(Created::AlreadyDone { job_id });
+            }
+            Claim::Superseded => {
+                tracing::info!(input_file = %key, decision = "superseded", "a newer upload of this key was already claimed");
+                return Ok(Created::Superseded);
+            }
+            Claim::Fresh | Claim::Resume => {}
+        }
+
+        let token = domain::client_request_token(&key, &sequencer);
+        let pending = pending_output_id(&token);
+        let candidate = JobOutput {
+            output_path: domain::output_path(&key, record.event_time.timestamp(), raw_sequencer),
+            key_file: domain::key_file_name(&key),
+            key_value: domain::hex_encode(&random_key()?),
+        };
+        let (output, _) = self.outputs.put_once(&pending, candidate, now).await?;
+
+        let job_id = self
+            .transcoder
+            .create_job(&JobRequest {
+                input_bucket: bucket,
+                input_key: &key,
+                output_bucket: &self.config.output_bucket,
+                output_path: &output.output_path,
+                key_hex: &output.key_value,
+                key_file: &output.key_file,
+                job_template: &self.config.mediaconvert_job_template,
+                role_arn: &self.config.mediaconvert_role_arn,
+                status_update_interval_seconds: self.config.status_update_interval_seconds,
+                user_metadata: domain::user_metadata(&self.config.stack_name, &key),
+                client_request_token: &token,
+            })
+            .await?;
+
+        self.outputs.put_once(&job_id, output, now).await?;
+        self.statuses
+            .apply(&StateUpdate::submitted(&job_id), None, now)
+            .await?;
+        let latest = self
+            .inputs
+            .record_job(&key, &sequencer, &job_id, now)
+            .await?;
+        self.outputs.delete(&pending).await?;
+        tracing::info!(
+            job_id,
+            status = JobStatus::Submitted.as_str(),
+            input_file = %key,
+            latest,
+            decision = "created",
+            "job created"
+        );
+        Ok(Created::Job { job_id })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// job-state: EventBridge "MediaConvert Job State Change"
+// ---------------------------------------------------------------------------------------
+
+pub struct JobStateHandler {
+    config: JobStateConfig,
+    outputs: OutputTable,
+    statuses: StatusTable,
+    storage: Storage,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handled {
+    Ignored { status: String },
+    Merged(crate::store::Applied),
+}
+
+impl JobStateHandler {
+    pub fn new(
+        config: JobStateConfig,
+        dynamodb: aws_sdk_dynamodb::Client,
+        s3: aws_sdk_s3::Client,
+    ) -> Self {
+        let ttl = Ttl {
+            days: config.ttl_days,
+        };
+        JobStateHandler {
+            outputs: OutputTable::new(dynamodb.clone(), &config.job_output_table, ttl),
+            statuses: StatusTable::new(dynamodb, &config.job_status_table, ttl),
+            storage: Storage::new(s3),
+            config,
+        }
+    }
+
+    pub async fn handle(&self, event: serde_json::Value) -> Result<Handled, Error> {
+        let event = JobStateChange::from_value(event)?;
+        let job_id = event.detail.job_id.as_str();
+        let Some(update) = event.to_update() else {
+            tracing::info!(job_id, status = %event.detail.status, decision = "ignored", "status not stored");
+            return Ok(Handled::Ignored {
+                status: event.detail.status.clone(),
+            });
+        };
+        let mut output_path = None;
+        if let Some(details) = update.complete.as_ref() {
+            // The files come before the status: once COMPLETE is visible, the key file and
+            // info.json exist. A retried COMPLETE rewrites the same bytes.
+            let output = self.outputs.get(job_id).await?.ok_or_else(|| {
+                format!(
+                    "COMPLETE for job {job_id}, but the job output table has no item for it: \
+                     cannot write the key file"
+                )
+            })?;
+            let key = domain::hex_decode_key(&output.key_value)
+                .map_err(|e| format!("job {job_id}: {e}"))?;
+            let bucket = &self.config.output_bucket;
+            self.storage
+                .put(
+                    bucket,
+                    &format!("{}{}", output.output_path, output.key_file),
+                    key.to_vec(),
+                    "application/octet-stream",
+                )
+                .await?;
+            self.storage
+                .put(
+                    bucket,
+                    &format!("{}info.json", output.output_path),
+                    domain::info_json(details).into_bytes(),
+                    "application/json",
+                )
+                .await?;
+            output_path = Some(output.output_path);
+        }
+        let applied = self
+            .statuses
+            .apply(&update, output_path.as_deref(), now_epoch())
+            .await?;
+        tracing::info!(
+            job_id,
+            status = update.status.as_str(),
+            progress = update.progress,
+            status_changed = applied.status,
+            progress_changed = applied.progress,
+            decision = "merged",
+            "job state merged"
+        );
+        Ok(Handled::Merged(applied))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// status API: HTTP API payload 2.0
+// ---------------------------------------------------------------------------------------
+
+pub struct StatusApi {
+    config: StatusApiConfig,
+    inputs: InputFileTable,
+    statuses: StatusTable,
+    storage: Storage,
+}
+
+/// How long a presigned upload URL stays valid.
+pub const UPLOAD_URL_LIFETIME: Duration = Duration::from_secs(900);
+
+type HttpResponse = lambda_http::Response<lambda_http::Body>;
+
+fn json_response(status: u16, body: String) -> HttpResponse {
+    lambda_http::Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("cache-control", "no-store")
+        .body(lambda_http::Body::Text(body))
+        .expect("static headers are valid")
+}
+
+fn error_response(error: &ApiError) -> HttpResponse {
+    json_response(error.status, error.body())
+}
+
+fn ok_json<T: serde::Serialize>(status: u16, value: &T) -> HttpResponse {
+    json_response(
+        status,
+        serde_json::to_string(value).expect("answer shapes serialize"),
+    )
+}
+
+fn unavailable(e: &dyn std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, decision = "unavailable", "store or S3 call failed");
+    ApiError {
+        status: 503,
+        code: "unavailable",
+        message: "the job store is unavailable; retry later".into(),
+        allow: None,
+    }
+}
+
+impl StatusApi {
+    pub fn new(
+        config: StatusApiConfig,
+        dynamodb: aws_sdk_dynamodb::Client,
+        s3: aws_sdk_s3::Client,
+    ) -> Self {
+        // The API only reads the tables; the TTL is irrelevant to reads.
+        let ttl = Ttl { days: 1 };
+        StatusApi {
+            inputs: InputFileTable::new(dynamodb.clone(), &config.input_file_table, ttl),
+            statuses: StatusTable::new(dynamodb, &config.job_status_table, ttl),
+            storage: Storage::new(s3),
+            config,
+        }
+    }
+
+    /// Never fails: every outcome is an HTTP answer. CORS headers are added by the HTTP
+    /// API's CORS configuration (the stack's allowed origins), not here.
+    pub async fn handle(&self, req: lambda_http::Request) -> HttpResponse {
+        use lambda_http::RequestExt;
+        let method = req.method().as_str().to_string();
+        let path = req.uri().path().trim_end_matches('/').to_string();
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let result = match segments.as_slice() {
+            ["jobs"] => match method.as_str() {
+                "GET" => {
+                    let query = req.query_string_parameters();
+                    self.latest_job(query.first("inputFile")).await
+                }
+                _ => Err(ApiError::method_not_allowed(&method, "GET")),
+            },
+            ["jobs", raw_id] => match method.as_str() {
+                "GET" => {
+                    let params = req.path_parameters();
+                    let id = params.first("jobId").unwrap_or(raw_id);
+                    self.job(id).await
+                }
+                _ => Err(ApiError::method_not_allowed(&method, "GET")),
+            },
+            ["uploads"] => match method.as_str() {
+                "POST" => {
+                    let body = match req.body() {
+                        lambda_http::Body::Empty => None,
+                        lambda_http::Body::Text(t) => Some(t.as_str()),
+                        lambda_http::Body::Binary(b) => std::str::from_utf8(b).ok(),
+                        _ => None,
+                    };
+                    self.upload(body).await
+                }
+                _ => Err(ApiError::method_not_allowed(&method, "POST")),
+            },
+            _ => Err(ApiError::not_found(
+                "no_such_route",
+                format!("no route for {method} {path}"),
+            )),
+        };
+        match result {
+            Ok(response) => response,
+            Err(error) => {
+                tracing::info!(
+                    status = error.status,
+                    code = error.code,
+                    decision = "rejected",
+                    "request rejected"
+                );
+                let mut response = error_response(&error);
+                if let Some(allow) = error.allow {
+                    response
+                        .headers_mut()
+                        .insert("allow", lambda_http::http::HeaderValue::from_static(allow));
+                }
+                response
+            }
+        }
+    }
+
+    async fn latest_job(&self, input_file: Option<&str>) -> Result<HttpResponse, ApiError> {
+        let input_file = domain::validate_input_file(input_file)?;
+        let job_id = self
+            .inputs
+            .latest_job(input_file)
+            .await
+            .map_err(|e| unavailable(&e))?
+            .ok_or_else(|| {
+                ApiError::not_found("no_such_file", "no job is recorded for this inputFile")
+            })?;
+        let stored = self
+            .statuses
+            .get(&job_id)
+            .await
+            .map_err(|e| unavailable(&e))?;
+        tracing::info!(job_id, decision = "latest_job", "answered");
+        Ok(ok_json(
+            200,
+            &domain::LatestJobView {
+                input_file: input_file.to_string(),
+                status: stored.as_ref().map(|s| s.state.status.as_str().to_string()),
+                progress: stored.as_ref().map(|s| s.state.progress),
+                job_id,
+            },
+        ))
+    }
+
+    async fn job(&self, job_id: &str) -> Result<HttpResponse, ApiError> {
+        let job_id = domain::validate_job_id(job_id)?;
+        let stored = self
+            .statuses
+            .get(job_id)
+            .await
+            .map_err(|e| unavailable(&e))?
+            .ok_or_else(|| ApiError::not_found("no_such_job", format!("no job {job_id}")))?;
+        tracing::info!(
+            job_id,
+            status = stored.state.status.as_str(),
+            decision = "job",
+            "answered"
+        );
+        Ok(ok_json(
+            200,
+            &domain::JobView::new(job_id, &stored.state, stored.output_path),
+        ))
+    }
+
+    async fn upload(&self, body: Option<&str>) -> Result<HttpResponse, ApiError> {
+        let token = random_key().map_err(|e| unavailable(&e))?;
+        let plan = domain::plan_upload(
+            body,
+            &self.config.video_suffixes,
+            &domain::hex_encode(&token),
+        )?;
+        let presigned = self
+            .storage
+            .presign_put(
+                &self.config.input_bucket,
+                &plan.key,
+                plan.content_type.as_deref(),
+                UPLOAD_URL_LIFETIME,
+            )
+            .await
+            .map_err(|e| unavailable(&e))?;
+        tracing::info!(decision = "upload", "presigned an upload");
+        Ok(ok_json(
+            201,
+            &domain::UploadView {
+                upload_url: presigned.url,
+                method: "PUT",
+                headers: presigned.headers,
+                input_file: plan.key,
+                expires_at: domain::utc_rfc3339(now_epoch() + UPLOAD_URL_LIFETIME.as_secs() as i64),
+                expires_in_seconds: UPLOAD_URL_LIFETIME.as_secs(),
+            },
+        ))
+    }
+}

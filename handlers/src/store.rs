@@ -1,0 +1,571 @@
+//! The three DynamoDB tables (names and attributes as docs/wiring.md). Every rule that must
+//! hold under concurrent, repeated and reordered delivery is a condition expression, never a
+//! read followed by a write: a failed condition means "already at or past this state" and
+//! is a success that changes nothing.
+
+use crate::domain::{CompleteDetails, ErrorDetails, JobState, JobStatus, StateUpdate};
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+/// A store call that failed for a reason other than a condition (unreachable, throttled,
+/// missing table...). Handlers return it so Lambda retries and the DLQ keeps the event.
+#[derive(Debug)]
+pub struct StoreError(pub String);
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+fn store_error<E, R>(what: &str, table: &str, err: SdkError<E, R>) -> StoreError
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: fmt::Debug + Send + Sync + 'static,
+{
+    StoreError(format!(
+        "{what} on table {table} failed: {}",
+        DisplayErrorContext(err)
+    ))
+}
+
+/// `Ok(false)` when the condition failed: the item is already at or past this state.
+fn conditional<O, E>(
+    what: &str,
+    table: &str,
+    result: Result<O, SdkError<E, HttpResponse>>,
+) -> Result<bool, StoreError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error().and_then(|e| e.code())
+                == Some("ConditionalCheckFailedException") =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(store_error(what, table, e)),
+    }
+}
+
+pub fn now_epoch() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// `CreationTime`/`ExpirationTime` for every item (TTL on `ExpirationTime`, epoch seconds).
+#[derive(Debug, Clone, Copy)]
+pub struct Ttl {
+    pub days: u32,
+}
+
+impl Ttl {
+    fn expiry(&self, now: i64) -> AttributeValue {
+        n(now + i64::from(self.days) * 86_400)
+    }
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn get_s(item: &Item, name: &str) -> Option<String> {
+    item.get(name)?.as_s().ok().cloned()
+}
+
+fn get_n<T: std::str::FromStr>(item: &Item, name: &str) -> Option<T> {
+    item.get(name)?.as_n().ok()?.parse().ok()
+}
+
+type Item = HashMap<String, AttributeValue>;
+
+/// One table: its client, physical name and TTL.
+#[derive(Debug, Clone)]
+struct Table {
+    client: Client,
+    name: String,
+    ttl: Ttl,
+}
+
+impl Table {
+    fn new(client: Client, name: impl Into<String>, ttl: Ttl) -> Self {
+        Table {
+            client,
+            name: name.into(),
+            ttl,
+        }
+    }
+
+    /// A strongly consistent read: the handlers decide on it right after conditional writes.
+    async fn get(&self, key: &str, value: &str) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.name)
+            .key(key, s(value))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error("GetItem", &self.name, e))?;
+        Ok(out.item)
+    }
+}
+
+/// Sets the two time attributes when an update creates the item, leaves them otherwise.
+const KEEP_TIMES: &str = "CreationTime = if_not_exists(CreationTime, :now), ExpirationTime = if_not_exists(ExpirationTime, :exp)";
+
+// ---------------------------------------------------------------------------------------
+// Job status: JobId -> JobStatus, ProgressRate, ...
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct StatusTable {
+    t: Table,
+}
+
+/// Which components of the stored state an update advanced.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub status: bool,
+    pub progress: bool,
+    pub event_time: bool,
+}
+
+/// A stored job: its merged state, and the output prefix recorded on COMPLETE.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredJob {
+    pub state: JobState,
+    pub output_path: Option<String>,
+}
+
+impl StatusTable {
+    pub fn new(client: Client, name: impl Into<String>, ttl: Ttl) -> Self {
+        StatusTable {
+            t: Table::new(client, name, ttl),
+        }
+    }
+
+    /// SUBMITTED never overwrites anything: it is written only when the job has no item yet
+    /// (job-state may already have recorded a later state). Returns whether it was written.
+    pub async fn put_submitted(&self, job_id: &str, now: i64) -> Result<bool, StoreError> {
+        let result = self
+            .t
+            .client
+            .put_item()
+            .table_name(&self.t.name)
+            .item("JobId", s(job_id))
+            .item("JobStatus", s(JobStatus::Submitted.as_str()))
+            .item("StatusRank", n(JobStatus::Submitted.rank()))
+            .item("ProgressRate", n(0))
+            .item("CreationTime", n(now))
+            .item("ExpirationTime", self.t.ttl.expiry(now))
+            .condition_expression("attribute_not_exists(JobId)")
+            .send()
+            .await;
+        conditional("PutItem", &self.t.name, result)
+    }
+
+    /// Applies one event as the join of `domain::merge`: one conditional update per
+    /// component (status rank, progress, event time), each admitting only a strictly greater
+    /// value. The three are independent, so they run concurrently, and a retry after a
+    /// partial failure converges to the same item.
+    pub async fn apply(
+        &self,
+        update: &StateUpdate,
+        output_path: Option<&str>,
+        now: i64,
+    ) -> Result<Applied, StoreError> {
+        if update.status == JobStatus::Submitted {
+            let written = self.put_submitted(&update.job_id, now).await?;
+            return Ok(Applied {
+                status: written,
+                progress: written,
+                event_time: false,
+            });
+        }
+        let status = self.advance_status(update, output_path, now);
+        let progress = async {
+            match update.progress {
+                Some(p) => {
+                    self.advance(&update.job_id, "ProgressRate", n(p), now)
+                        .await
+                }
+                None => Ok(false),
+            }
+        };
+        let event_time = async {
+            match update.event_time {
+                Some(t) => {
+                    self.advance(&update.job_id, "LastEventTime", n(t), now)
+                        .await
+                }
+                None => Ok(false),
+            }
+        };
+        let (status, progress, event_time) = tokio::join!(status, progress, event_time);
+        Ok(Applied {
+            status: status?,
+            progress: progress?,
+            event_time: event_time?,
+        })
+    }
+
+    async fn advance_status(
+        &self,
+        update: &StateUpdate,
+        output_path: Option<&str>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut sets = vec![
+            "JobStatus = :status".to_string(),
+            "StatusRank = :rank".to_string(),
+            KEEP_TIMES.to_string(),
+        ];
+        let mut values: HashMap<String, AttributeValue> = HashMap::from([
+            (":status".into(), s(update.status.as_str())),
+            (":rank".into(), n(update.status.rank())),
+            (":now".into(), n(now)),
+            (":exp".into(), self.t.ttl.expiry(now)),
+        ]);
+        let mut set = |attr: &str, value: AttributeValue| {
+            sets.push(format!("{attr} = :{attr}"));
+            values.insert(format!(":{attr}"), value);
+        };
+        if let Some(c) = &update.complete {
+            if let Some(v) = c.duration_ms {
+                set("DurationMs", n(v));
+            }
+            if let Some(v) = c.width_px {
+                set("WidthPx", n(v));
+            }
+            if let Some(v) = c.height_px {
+                set("HeightPx", n(v));
+            }
+            if !c.playlists.is_empty() {
+                let map = c
+                    .playlists
+                    .iter()
+                    .map(|(k, v)| (k.clone(), s(v.clone())))
+                    .collect();
+                set("Playlists", AttributeValue::M(map));
+            }
+            if let Some(p) = output_path {
+                set("OutputPath", s(p));
+            }
+        }
+        if let Some(e) = &update.error {
+            if let Some(code) = e.code {
+                set("ErrorCode", n(code));
+            }
+            if let Some(message) = &e.message {
+                set("ErrorMessage", s(message.clone()));
+            }
+        }
+        let result = self
+            .t
+            .client
+            .update_item()
+            .table_name(&self.t.name)
+            .key("JobId", s(&update.job_id))
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .condition_expression("attribute_not_exists(StatusRank) OR StatusRank < :rank")
+            .set_expression_attribute_values(Some(values))
+            .send()
+            .await;
+        conditional("UpdateItem", &self.t.name, result)
+    }
+
+    async fn advance(
+        &self,
+        job_id: &str,
+        attr: &str,
+        value: AttributeValue,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .t
+            .client
+            .update_item()
+            .table_name(&self.t.name)
+            .key("JobId", s(job_id))
+            .update_expression(format!("SET {attr} = :v, {KEEP_TIMES}"))
+            .condition_expression(format!("attribute_not_exists({attr}) OR {attr} < :v"))
+            .expression_attribute_values(":v", value)
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":exp", self.t.ttl.expiry(now))
+            .send()
+            .await;
+        conditional("UpdateItem", &self.t.name, result)
+    }
+
+    pub async fn get(&self, job_id: &str) -> Result<Option<StoredJob>, StoreError> {
+        let out = self.t.get("JobId", job_id).await?;
+        Ok(out.as_ref().map(read_status_item))
+    }
+}
+
+fn read_status_item(item: &Item) -> StoredJob {
+    // An item that only a progress or time update has created so far (their writes race
+    // with the status write) reads as SUBMITTED until the status lands.
+    let status = get_s(item, "JobStatus")
+        .and_then(|s| JobStatus::parse(&s))
+        .unwrap_or(JobStatus::Submitted);
+    let complete = (status == JobStatus::Complete).then(|| CompleteDetails {
+        duration_ms: get_n(item, "DurationMs"),
+        width_px: get_n(item, "WidthPx"),
+        height_px: get_n(item, "HeightPx"),
+        playlists: item
+            .get("Playlists")
+            .and_then(|v| v.as_m().ok())
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_s().ok()?.clone())))
+                    .collect::<BTreeMap<_, _>>()
+            })
+            .unwrap_or_default(),
+    });
+    let error = (status == JobStatus::Error).then(|| ErrorDetails {
+        code: get_n(item, "ErrorCode"),
+        message: get_s(item, "ErrorMessage"),
+    });
+    StoredJob {
+        state: JobState {
+            status,
+            progress: get_n(item, "ProgressRate").unwrap_or(0),
+            last_event_time: get_n(item, "LastEventTime"),
+            complete,
+            error,
+        },
+        output_path: get_s(item, "OutputPath"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Job output: JobId -> OutputPath, KeyFile, KeyValue
+// ---------------------------------------------------------------------------------------
+
+/// Where a job writes and the key it encrypts with. `Debug` hides the key value so that no
+/// log or error can print it by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct JobOutput {
+    pub output_path: String,
+    pub key_file: String,
+    pub key_value: String,
+}
+
+impl fmt::Debug for JobOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JobOutput")
+            .field("output_path", &self.output_path)
+            .field("key_file", &self.key_file)
+            .field("key_value", &"<redacted>")
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct OutputTable {
+    t: Table,
+}
+
+impl OutputTable {
+    pub fn new(client: Client, name: impl Into<String>, ttl: Ttl) -> Self {
+        OutputTable {
+            t: Table::new(client, name, ttl),
+        }
+    }
+
+    /// Writes `output` under `id` unless an item is already there; returns what is stored
+    /// afterwards (the existing item wins, so a retry reuses the first key and path).
+    pub async fn put_once(
+        &self,
+        id: &str,
+        output: JobOutput,
+        now: i64,
+    ) -> Result<(JobOutput, bool), StoreError> {
+        let result = self
+            .t
+            .client
+            .put_item()
+            .table_name(&self.t.name)
+            .item("JobId", s(id))
+            .item("OutputPath", s(&output.output_path))
+            .item("KeyFile", s(&output.key_file))
+            .item("KeyValue", s(&output.key_value))
+            .item("CreationTime", n(now))
+            .item("ExpirationTime", self.t.ttl.expiry(now))
+            .condition_expression("attribute_not_exists(JobId)")
+            .send()
+            .await;
+        if conditional("PutItem", &self.t.name, result)? {
+            return Ok((output, true));
+        }
+        let stored = self.get(id).await?.ok_or_else(|| {
+            StoreError(format!(
+                "item {id} of table {} vanished after a conditional write",
+                self.t.name
+            ))
+        })?;
+        Ok((stored, false))
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Option<JobOutput>, StoreError> {
+        let out = self.t.get("JobId", id).await?;
+        let Some(item) = out else {
+            return Ok(None);
+        };
+        match (
+            get_s(&item, "OutputPath"),
+            get_s(&item, "KeyFile"),
+            get_s(&item, "KeyValue"),
+        ) {
+            (Some(output_path), Some(key_file), Some(key_value)) => Ok(Some(JobOutput {
+                output_path,
+                key_file,
+                key_value,
+            })),
+            _ => Err(StoreError(format!(
+                "item {id} of table {} lacks OutputPath, KeyFile or KeyValue",
+                self.t.name
+            ))),
+        }
+    }
+
+    pub async fn delete(&self, id: &str) -> Result<(), StoreError> {
+        self.t
+            .client
+            .delete_item()
+            .table_name(&self.t.name)
+            .key("JobId", s(id))
+            .send()
+            .await
+            .map_err(|e| store_error("DeleteItem", &self.t.name, e))?;
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Input file: InputFile -> JobId (latest job of an upload), Sequencer, JobSequencer
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct InputFileTable {
+    t: Table,
+}
+
+/// The outcome of claiming an upload (an object key at one S3 sequencer) before CreateJob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// First delivery of this upload: go on and create its job.
+    Fresh,
+    /// This upload was claimed before but its job was never recorded (a crash between the
+    /// claim and the end, or a concurrent delivery): go on, with the same token and the
+    /// same pending output, so at most the one job is created as far as MediaConvert's
+    /// idempotency allows.
+    Resume,
+    /// This upload's job is already recorded: a redelivery, nothing to do.
+    Done { job_id: String },
+    /// A newer upload of the same key has been claimed: the object now holds that upload,
+    /// so this event is stale.
+    Superseded,
+}
+
+impl InputFileTable {
+    pub fn new(client: Client, name: impl Into<String>, ttl: Ttl) -> Self {
+        InputFileTable {
+            t: Table::new(client, name, ttl),
+        }
+    }
+
+    /// Advances `Sequencer` to this upload's (normalized) sequencer only if it is newer
+    /// than any claimed before; otherwise reads what is there to tell a redelivery from a
+    /// stale event.
+    pub async fn claim(
+        &self,
+        input_file: &str,
+        sequencer: &str,
+        now: i64,
+    ) -> Result<Claim, StoreError> {
+        let result = self
+            .t
+            .client
+            .update_item()
+            .table_name(&self.t.name)
+            .key("InputFile", s(input_file))
+            .update_expression(format!("SET #seq = :seq, {KEEP_TIMES}"))
+            .condition_expression("attribute_not_exists(#seq) OR #seq < :seq")
+            .expression_attribute_names("#seq", "Sequencer")
+            .expression_attribute_values(":seq", s(sequencer))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":exp", self.t.ttl.expiry(now))
+            .send()
+            .await;
+        if conditional("UpdateItem", &self.t.name, result)? {
+            return Ok(Claim::Fresh);
+        }
+        let item = self
+            .t
+            .get("InputFile", input_file)
+            .await?
+            .unwrap_or_default();
+        let claimed = get_s(&item, "Sequencer").unwrap_or_default();
+        if claimed.as_str() > sequencer {
+            return Ok(Claim::Superseded);
+        }
+        match (get_s(&item, "JobSequencer"), get_s(&item, "JobId")) {
+            (Some(js), Some(job_id)) if js == sequencer => Ok(Claim::Done { job_id }),
+            _ => Ok(Claim::Resume),
+        }
+    }
+
+    /// Points the input file at `job_id` unless a newer upload's job is already recorded
+    /// (an older upload never overwrites the newest job id). Returns whether it was written.
+    pub async fn record_job(
+        &self,
+        input_file: &str,
+        sequencer: &str,
+        job_id: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .t
+            .client
+            .update_item()
+            .table_name(&self.t.name)
+            .key("InputFile", s(input_file))
+            .update_expression(
+                "SET JobId = :job, JobSequencer = :seq, CreationTime = :now, ExpirationTime = :exp",
+            )
+            .condition_expression("attribute_not_exists(JobSequencer) OR JobSequencer < :seq")
+            .expression_attribute_values(":job", s(job_id))
+            .expression_attribute_values(":seq", s(sequencer))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":exp", self.t.ttl.expiry(now))
+            .send()
+            .await;
+        conditional("UpdateItem", &self.t.name, result)
+    }
+
+    /// The latest job id of an upload, if one is recorded.
+    pub async fn latest_job(&self, input_file: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .t
+            .get("InputFile", input_file)
+            .await?
+            .and_then(|item| get_s(&item, "JobId")))
+    }
+}

@@ -1,0 +1,125 @@
+//! The binaries read their configuration once at start; a missing or malformed variable
+//! fails the start with a message naming it.
+
+use handlers::config::*;
+use std::collections::HashMap;
+
+fn vars(pairs: &[(&str, &str)]) -> Vars<impl Fn(&str) -> Option<String>> {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Vars(move |name: &str| map.get(name).cloned())
+}
+
+const CREATE_JOB: [(&str, &str); 9] = [
+    ("INPUT_FILE_TABLE", "in"),
+    ("JOB_OUTPUT_TABLE", "out"),
+    ("JOB_STATUS_TABLE", "status"),
+    ("OUTPUT_BUCKET", "bucket-out"),
+    ("MEDIACONVERT_ROLE_ARN", "arn:aws:iam::123456789012:role/mc"),
+    ("MEDIACONVERT_JOB_TEMPLATE", "tpl"),
+    ("STATUS_UPDATE_INTERVAL_SECONDS", "15"),
+    ("TTL_DAYS", "7"),
+    ("STACK_NAME", "vod-dev"),
+];
+
+fn without(all: &[(&'static str, &'static str)], name: &str) -> Vec<(&'static str, &'static str)> {
+    all.iter().copied().filter(|(k, _)| *k != name).collect()
+}
+
+fn with(
+    all: &[(&'static str, &'static str)],
+    name: &'static str,
+    value: &'static str,
+) -> Vec<(&'static str, &'static str)> {
+    let mut v = without(all, name);
+    v.push((name, value));
+    v
+}
+
+#[test]
+fn create_job_config_reads_every_variable() {
+    let c = CreateJobConfig::load(&vars(&CREATE_JOB)).unwrap();
+    assert_eq!(c.status_update_interval_seconds, 15);
+    assert_eq!(c.ttl_days, 7);
+    assert_eq!(c.stack_name, "vod-dev");
+    assert_eq!(c.input_file_table, "in");
+}
+
+#[test]
+fn each_missing_variable_is_named() {
+    for (name, _) in CREATE_JOB {
+        let err = CreateJobConfig::load(&vars(&without(&CREATE_JOB, name))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("environment variable {name} is not set")
+        );
+        let err = CreateJobConfig::load(&vars(&with(&CREATE_JOB, name, " "))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("environment variable {name} is empty")
+        );
+    }
+}
+
+#[test]
+fn malformed_numbers_are_named() {
+    for (name, value) in [
+        ("STATUS_UPDATE_INTERVAL_SECONDS", "11"),
+        ("STATUS_UPDATE_INTERVAL_SECONDS", "fast"),
+        ("TTL_DAYS", "0"),
+        ("TTL_DAYS", "-1"),
+    ] {
+        let err = CreateJobConfig::load(&vars(&with(&CREATE_JOB, name, value))).unwrap_err();
+        assert!(
+            err.to_string().starts_with(&format!(
+                "environment variable {name} has the invalid value"
+            )),
+            "{err}"
+        );
+    }
+    for ok in STATUS_UPDATE_INTERVALS {
+        let text: &'static str = Box::leak(ok.to_string().into_boxed_str());
+        let c = CreateJobConfig::load(&vars(&with(
+            &CREATE_JOB,
+            "STATUS_UPDATE_INTERVAL_SECONDS",
+            text,
+        )))
+        .unwrap();
+        assert_eq!(c.status_update_interval_seconds, ok);
+    }
+}
+
+#[test]
+fn job_state_and_status_api_configs() {
+    let job_state = [
+        ("JOB_OUTPUT_TABLE", "out"),
+        ("JOB_STATUS_TABLE", "status"),
+        ("OUTPUT_BUCKET", "b"),
+        ("TTL_DAYS", "1"),
+    ];
+    assert_eq!(JobStateConfig::load(&vars(&job_state)).unwrap().ttl_days, 1);
+    let err = JobStateConfig::load(&vars(&without(&job_state, "OUTPUT_BUCKET"))).unwrap_err();
+    assert!(err.to_string().contains("OUTPUT_BUCKET"));
+
+    let api = [
+        ("INPUT_FILE_TABLE", "in"),
+        ("JOB_STATUS_TABLE", "status"),
+        ("INPUT_BUCKET", "b"),
+        ("VIDEO_SUFFIXES", ".mp4, .mov"),
+    ];
+    assert_eq!(
+        StatusApiConfig::load(&vars(&api)).unwrap().video_suffixes,
+        vec![".mp4", ".mov"]
+    );
+    for bad in ["mp4", ",", ".mp4,mov"] {
+        let err = StatusApiConfig::load(&vars(&with(&api, "VIDEO_SUFFIXES", bad))).unwrap_err();
+        assert!(err.to_string().contains("VIDEO_SUFFIXES"), "{err}");
+    }
+    let err = StatusApiConfig::load(&vars(&without(&api, "INPUT_BUCKET"))).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "environment variable INPUT_BUCKET is not set"
+    );
+}

@@ -1,0 +1,559 @@
+//! Unit tests of the pure rules, on the seed's events and the documented MediaConvert samples.
+
+use handlers::domain::*;
+use std::collections::BTreeMap;
+
+fn fixture(path: &str) -> String {
+    let full = format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("reading {full}: {e}"))
+}
+
+fn event(path: &str) -> JobStateChange {
+    JobStateChange::from_json(&fixture(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn update(path: &str) -> StateUpdate {
+    event(path)
+        .to_update()
+        .unwrap_or_else(|| panic!("{path} should be stored"))
+}
+
+// --- events ------------------------------------------------------------------------------
+
+#[test]
+fn seed_status_update_is_progressing_at_its_percent() {
+    let u = update("seed/status-update.json");
+    assert_eq!(u.job_id, "123456789012-smb6o7");
+    assert_eq!(u.status, JobStatus::Progressing);
+    assert_eq!(u.progress, Some(70));
+    assert_eq!(u.event_time, None);
+}
+
+#[test]
+fn seed_complete_gives_duration_size_and_playlist() {
+    let u = update("seed/complete.json");
+    assert_eq!(u.status, JobStatus::Complete);
+    assert_eq!(u.progress, Some(100));
+    let c = u.complete.expect("complete details");
+    assert_eq!(c.duration_ms, Some(596_458));
+    assert_eq!((c.width_px, c.height_px), (Some(1280), Some(720)));
+    assert_eq!(
+        c.playlists,
+        BTreeMap::from([("m3u8".to_string(), "Big Buck Bunny.test.m3u8".to_string())])
+    );
+}
+
+#[test]
+fn seed_error_keeps_code_and_drops_bucket_names() {
+    let u = update("seed/error.json");
+    assert_eq!(u.status, JobStatus::Error);
+    assert_eq!(u.progress, Some(100));
+    let e = u.error.expect("error details");
+    assert_eq!(e.code, Some(1010));
+    let message = e.message.expect("message");
+    assert!(!message.contains("s3://"), "{message}");
+    assert!(!message.contains("example-bucket"), "{message}");
+    assert!(
+        message.starts_with("Unable to open input file [Big Buck Bunny.mp4]"),
+        "{message}"
+    );
+}
+
+#[test]
+fn documented_events_map_to_their_updates() {
+    let stored = [
+        (
+            "mediaconvert/progressing.json",
+            JobStatus::Progressing,
+            None,
+        ),
+        (
+            "mediaconvert/status-update.json",
+            JobStatus::Progressing,
+            Some(31),
+        ),
+        (
+            "mediaconvert/status-update-probing.json",
+            JobStatus::Progressing,
+            None,
+        ),
+        ("mediaconvert/complete.json", JobStatus::Complete, Some(100)),
+        ("mediaconvert/error.json", JobStatus::Error, Some(100)),
+        ("mediaconvert/canceled.json", JobStatus::Canceled, None),
+        (
+            "mediaconvert/aws-docs/progressing.json",
+            JobStatus::Progressing,
+            None,
+        ),
+        (
+            "mediaconvert/aws-docs/status-update.json",
+            JobStatus::Progressing,
+            Some(7),
+        ),
+        (
+            "mediaconvert/aws-docs/complete-hls-group.json",
+            JobStatus::Complete,
+            Some(100),
+        ),
+        (
+            "mediaconvert/aws-docs/complete-cmaf-group.json",
+            JobStatus::Complete,
+            Some(100),
+        ),
+        (
+            "mediaconvert/aws-docs/complete-file-group.json",
+            JobStatus::Complete,
+            Some(100),
+        ),
+        (
+            "mediaconvert/aws-docs/error.json",
+            JobStatus::Error,
+            Some(100),
+        ),
+        (
+            "mediaconvert/aws-docs/canceled.json",
+            JobStatus::Canceled,
+            None,
+        ),
+    ];
+    for (path, status, progress) in stored {
+        let u = update(path);
+        assert_eq!((u.status, u.progress), (status, progress), "{path}");
+        assert!(u.event_time.is_some(), "{path} has a timestamp");
+    }
+}
+
+#[test]
+fn informational_statuses_are_not_stored() {
+    for path in [
+        "mediaconvert/input-information.json",
+        "mediaconvert/new-warning.json",
+        "mediaconvert/queue-hop.json",
+        "mediaconvert/aws-docs/input-information.json",
+        "mediaconvert/aws-docs/new-warning.json",
+        "mediaconvert/aws-docs/queue-hop.json",
+    ] {
+        let e = event(path);
+        assert!(e.to_update().is_none(), "{path} must be ignored");
+    }
+    let warning = event("mediaconvert/aws-docs/new-warning.json");
+    assert_eq!(warning.detail.warning_code.as_deref(), Some("000000"));
+    let unknown = JobStateChange::from_json(r#"{"detail":{"jobId":"j","status":"SOMETHING_NEW"}}"#)
+        .expect("unknown statuses parse");
+    assert!(unknown.to_update().is_none());
+}
+
+#[test]
+fn full_complete_takes_the_largest_rendition_and_hls_playlists() {
+    let c = update("mediaconvert/complete.json").complete.unwrap();
+    assert_eq!(c.duration_ms, Some(596_458));
+    assert_eq!((c.width_px, c.height_px), (Some(1920), Some(1080)));
+    assert_eq!(
+        c.playlists,
+        BTreeMap::from([("m3u8".to_string(), "Big Buck Bunny.m3u8".to_string())])
+    );
+    let cmaf = update("mediaconvert/aws-docs/complete-cmaf-group.json")
+        .complete
+        .unwrap();
+    assert_eq!(
+        cmaf.playlists,
+        BTreeMap::from([
+            ("m3u8".to_string(), "1.m3u8".to_string()),
+            ("mpd".to_string(), "1.mpd".to_string())
+        ])
+    );
+    let file = update("mediaconvert/aws-docs/complete-file-group.json")
+        .complete
+        .unwrap();
+    assert!(file.playlists.is_empty());
+    assert_eq!(
+        (file.width_px, file.duration_ms),
+        (Some(1920), Some(30_041))
+    );
+}
+
+#[test]
+fn partial_complete_still_completes_with_fields_absent() {
+    let text = r#"{"detail":{"jobId":"1-a","status":"COMPLETE","timestamp":5,
+        "outputGroupDetails":[{"outputDetails":[{"durationInMs":0,"videoDetails":{"widthInPx":0,"heightInPx":0}}],"type":"HLS_GROUP"}]}}"#;
+    let u = JobStateChange::from_json(text)
+        .unwrap()
+        .to_update()
+        .unwrap();
+    assert_eq!(u.status, JobStatus::Complete);
+    assert_eq!(u.progress, Some(100));
+    assert_eq!(u.complete, Some(CompleteDetails::default()));
+    assert_eq!(info_json(u.complete.as_ref().unwrap()), "{}");
+    let none = r#"{"detail":{"jobId":"1-a","status":"COMPLETE"}}"#;
+    let u = JobStateChange::from_json(none)
+        .unwrap()
+        .to_update()
+        .unwrap();
+    assert_eq!(u.complete, Some(CompleteDetails::default()));
+}
+
+#[test]
+fn null_or_missing_percent_keeps_progress_unknown() {
+    let text = r#"{"detail":{"jobId":"1-a","status":"STATUS_UPDATE","jobProgress":{"jobPercentComplete":null}}}"#;
+    let u = JobStateChange::from_json(text)
+        .unwrap()
+        .to_update()
+        .unwrap();
+    assert_eq!((u.status, u.progress), (JobStatus::Progressing, None));
+    let no_progress = r#"{"detail":{"jobId":"1-a","status":"STATUS_UPDATE"}}"#;
+    let u = JobStateChange::from_json(no_progress)
+        .unwrap()
+        .to_update()
+        .unwrap();
+    assert_eq!(u.progress, None);
+    // 100 belongs to the terminal states.
+    let full = r#"{"detail":{"jobId":"1-a","status":"STATUS_UPDATE","jobProgress":{"jobPercentComplete":100}}}"#;
+    assert_eq!(
+        JobStateChange::from_json(full)
+            .unwrap()
+            .to_update()
+            .unwrap()
+            .progress,
+        Some(99)
+    );
+}
+
+#[test]
+fn bad_events_are_rejected_naming_the_problem() {
+    let cases = [
+        ("{not json", "malformed JSON"),
+        (r#"{"detail":{"status":"COMPLETE"}}"#, "jobId"),
+        (r#"{"detail":{"jobId":"1-a"}}"#, "status"),
+        (
+            r#"{"detail":{"jobId":"  ","status":"COMPLETE"}}"#,
+            "jobId is empty",
+        ),
+        (r#"{"version":"0"}"#, "detail"),
+        (
+            r#"{"detail":{"jobId":"1-a","status":"ERROR","errorCode":"x"}}"#,
+            "invalid type",
+        ),
+    ];
+    for (text, expected) in cases {
+        let err = JobStateChange::from_json(text).expect_err(text);
+        assert!(err.to_string().contains(expected), "{text}: {err}");
+    }
+}
+
+#[test]
+fn error_messages_lose_buckets_and_account_ids() {
+    let e = update("mediaconvert/error.json").error.unwrap();
+    let m = e.message.unwrap();
+    assert_eq!(e.code, Some(1030));
+    assert!(!m.contains("111122223333"), "{m}");
+    assert!(!m.contains("example-input-bucket"), "{m}");
+    assert!(m.contains("[uploads/Big Buck Bunny.mp4]"), "{m}");
+    assert!(m.contains("arn:aws:iam:::role/MediaConvertRole"), "{m}");
+    assert_eq!(
+        sanitize_error_message("a s3://b1/x and s3://DOC-EXAMPLE-BUCKET/y/z, s3://c.d-e]"),
+        "a x and y/z, ]"
+    );
+    // Job ids and epoch milliseconds are not account ids.
+    assert_eq!(
+        sanitize_error_message("job 1763942400123-abc123 at 1763942400123"),
+        "job 1763942400123-abc123 at 1763942400123"
+    );
+    assert_eq!(sanitize_error_message("account 123456789012."), "account .");
+}
+
+// --- merge ---------------------------------------------------------------------------------
+
+fn u(status: JobStatus, progress: Option<u8>, time: i64) -> StateUpdate {
+    StateUpdate {
+        job_id: "j".into(),
+        status,
+        progress,
+        event_time: Some(time),
+        complete: (status == JobStatus::Complete).then(CompleteDetails::default),
+        error: (status == JobStatus::Error).then(ErrorDetails::default),
+    }
+}
+
+#[test]
+fn terminal_state_is_never_replaced() {
+    use JobStatus::*;
+    let s = fold(&[u(Complete, Some(100), 9), u(Progressing, Some(40), 10)]).unwrap();
+    assert_eq!((s.status, s.progress), (Complete, 100));
+    let s = fold(&[u(Error, Some(100), 9), u(Complete, Some(100), 10)]).unwrap();
+    assert_eq!(
+        s.status, Error,
+        "a job has one terminal state: the first kept"
+    );
+}
+
+#[test]
+fn progress_never_goes_down_and_missing_percent_keeps_it() {
+    use JobStatus::*;
+    let s = fold(&[
+        u(Progressing, Some(60), 3),
+        u(Progressing, Some(20), 2),
+        u(Progressing, None, 4),
+    ])
+    .unwrap();
+    assert_eq!(
+        (s.status, s.progress, s.last_event_time),
+        (Progressing, 60, Some(4))
+    );
+}
+
+#[test]
+fn canceled_keeps_its_progress_in_any_order() {
+    use JobStatus::*;
+    let a = fold(&[u(Progressing, Some(50), 1), u(Canceled, None, 2)]).unwrap();
+    let b = fold(&[u(Canceled, None, 2), u(Progressing, Some(50), 1)]).unwrap();
+    assert_eq!(a, b);
+    assert_eq!((a.status, a.progress), (Canceled, 50));
+}
+
+#[test]
+fn submitted_never_overwrites_and_duplicates_change_nothing() {
+    use JobStatus::*;
+    let p = u(Progressing, Some(10), 1);
+    let after = merge(None, &p);
+    assert_eq!(
+        merge(Some(after.clone()), &StateUpdate::submitted("j")),
+        after
+    );
+    assert_eq!(merge(Some(after.clone()), &p), after);
+    let first = merge(None, &StateUpdate::submitted("j"));
+    assert_eq!((first.status, first.progress), (Submitted, 0));
+}
+
+#[test]
+fn shared_timestamps_do_not_decide() {
+    use JobStatus::*;
+    let a = fold(&[u(Progressing, Some(30), 7), u(Complete, Some(100), 7)]).unwrap();
+    let b = fold(&[u(Complete, Some(100), 7), u(Progressing, Some(30), 7)]).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a.status, Complete);
+}
+
+// --- job creation ---------------------------------------------------------------------------
+
+#[test]
+fn s3_keys_are_url_decoded() {
+    let record: serde_json::Value =
+        serde_json::from_str(&fixture("s3/object-created.json")).unwrap();
+    let raw = record["Records"][0]["s3"]["object"]["key"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        decode_s3_key(raw).unwrap(),
+        "uploads/Big Buck Bunny 動画.mp4"
+    );
+    assert_eq!(decode_s3_key("a%20b+c%2Bd").unwrap(), "a b c+d");
+    for bad in ["bad%zz.mp4", "cut%E5%8B.mp4", "end%", "end%4"] {
+        let err = decode_s3_key(bad).expect_err(bad);
+        assert!(err.contains(bad), "the error names the key: {err}");
+    }
+}
+
+#[test]
+fn sequencers_compare_as_s3_documents() {
+    let a = normalize_sequencer("0055AED6DCD90281E5").unwrap();
+    let b = normalize_sequencer("0055AED6DCD90281E6").unwrap();
+    let longer = normalize_sequencer("0055AED6DCD90281E50001").unwrap();
+    assert!(a < b);
+    assert!(
+        a < longer,
+        "right-padding makes the longer one (same prefix) newer"
+    );
+    assert!(longer < b);
+    assert_eq!(a.len(), SEQUENCER_WIDTH);
+    assert_eq!(
+        normalize_sequencer("00ab").unwrap(),
+        normalize_sequencer("00AB").unwrap()
+    );
+    assert!(normalize_sequencer("").is_err());
+    assert!(normalize_sequencer("12G4").unwrap_err().contains("12G4"));
+    assert!(normalize_sequencer(&"1".repeat(SEQUENCER_WIDTH + 1)).is_err());
+}
+
+#[test]
+fn output_paths_are_unique_per_upload_and_stable_per_event() {
+    let t = 1_795_478_400; // 2026-11-24T00:00:00Z
+    let p = output_path("uploads/Big Buck Bunny.mp4", t, "0055AED6DCD90281E5");
+    assert_eq!(
+        p,
+        "uploads/Big Buck Bunny.mp4_20261124000000_0055aed6dcd90281e5/"
+    );
+    assert_eq!(
+        p,
+        output_path("uploads/Big Buck Bunny.mp4", t, "0055AED6DCD90281E5")
+    );
+    assert_ne!(
+        p,
+        output_path("uploads/Big Buck Bunny.mp4", t, "0055AED6DCD90281E6")
+    );
+    assert_eq!(utc_compact(951_868_798), "20000229235958");
+    assert_eq!(utc_rfc3339(4_102_444_799), "2099-12-31T23:59:59Z");
+    assert_eq!(utc_rfc3339(0), "1970-01-01T00:00:00Z");
+}
+
+#[test]
+fn key_files_are_named_after_the_input() {
+    assert_eq!(
+        key_file_name("uploads/Big Buck Bunny.test.mp4"),
+        "Big Buck Bunny.test.key"
+    );
+    assert_eq!(key_file_name("video"), "video.key");
+    assert_eq!(key_file_name("a/.mp4"), "media.key");
+}
+
+#[test]
+fn request_tokens_follow_the_object_identity() {
+    let t = client_request_token("k.mp4", "00A");
+    assert_eq!(t.len(), 32);
+    assert!(t.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_eq!(t, client_request_token("k.mp4", "00A"));
+    assert_ne!(t, client_request_token("k.mp4", "00B"));
+    assert_ne!(t, client_request_token("k.mp", "4\u{0}00A"));
+}
+
+#[test]
+fn user_metadata_names_stack_and_input_only() {
+    let m = user_metadata("vod-dev", "uploads/a.mp4");
+    assert_eq!(m.len(), 2);
+    assert_eq!(m["stack"], "vod-dev");
+    assert_eq!(m["inputFile"], "uploads/a.mp4");
+}
+
+#[test]
+fn key_hex_round_trips_and_errors_hide_the_value() {
+    let key: [u8; 16] = *b"0123456789abcdef";
+    let hex = hex_encode(&key);
+    assert_eq!(hex.len(), 32);
+    assert_eq!(hex_decode_key(&hex).unwrap(), key);
+    let bad = "zz".repeat(16);
+    let err = hex_decode_key(&bad).unwrap_err();
+    assert!(!err.contains(&bad));
+    assert!(hex_decode_key("abcd").unwrap_err().contains("4 hex digits"));
+}
+
+// --- API ------------------------------------------------------------------------------------
+
+#[test]
+fn input_file_validation() {
+    assert_eq!(
+        validate_input_file(Some("uploads/a.mp4")),
+        Ok("uploads/a.mp4")
+    );
+    let ok = "a".repeat(1024);
+    assert!(validate_input_file(Some(&ok)).is_ok());
+    let cases = [
+        (None, "missing_parameter"),
+        (Some(String::new()), "empty"),
+        (Some("a".repeat(1025)), "too_long"),
+        (Some("a\u{0}b".to_string()), "control_characters"),
+        (Some("a\nb".to_string()), "control_characters"),
+    ];
+    for (value, code) in cases {
+        let err = validate_input_file(value.as_deref()).unwrap_err();
+        assert_eq!((err.status, err.code), (400, code), "{value:?}");
+    }
+    assert_eq!(
+        validate_job_id("1763942400123-abc123"),
+        Ok("1763942400123-abc123")
+    );
+    assert_eq!(validate_job_id("a b").unwrap_err().code, "bad_job_id");
+}
+
+#[test]
+fn upload_plans() {
+    let suffixes = vec![".mp4".to_string(), ".mov".to_string()];
+    let body = r#"{"fileName":"Big Buck Bunny.mp4","contentType":"video/mp4","size":158008374}"#;
+    let plan = plan_upload(Some(body), &suffixes, "abc").unwrap();
+    assert_eq!(plan.key, "uploads/abc/Big Buck Bunny.mp4");
+    assert_eq!(plan.content_type.as_deref(), Some("video/mp4"));
+    let long_ok = format!(r#"{{"fileName":"{}.mp4"}}"#, "a".repeat(1024 - 12 - 4));
+    assert!(plan_upload(Some(&long_ok), &suffixes, "abc").is_ok());
+    let long = format!(r#"{{"fileName":"{}.mp4"}}"#, "a".repeat(1024 - 12 - 3));
+    let cases: Vec<(Option<&str>, &str)> = vec![
+        (None, "missing_body"),
+        (Some("  "), "missing_body"),
+        (Some("{"), "malformed_body"),
+        (Some(r#"{"fileName":"a.mp4","extra":1}"#), "malformed_body"),
+        (Some(r#"{"size":3}"#), "missing_field"),
+        (Some(r#"{"fileName":""}"#), "empty"),
+        (Some(&long), "too_long"),
+        (Some(r#"{"fileName":"a\u0007.mp4"}"#), "control_characters"),
+        (Some(r#"{"fileName":"a.txt"}"#), "bad_extension"),
+        (Some(r#"{"fileName":"a.MP4"}"#), "bad_extension"),
+        (Some(r#"{"fileName":"../a.mp4"}"#), "bad_file_name"),
+        (Some(r#"{"fileName":"a.mp4","size":0}"#), "bad_size"),
+        (
+            Some(r#"{"fileName":"a.mp4","size":5368709121}"#),
+            "bad_size",
+        ),
+        (Some(r#"{"fileName":"a.mp4","size":-1}"#), "malformed_body"),
+        (
+            Some(r#"{"fileName":"a.mp4","contentType":"video/\u0000"}"#),
+            "control_characters",
+        ),
+    ];
+    for (body, code) in cases {
+        let err = plan_upload(body, &suffixes, "abc").unwrap_err();
+        assert_eq!(
+            (err.status, err.code),
+            (400, code),
+            "{body:?}: {}",
+            err.message
+        );
+        let json: serde_json::Value = serde_json::from_str(&err.body()).unwrap();
+        assert_eq!(json["error"]["code"], code);
+        assert!(
+            json["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+    }
+}
+
+#[test]
+fn answers_are_camel_case_and_per_state() {
+    let complete = JobState {
+        status: JobStatus::Complete,
+        progress: 100,
+        last_event_time: Some(5),
+        complete: Some(CompleteDetails {
+            duration_ms: Some(1000),
+            width_px: Some(1280),
+            height_px: Some(720),
+            playlists: BTreeMap::from([("m3u8".into(), "a.m3u8".into())]),
+        }),
+        error: None,
+    };
+    let v = serde_json::to_value(JobView::new("j-1", &complete, Some("out/".into()))).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"jobId":"j-1","status":"COMPLETE","progress":100,"lastEventTime":5,
+            "durationMs":1000,"widthPx":1280,"heightPx":720,"outputPath":"out/",
+            "playlists":{"m3u8":"a.m3u8"}})
+    );
+    let error = JobState {
+        status: JobStatus::Error,
+        progress: 100,
+        last_event_time: None,
+        complete: None,
+        error: Some(ErrorDetails {
+            code: Some(1010),
+            message: Some("bad".into()),
+        }),
+    };
+    let v = serde_json::to_value(JobView::new("j-2", &error, None)).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"jobId":"j-2","status":"ERROR","progress":100,"errorCode":1010,"errorMessage":"bad"})
+    );
+    let info: serde_json::Value =
+        serde_json::from_str(&info_json(complete.complete.as_ref().unwrap())).unwrap();
+    assert_eq!(
+        info,
+        serde_json::json!({"duration_ms":1000,"width_px":1280,"height_px":720,"playlists":{"m3u8":"a.m3u8"}})
+    );
+}
