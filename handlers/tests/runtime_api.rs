@@ -287,6 +287,28 @@ fn job_state_posts_runtime_errors_for_bad_events_and_keeps_serving() {
 }
 
 #[test]
+fn job_state_reports_an_unreachable_store_as_a_runtime_error() {
+    // A moto of its own: stopping the shared one would break the other tests.
+    let mut moto = Moto::start();
+    let aws = LocalAws::create(&moto, "rt-unreachable");
+    let mut job_state = aws.spawn(JOB_STATE, &[]);
+    let event = |job_id| mediaconvert_event("mediaconvert/status-update.json", job_id);
+    job_state.invoke_ok(event("1763942400123-reach1"), ANSWER);
+
+    moto.stop();
+    let failed = job_state.invoke(event("1763942400123-reach2"), ANSWER);
+
+    // An error post is what makes Lambda retry the event and, after that, keep it in the DLQ;
+    // an answer or a crash would lose it.
+    runtime_error(&failed);
+    assert!(
+        job_state.wait_exit(Duration::ZERO).is_none(),
+        "job-state died instead of reporting the failure; log:\n{}",
+        job_state.log()
+    );
+}
+
+#[test]
 fn create_job_starts_one_job_per_upload_even_when_the_event_is_redelivered() {
     let aws = LocalAws::create(Moto::shared(), "rt-create");
     let mediaconvert = mediaconvert_stub();
