@@ -181,8 +181,8 @@ impl StatusTable {
 
     /// Applies one event as the join of `domain::merge`: one conditional update per
     /// component (status rank, progress, event time), each admitting only a strictly greater
-    /// value. The three are independent, so they run concurrently, and a retry after a
-    /// partial failure converges to the same item.
+    /// value. The components are independent, so a retry after a partial failure converges
+    /// to the same item.
     pub async fn apply(
         &self,
         update: &StateUpdate,
@@ -197,7 +197,9 @@ impl StatusTable {
                 event_time: false,
             });
         }
-        let status = self.advance_status(update, output_path, now);
+        // The status write goes first, so the two concurrent writes after it never race to
+        // create the item (DynamoDB serializes them anyway; a test endpoint may not).
+        let status = self.advance_status(update, output_path, now).await?;
         let progress = async {
             match update.progress {
                 Some(p) => {
@@ -216,9 +218,9 @@ impl StatusTable {
                 None => Ok(false),
             }
         };
-        let (status, progress, event_time) = tokio::join!(status, progress, event_time);
+        let (progress, event_time) = tokio::join!(progress, event_time);
         Ok(Applied {
-            status: status?,
+            status,
             progress: progress?,
             event_time: event_time?,
         })

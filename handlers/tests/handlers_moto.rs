@@ -1,0 +1,975 @@
+//! The three entrypoints against moto's DynamoDB and S3, with MediaConvert's CreateJob
+//! captured by the SDK's replay client: every write the handlers make, the bad inputs with
+//! their errors and unchanged tables, and a store that goes away mid-test.
+
+mod common;
+
+use aws_lambda_events::s3::S3Event;
+use common::{Local, fixture_json, num, s};
+use handlers::domain::{client_request_token, normalize_sequencer};
+use handlers::entrypoints::{
+    CreateJob, Created, Handled, JobStateHandler, StatusApi, pending_output_id,
+};
+use handlers::store::{InputFileTable, JobOutput, OutputTable, StatusTable, Ttl, now_epoch};
+use std::io::{Read, Write};
+use testkit::Moto;
+
+const KEY: &str = "uploads/Big Buck Bunny 動画.mp4";
+const RAW_KEY: &str = "uploads/Big+Buck+Bunny+%E5%8B%95%E7%94%BB.mp4";
+const SEQ: &str = "0055AED6DCD90281E5";
+
+/// The S3 fixture's record, once per (raw key, sequencer), in the test's input bucket.
+fn s3_event(bucket: &str, objects: &[(&str, &str)]) -> S3Event {
+    let mut event = fixture_json("s3/object-created.json");
+    let template = event["Records"][0].clone();
+    event["Records"] = objects
+        .iter()
+        .map(|(key, seq)| {
+            let mut r = template.clone();
+            r["s3"]["bucket"]["name"] = (*bucket).into();
+            r["s3"]["bucket"]["arn"] = format!("arn:aws:s3:::{bucket}").into();
+            r["s3"]["object"]["key"] = (*key).into();
+            r["s3"]["object"]["sequencer"] = (*seq).into();
+            r
+        })
+        .collect();
+    serde_json::from_value(event).unwrap()
+}
+
+fn mediaconvert_event(path: &str, job_id: &str) -> serde_json::Value {
+    let mut e = fixture_json(path);
+    e["detail"]["jobId"] = job_id.into();
+    e
+}
+
+fn output_table(local: &Local) -> OutputTable {
+    OutputTable::new(
+        local.dynamodb.clone(),
+        &local.job_output_table,
+        Ttl {
+            days: common::TTL_DAYS,
+        },
+    )
+}
+
+// --- create-job ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn create_job_writes_three_items_and_one_complete_create_job_request() {
+    let local = Local::create(&Moto::shared().endpoint(), "cj-one").await;
+    let job_id = "1763942400123-aaaaaa";
+    let (replay, mediaconvert) = common::mediaconvert(&[job_id]);
+    let handler = CreateJob::new(
+        local.create_job_config(),
+        local.dynamodb.clone(),
+        mediaconvert,
+    );
+    let event = s3_event(&local.input_bucket, &[(RAW_KEY, SEQ)]);
+
+    let created = handler.handle(event.clone()).await.unwrap();
+    assert_eq!(
+        created,
+        vec![Created::Job {
+            job_id: job_id.into()
+        }]
+    );
+
+    let output_path = format!("{KEY}_20261124000000_0055aed6dcd90281e5/");
+    let outputs = local.scan(&local.job_output_table).await;
+    assert_eq!(
+        outputs.len(),
+        1,
+        "only the job's Output item remains: {outputs:?}"
+    );
+    let output = &outputs[0];
+    assert_eq!(s(output, "JobId"), job_id);
+    assert_eq!(s(output, "OutputPath"), output_path);
+    assert_eq!(s(output, "KeyFile"), "Big Buck Bunny 動画.key");
+    let key_hex = s(output, "KeyValue");
+    assert_eq!(key_hex.len(), 32);
+    assert!(key_hex.bytes().all(|b| b.is_ascii_hexdigit()));
+    common::assert_ttl(output);
+
+    let status = local
+        .item(&local.job_status_table, "JobId", job_id)
+        .await
+        .unwrap();
+    assert_eq!(s(&status, "JobStatus"), "SUBMITTED");
+    assert_eq!(
+        (num(&status, "StatusRank"), num(&status, "ProgressRate")),
+        (1, 0)
+    );
+    common::assert_ttl(&status);
+
+    let sequencer = normalize_sequencer(SEQ).unwrap();
+    let input = local
+        .item(&local.input_file_table, "InputFile", KEY)
+        .await
+        .unwrap();
+    assert_eq!(s(&input, "JobId"), job_id);
+    assert_eq!(s(&input, "Sequencer"), sequencer);
+    assert_eq!(s(&input, "JobSequencer"), sequencer);
+    common::assert_ttl(&input);
+
+    let requests = common::create_job_requests(&replay);
+    assert_eq!(requests.len(), 1);
+    let (uri, body) = &requests[0];
+    assert_eq!(
+        uri, "https://mediaconvert.us-east-1.amazonaws.com/2017-08-29/jobs",
+        "the regional endpoint, no DescribeEndpoints"
+    );
+    assert_eq!(body["jobTemplate"], common::JOB_TEMPLATE);
+    assert_eq!(body["role"], common::ROLE_ARN);
+    assert_eq!(body["statusUpdateInterval"], "SECONDS_15");
+    assert_eq!(
+        body["clientRequestToken"],
+        client_request_token(KEY, &sequencer)
+    );
+    assert_eq!(
+        body["userMetadata"],
+        serde_json::json!({"stack": common::STACK, "inputFile": KEY})
+    );
+    let settings = &body["settings"];
+    assert_eq!(
+        settings["inputs"],
+        serde_json::json!([{"fileInput": format!("s3://{}/{KEY}", local.input_bucket)}])
+    );
+    let groups = settings["outputGroups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1);
+    let group = &groups[0]["outputGroupSettings"];
+    assert_eq!(group["type"], "HLS_GROUP_SETTINGS");
+    assert_eq!(
+        group["hlsGroupSettings"]["destination"],
+        format!("s3://{}/{output_path}", local.output_bucket)
+    );
+    assert_eq!(
+        group["hlsGroupSettings"]["encryption"],
+        serde_json::json!({
+            "encryptionMethod": "AES128",
+            "type": "STATIC_KEY",
+            "staticKeyProvider": {"staticKeyValue": key_hex, "url": "Big Buck Bunny 動画.key"}
+        })
+    );
+    assert_eq!(
+        body.to_string().matches(&key_hex).count(),
+        1,
+        "the key is only in staticKeyValue"
+    );
+
+    // Redelivered later (past CreateJob's one-minute idempotency): no second job.
+    let before = local.snapshot().await;
+    let again = handler.handle(event).await.unwrap();
+    assert_eq!(
+        again,
+        vec![Created::AlreadyDone {
+            job_id: job_id.into()
+        }]
+    );
+    assert_eq!(common::create_job_requests(&replay).len(), 1);
+    assert_eq!(local.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn an_older_upload_never_replaces_the_newest_job() {
+    let local = Local::create(&Moto::shared().endpoint(), "cj-order").await;
+    let (replay, mediaconvert) = common::mediaconvert(&["job-new", "job-newest"]);
+    let handler = CreateJob::new(
+        local.create_job_config(),
+        local.dynamodb.clone(),
+        mediaconvert,
+    );
+    let event = |seq| s3_event(&local.input_bucket, &[(RAW_KEY, seq)]);
+    let latest = || async {
+        s(
+            &local
+                .item(&local.input_file_table, "InputFile", KEY)
+                .await
+                .unwrap(),
+            "JobId",
+        )
+    };
+
+    let created = handler.handle(event("0055AED6DCD90281E6")).await.unwrap();
+    assert_eq!(
+        created,
+        vec![Created::Job {
+            job_id: "job-new".into()
+        }]
+    );
+    // The older upload's event arrives late: the object already holds the newer upload.
+    let created = handler.handle(event("0055AED6DCD90281E5")).await.unwrap();
+    assert_eq!(created, vec![Created::Superseded]);
+    assert_eq!(common::create_job_requests(&replay).len(), 1);
+    assert_eq!(latest().await, "job-new");
+
+    let created = handler.handle(event("0055AED6DCD90281E7")).await.unwrap();
+    assert_eq!(
+        created,
+        vec![Created::Job {
+            job_id: "job-newest".into()
+        }]
+    );
+    assert_eq!(latest().await, "job-newest");
+    assert_eq!(local.scan(&local.job_output_table).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_crash_after_the_claim_resumes_with_the_same_token_path_and_key() {
+    let local = Local::create(&Moto::shared().endpoint(), "cj-resume").await;
+    let sequencer = normalize_sequencer(SEQ).unwrap();
+    let token = client_request_token(KEY, &sequencer);
+    // What the crashed attempt left: the claim and the reserved output, no job recorded.
+    let inputs = InputFileTable::new(
+        local.dynamodb.clone(),
+        &local.input_file_table,
+        Ttl { days: 1 },
+    );
+    inputs.claim(KEY, &sequencer, now_epoch()).await.unwrap();
+    let reserved = JobOutput {
+        output_path: "first-attempt/".into(),
+        key_file: "first.key".into(),
+        key_value: "00112233445566778899aabbccddeeff".into(),
+    };
+    output_table(&local)
+        .put_once(&pending_output_id(&token), reserved.clone(), now_epoch())
+        .await
+        .unwrap();
+
+    let (replay, mediaconvert) = common::mediaconvert(&["job-1"]);
+    let handler = CreateJob::new(
+        local.create_job_config(),
+        local.dynamodb.clone(),
+        mediaconvert,
+    );
+    let created = handler
+        .handle(s3_event(&local.input_bucket, &[(RAW_KEY, SEQ)]))
+        .await
+        .unwrap();
+    assert_eq!(
+        created,
+        vec![Created::Job {
+            job_id: "job-1".into()
+        }]
+    );
+
+    let (_, body) = &common::create_job_requests(&replay)[0];
+    assert_eq!(body["clientRequestToken"], token);
+    let hls = &body["settings"]["outputGroups"][0]["outputGroupSettings"]["hlsGroupSettings"];
+    assert_eq!(
+        hls["destination"],
+        format!("s3://{}/first-attempt/", local.output_bucket)
+    );
+    assert_eq!(
+        hls["encryption"]["staticKeyProvider"]["staticKeyValue"],
+        reserved.key_value
+    );
+    let outputs = local.scan(&local.job_output_table).await;
+    assert_eq!(outputs.len(), 1, "the pending item is gone: {outputs:?}");
+    assert_eq!(s(&outputs[0], "KeyValue"), reserved.key_value);
+    assert_eq!(
+        s(
+            &local
+                .item(&local.input_file_table, "InputFile", KEY)
+                .await
+                .unwrap(),
+            "JobId"
+        ),
+        "job-1"
+    );
+}
+
+#[tokio::test]
+async fn keys_with_spaces_plus_signs_and_unicode_are_decoded() {
+    let local = Local::create(&Moto::shared().endpoint(), "cj-keys").await;
+    let (replay, mediaconvert) = common::mediaconvert(&["job-a", "job-b", "job-c"]);
+    let handler = CreateJob::new(
+        local.create_job_config(),
+        local.dynamodb.clone(),
+        mediaconvert,
+    );
+    let event = s3_event(
+        &local.input_bucket,
+        &[
+            ("My+Video+%281%29.mp4", "01"),
+            ("a%2Bb.mov", "02"),
+            ("%E5%8B%95%E7%94%BB%20x.mp4", "03"),
+        ],
+    );
+    let created = handler.handle(event).await.unwrap();
+    assert_eq!(created.len(), 3);
+    let inputs: Vec<String> = common::create_job_requests(&replay)
+        .iter()
+        .map(|(_, b)| {
+            b["settings"]["inputs"][0]["fileInput"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let bucket = &local.input_bucket;
+    assert_eq!(
+        inputs,
+        vec![
+            format!("s3://{bucket}/My Video (1).mp4"),
+            format!("s3://{bucket}/a+b.mov"),
+            format!("s3://{bucket}/動画 x.mp4"),
+        ]
+    );
+    for (key, job) in [
+        ("My Video (1).mp4", "job-a"),
+        ("a+b.mov", "job-b"),
+        ("動画 x.mp4", "job-c"),
+    ] {
+        let item = local.item(&local.input_file_table, "InputFile", key).await;
+        assert_eq!(s(&item.expect(key), "JobId"), job);
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_record_fails_naming_the_key_and_writes_nothing() {
+    let local = Local::create(&Moto::shared().endpoint(), "cj-bad").await;
+    let (replay, mediaconvert) = common::mediaconvert(&[]);
+    let handler = CreateJob::new(
+        local.create_job_config(),
+        local.dynamodb.clone(),
+        mediaconvert,
+    );
+    let before = local.snapshot().await;
+    for (key, seq, expected) in [
+        (
+            "bad%zz.mp4",
+            SEQ,
+            "\"bad%zz.mp4\" has a malformed percent escape",
+        ),
+        (
+            "ok.mp4",
+            "not-hex",
+            "\"not-hex\" is not a hexadecimal string",
+        ),
+    ] {
+        let err = handler
+            .handle(s3_event(&local.input_bucket, &[(key, seq)]))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains(expected), "{err}");
+    }
+    assert_eq!(common::create_job_requests(&replay).len(), 0);
+    assert_eq!(local.snapshot().await, before);
+}
+
+// --- job-state ----------------------------------------------------------------------------
+
+#[tokio::test]
+async fn complete_writes_key_file_and_info_json_then_the_status() {
+    let local = Local::create(&Moto::shared().endpoint(), "js-complete").await;
+    let handler = JobStateHandler::new(
+        local.job_state_config(),
+        local.dynamodb.clone(),
+        local.s3.clone(),
+    );
+    let job_id = "1763942400123-abc123";
+    let path = "uploads/Big Buck Bunny.mp4_20261124000000_0055aed6dcd90281e5/";
+    let key_hex = "000102030405060708090a0b0c0d0e0f";
+    output_table(&local)
+        .put_once(
+            job_id,
+            JobOutput {
+                output_path: path.into(),
+                key_file: "Big Buck Bunny.key".into(),
+                key_value: key_hex.into(),
+            },
+            now_epoch(),
+        )
+        .await
+        .unwrap();
+    let status = || async {
+        local
+            .item(&local.job_status_table, "JobId", job_id)
+            .await
+            .unwrap()
+    };
+
+    handler
+        .handle(mediaconvert_event("mediaconvert/progressing.json", job_id))
+        .await
+        .unwrap();
+    handler
+        .handle(mediaconvert_event(
+            "mediaconvert/status-update.json",
+            job_id,
+        ))
+        .await
+        .unwrap();
+    let item = status().await;
+    assert_eq!(
+        (s(&item, "JobStatus"), num(&item, "ProgressRate")),
+        ("PROGRESSING".into(), 31)
+    );
+    assert!(
+        local.keys(&local.output_bucket).await.is_empty(),
+        "no files before COMPLETE"
+    );
+
+    handler
+        .handle(mediaconvert_event("mediaconvert/complete.json", job_id))
+        .await
+        .unwrap();
+    let key_file = local
+        .object(&local.output_bucket, &format!("{path}Big Buck Bunny.key"))
+        .await
+        .expect("the key file");
+    assert_eq!(key_file, (0u8..16).collect::<Vec<u8>>());
+    let info: serde_json::Value = serde_json::from_slice(
+        &local
+            .object(&local.output_bucket, &format!("{path}info.json"))
+            .await
+            .expect("info.json"),
+    )
+    .unwrap();
+    assert_eq!(
+        info,
+        serde_json::json!({"duration_ms": 596458, "width_px": 1920, "height_px": 1080,
+            "playlists": {"m3u8": "Big Buck Bunny.m3u8"}})
+    );
+    let item = status().await;
+    assert_eq!(s(&item, "JobStatus"), "COMPLETE");
+    assert_eq!(
+        [
+            num(&item, "ProgressRate"),
+            num(&item, "StatusRank"),
+            num(&item, "DurationMs"),
+            num(&item, "WidthPx"),
+            num(&item, "HeightPx"),
+            num(&item, "LastEventTime")
+        ],
+        [100, 3, 596_458, 1920, 1080, 1_763_942_990_000]
+    );
+    assert_eq!(s(&item, "OutputPath"), path);
+    let playlists = item["Playlists"].as_m().unwrap();
+    assert_eq!(playlists["m3u8"].as_s().unwrap(), "Big Buck Bunny.m3u8");
+    common::assert_ttl(&item);
+    assert!(
+        !format!("{item:?}").contains(key_hex),
+        "the key is only in the Output table"
+    );
+
+    // Late and repeated events change nothing.
+    let before = local.snapshot().await;
+    for late in [
+        "mediaconvert/status-update.json",
+        "mediaconvert/progressing.json",
+        "mediaconvert/input-information.json",
+        "mediaconvert/new-warning.json",
+    ] {
+        handler
+            .handle(mediaconvert_event(late, job_id))
+            .await
+            .unwrap();
+    }
+    assert_eq!(local.snapshot().await.0, before.0);
+    let ignored = handler
+        .handle(mediaconvert_event("mediaconvert/queue-hop.json", job_id))
+        .await
+        .unwrap();
+    assert_eq!(
+        ignored,
+        Handled::Ignored {
+            status: "QUEUE_HOP".into()
+        }
+    );
+}
+
+#[tokio::test]
+async fn error_and_partial_complete_and_seed_events() {
+    let local = Local::create(&Moto::shared().endpoint(), "js-error").await;
+    let handler = JobStateHandler::new(
+        local.job_state_config(),
+        local.dynamodb.clone(),
+        local.s3.clone(),
+    );
+
+    handler
+        .handle(mediaconvert_event("mediaconvert/error.json", "job-err"))
+        .await
+        .unwrap();
+    let item = local
+        .item(&local.job_status_table, "JobId", "job-err")
+        .await
+        .unwrap();
+    assert_eq!(s(&item, "JobStatus"), "ERROR");
+    assert_eq!(
+        (num(&item, "ErrorCode"), num(&item, "ProgressRate")),
+        (1030, 100)
+    );
+    let message = s(&item, "ErrorMessage");
+    for secret in ["s3://", "example-input-bucket", "111122223333"] {
+        assert!(!message.contains(secret), "{message}");
+    }
+
+    // Accelerated transcoding has sent COMPLETE without output paths and with zero duration.
+    output_table(&local)
+        .put_once(
+            "job-partial",
+            JobOutput {
+                output_path: "p/".into(),
+                key_file: "p.key".into(),
+                key_value: "ffffffffffffffffffffffffffffffff".into(),
+            },
+            now_epoch(),
+        )
+        .await
+        .unwrap();
+    let partial = serde_json::json!({"detail": {"jobId": "job-partial", "status": "COMPLETE",
+        "outputGroupDetails": [{"outputDetails": [{"durationInMs": 0}], "type": "HLS_GROUP"}]}});
+    handler.handle(partial).await.unwrap();
+    let item = local
+        .item(&local.job_status_table, "JobId", "job-partial")
+        .await
+        .unwrap();
+    assert_eq!(s(&item, "JobStatus"), "COMPLETE");
+    for absent in ["DurationMs", "WidthPx", "HeightPx", "Playlists"] {
+        assert!(!item.contains_key(absent), "{absent} in {item:?}");
+    }
+    assert_eq!(
+        local
+            .object(&local.output_bucket, "p/info.json")
+            .await
+            .unwrap(),
+        b"{}"
+    );
+    assert_eq!(
+        local.object(&local.output_bucket, "p/p.key").await.unwrap(),
+        [0xff; 16]
+    );
+
+    // The seed's own test events carry only `detail`.
+    handler
+        .handle(fixture_json("seed/status-update.json"))
+        .await
+        .unwrap();
+    let item = local
+        .item(&local.job_status_table, "JobId", "123456789012-smb6o7")
+        .await
+        .unwrap();
+    assert_eq!(
+        (s(&item, "JobStatus"), num(&item, "ProgressRate")),
+        ("PROGRESSING".into(), 70)
+    );
+    handler
+        .handle(fixture_json("seed/error.json"))
+        .await
+        .unwrap();
+    let item = local
+        .item(&local.job_status_table, "JobId", "123456789012-smb6o7")
+        .await
+        .unwrap();
+    assert_eq!(
+        (s(&item, "JobStatus"), num(&item, "ErrorCode")),
+        ("ERROR".into(), 1010)
+    );
+    assert!(!s(&item, "ErrorMessage").contains("example-bucket"));
+}
+
+#[tokio::test]
+async fn bad_events_fail_with_a_clear_error_and_change_nothing() {
+    let local = Local::create(&Moto::shared().endpoint(), "js-bad").await;
+    let handler = JobStateHandler::new(
+        local.job_state_config(),
+        local.dynamodb.clone(),
+        local.s3.clone(),
+    );
+    let before = local.snapshot().await;
+    let cases = [
+        (
+            mediaconvert_event("mediaconvert/complete.json", "job-without-output"),
+            "the job output table has no item for it",
+        ),
+        (
+            serde_json::json!({"detail": {"status": "COMPLETE"}}),
+            "missing field `jobId`",
+        ),
+        (
+            serde_json::json!({"detail": {"jobId": "j"}}),
+            "missing field `status`",
+        ),
+        (
+            serde_json::json!({"detail": "not an object"}),
+            "invalid type",
+        ),
+        (serde_json::json!([1, 2]), "bad MediaConvert event"),
+    ];
+    for (event, expected) in cases {
+        let err = handler.handle(event.clone()).await.unwrap_err();
+        assert!(err.to_string().contains(expected), "{event}: {err}");
+    }
+    assert_eq!(local.snapshot().await, before);
+}
+
+// --- status API ---------------------------------------------------------------------------
+
+/// An HTTP API payload 2.0 event, built from the fixture's shape.
+fn api_request(
+    method: &str,
+    path: &str,
+    query: &[(&str, &str)],
+    body: Option<&str>,
+) -> lambda_http::Request {
+    let mut e = fixture_json("apigw/get-job.json");
+    let encode = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    e["routeKey"] = "$default".into();
+    e["rawPath"] = path.into();
+    e["requestContext"]["http"]["method"] = method.into();
+    e["requestContext"]["http"]["path"] = path.into();
+    e["rawQueryString"] = query
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+        .into();
+    let object = e.as_object_mut().unwrap();
+    object.remove("pathParameters");
+    if !query.is_empty() {
+        object.insert(
+            "queryStringParameters".into(),
+            query
+                .iter()
+                .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+                .collect(),
+        );
+    }
+    if let Some(b) = body {
+        object.insert("body".into(), b.into());
+    }
+    lambda_http::request::from_str(&e.to_string()).unwrap()
+}
+
+struct Answer {
+    status: u16,
+    headers: lambda_http::http::HeaderMap,
+    body: serde_json::Value,
+}
+
+async fn call(api: &StatusApi, request: lambda_http::Request) -> Answer {
+    let response = api.handle(request).await;
+    let text = match response.body() {
+        lambda_http::Body::Text(t) => t.clone(),
+        other => panic!("not a text body: {other:?}"),
+    };
+    assert_eq!(response.headers()["content-type"], "application/json");
+    Answer {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        body: serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}")),
+    }
+}
+
+#[tokio::test]
+async fn status_api_answers_a_job_and_the_latest_job_of_a_file() {
+    let local = Local::create(&Moto::shared().endpoint(), "api-read").await;
+    let api = StatusApi::new(
+        local.status_api_config(),
+        local.dynamodb.clone(),
+        local.s3.clone(),
+    );
+    let job_id = "1763942400123-abc123";
+    let ttl = Ttl { days: 1 };
+    let inputs = InputFileTable::new(local.dynamodb.clone(), &local.input_file_table, ttl);
+    let seq = normalize_sequencer(SEQ).unwrap();
+    inputs
+        .claim("uploads/Big Buck Bunny.mp4", &seq, now_epoch())
+        .await
+        .unwrap();
+    inputs
+        .record_job("uploads/Big Buck Bunny.mp4", &seq, job_id, now_epoch())
+        .await
+        .unwrap();
+    let statuses = StatusTable::new(local.dynamodb.clone(), &local.job_status_table, ttl);
+    statuses.put_submitted(job_id, now_epoch()).await.unwrap();
+
+    let by_file =
+        lambda_http::request::from_str(&common::fixture("apigw/get-jobs-by-input-file.json"))
+            .unwrap();
+    let answer = call(&api, by_file).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(
+        answer.body,
+        serde_json::json!({"inputFile": "uploads/Big Buck Bunny.mp4", "jobId": job_id,
+            "status": "SUBMITTED", "progress": 0})
+    );
+
+    let handler = JobStateHandler::new(
+        local.job_state_config(),
+        local.dynamodb.clone(),
+        local.s3.clone(),
+    );
+    let key_hex = "0f0e0d0c0b0a09080706050403020100";
+    output_table(&local)
+        .put_once(
+            job_id,
+            JobOutput {
+                output_path: "out/".into(),
+                key_file: "a.key".into(),
+                key_value: key_hex.into(),
+            },
+            now_epoch(),
+        )
+        .await
+        .unwrap();
+    handler
+        .handle(mediaconvert_event("mediaconvert/complete.json", job_id))
+        .await
+        .unwrap();
+    let answer = call(
+        &api,
+        lambda_http::request::from_str(&common::fixture("apigw/get-job.json")).unwrap(),
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(
+        answer.body,
+        serde_json::json!({"jobId": job_id, "status": "COMPLETE", "progress": 100,
+            "lastEventTime": 1_763_942_990_000i64, "durationMs": 596458, "widthPx": 1920,
+            "heightPx": 1080, "outputPath": "out/", "playlists": {"m3u8": "Big Buck Bunny.m3u8"}})
+    );
+    assert!(!answer.body.to_string().contains(key_hex));
+
+    let answer = call(
+        &api,
+        api_request("GET", "/jobs/1763942400123-nope00", &[], None),
+    )
+    .await;
+    assert_eq!(
+        (answer.status, answer.body["error"]["code"].as_str()),
+        (404, Some("no_such_job"))
+    );
+    let answer = call(
+        &api,
+        api_request("GET", "/jobs", &[("inputFile", "uploads/none.mp4")], None),
+    )
+    .await;
+    assert_eq!(
+        (answer.status, answer.body["error"]["code"].as_str()),
+        (404, Some("no_such_file"))
+    );
+}
+
+/// A plain HTTP/1.1 PUT over a TcpStream: what a browser does with the presigned URL.
+fn http_put(url: &str, headers: &serde_json::Value, body: &[u8]) -> u16 {
+    let rest = url.strip_prefix("http://").expect("moto is plain HTTP");
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut conn = std::net::TcpStream::connect(host).unwrap();
+    let mut head = format!(
+        "PUT {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers.as_object().unwrap() {
+        head.push_str(&format!("{name}: {}\r\n", value.as_str().unwrap()));
+    }
+    head.push_str("\r\n");
+    conn.write_all(head.as_bytes()).unwrap();
+    conn.write_all(body).unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    answer.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn uploads_get_a_presigned_put_that_moto_accepts() {
+    let local = Local::create(&Moto::shared().endpoint(), "api-upload").await;
+    let api = StatusApi::new(
+        local.status_api_config(),
+        local.dynamodb.clone(),
+        local.s3.clone(),
+    );
+    let request =
+        lambda_http::request::from_str(&common::fixture("apigw/post-upload.json")).unwrap();
+    let first = call(&api, request).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let key = first.body["inputFile"].as_str().unwrap();
+    assert!(
+        key.starts_with("uploads/") && key.ends_with("/Big Buck Bunny.mp4"),
+        "{key}"
+    );
+    assert_eq!(first.body["method"], "PUT");
+    assert_eq!(first.body["expiresInSeconds"], 900);
+    assert_eq!(first.body["headers"]["content-type"], "video/mp4");
+    let url = first.body["uploadUrl"].as_str().unwrap();
+    assert!(
+        url.starts_with(&format!(
+            "{}/{}/uploads/",
+            local.endpoint, local.input_bucket
+        )),
+        "{url}"
+    );
+    assert!(url.contains("X-Amz-Signature="), "{url}");
+
+    let video = b"not really a video, but bytes";
+    assert_eq!(http_put(url, &first.body["headers"], video), 200);
+    assert_eq!(local.object(&local.input_bucket, key).await.unwrap(), video);
+
+    let request =
+        lambda_http::request::from_str(&common::fixture("apigw/post-upload.json")).unwrap();
+    let second = call(&api, request).await;
+    assert_ne!(
+        second.body["inputFile"], first.body["inputFile"],
+        "a fresh prefix per upload"
+    );
+}
+
+#[tokio::test]
+async fn bad_requests_get_a_4xx_json_error_and_change_nothing() {
+    let local = Local::create(&Moto::shared().endpoint(), "api-bad").await;
+    let api = StatusApi::new(
+        local.status_api_config(),
+        local.dynamodb.clone(),
+        local.s3.clone(),
+    );
+    let long = "a".repeat(1025);
+    let before = local.snapshot().await;
+    let cases: Vec<(lambda_http::Request, u16, &str)> = vec![
+        (
+            api_request("GET", "/jobs", &[("inputFile", &long)], None),
+            400,
+            "too_long",
+        ),
+        (
+            api_request("GET", "/jobs", &[("inputFile", "a\u{1}b.mp4")], None),
+            400,
+            "control_characters",
+        ),
+        (
+            api_request("GET", "/jobs", &[("inputFile", "")], None),
+            400,
+            "empty",
+        ),
+        (
+            api_request("GET", "/jobs", &[], None),
+            400,
+            "missing_parameter",
+        ),
+        (
+            api_request("GET", "/jobs/bad%20id", &[], None),
+            400,
+            "bad_job_id",
+        ),
+        (
+            api_request("GET", "/media/status", &[], None),
+            404,
+            "no_such_route",
+        ),
+        (
+            api_request("GET", "/jobs/a/b", &[], None),
+            404,
+            "no_such_route",
+        ),
+        (
+            api_request("DELETE", "/jobs/1-a", &[], None),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            api_request("GET", "/uploads", &[], None),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            api_request("POST", "/uploads", &[], None),
+            400,
+            "missing_body",
+        ),
+        (
+            api_request("POST", "/uploads", &[], Some("{\"fileName\":")),
+            400,
+            "malformed_body",
+        ),
+        (
+            api_request("POST", "/uploads", &[], Some(r#"{"fileName":"x.exe"}"#)),
+            400,
+            "bad_extension",
+        ),
+        (
+            api_request("POST", "/uploads", &[], Some(r#"{"fileName":"a/b.mp4"}"#)),
+            400,
+            "bad_file_name",
+        ),
+        (
+            api_request(
+                "POST",
+                "/uploads",
+                &[],
+                Some(&format!(r#"{{"fileName":"{long}.mp4"}}"#)),
+            ),
+            400,
+            "too_long",
+        ),
+    ];
+    for (request, status, code) in cases {
+        let what = format!("{} {}", request.method(), request.uri());
+        let answer = call(&api, request).await;
+        assert_eq!(answer.status, status, "{what}: {}", answer.body);
+        assert_eq!(answer.body["error"]["code"], code, "{what}");
+        assert!(
+            answer.body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{what}"
+        );
+        if status == 405 {
+            assert!(answer.headers.contains_key("allow"), "{what}");
+        }
+    }
+    assert_eq!(local.snapshot().await, before);
+}
+
+// --- failures ------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn an_unreachable_store_fails_every_handler_so_lambda_retries() {
+    let mut moto = Moto::start();
+    let local = Local::create(&moto.endpoint(), "down").await;
+    let job_state = JobStateHandler::new(
+        local.job_state_config(),
+        local.dynamodb.clone(),
+        local.s3.clone(),
+    );
+    let (_replay, mediaconvert) = common::mediaconvert(&["job-1"]);
+    let create_job = CreateJob::new(
+        local.create_job_config(),
+        local.dynamodb.clone(),
+        mediaconvert,
+    );
+    let api = StatusApi::new(
+        local.status_api_config(),
+        local.dynamodb.clone(),
+        local.s3.clone(),
+    );
+    let event = mediaconvert_event("mediaconvert/status-update.json", "job-1");
+    job_state
+        .handle(event.clone())
+        .await
+        .expect("works while moto runs");
+
+    moto.stop();
+
+    let err = job_state.handle(event).await.unwrap_err();
+    assert!(err.to_string().contains(&local.job_status_table), "{err}");
+    let err = create_job
+        .handle(s3_event(&local.input_bucket, &[(RAW_KEY, SEQ)]))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains(&local.input_file_table), "{err}");
+    let answer = call(&api, api_request("GET", "/jobs/job-1", &[], None)).await;
+    assert_eq!(
+        (answer.status, answer.body["error"]["code"].as_str()),
+        (503, Some("unavailable"))
+    );
+}
