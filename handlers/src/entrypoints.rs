@@ -162,7 +162,11 @@ impl CreateJob {
             .inputs
             .record_job(&key, &sequencer, &job_id, now)
             .await?;
-        self.outputs.delete(&pending).await?;
+        // Cleanup only: once the job is recorded nothing reads the pending item again (a
+        // redelivery stops at the claim), and its TTL removes it if this delete fails.
+        if let Err(e) = self.outputs.delete(&pending).await {
+            tracing::warn!(job_id, error = %e, "pending output item left to its TTL");
+        }
         tracing::info!(
             job_id,
             status = JobStatus::Submitted.as_str(),

@@ -7,7 +7,9 @@ use crate::domain::{CompleteDetails, ErrorDetails, JobState, JobStatus, StateUpd
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
@@ -53,6 +55,50 @@ where
             Ok(false)
         }
         Err(e) => Err(store_error(what, table, e)),
+    }
+}
+
+/// Like `conditional`, for writes that ask for the item that failed the condition:
+/// `Ok(None)` when written, `Ok(Some(item))` when the condition failed on `item`.
+fn written_or_old<O, E>(
+    what: &str,
+    table: &str,
+    result: Result<O, SdkError<E, HttpResponse>>,
+) -> Result<Option<Item>, StoreError>
+where
+    E: ProvideErrorMetadata + OldItem + std::error::Error + Send + Sync + 'static,
+{
+    match result {
+        Ok(_) => Ok(None),
+        Err(SdkError::ServiceError(e))
+            if e.err().code() == Some("ConditionalCheckFailedException") =>
+        {
+            Ok(Some(e.into_err().old_item().unwrap_or_default()))
+        }
+        Err(e) => Err(store_error(what, table, e)),
+    }
+}
+
+/// The item a ConditionalCheckFailed carries with `ReturnValuesOnConditionCheckFailure`.
+trait OldItem {
+    fn old_item(self) -> Option<Item>;
+}
+
+impl OldItem for PutItemError {
+    fn old_item(self) -> Option<Item> {
+        match self {
+            PutItemError::ConditionalCheckFailedException(e) => e.item,
+            _ => None,
+        }
+    }
+}
+
+impl OldItem for UpdateItemError {
+    fn old_item(self) -> Option<Item> {
+        match self {
+            UpdateItemError::ConditionalCheckFailedException(e) => e.item,
+            _ => None,
+        }
     }
 }
 
@@ -411,35 +457,33 @@ impl OutputTable {
             .item("CreationTime", n(now))
             .item("ExpirationTime", self.t.ttl.expiry(now))
             .condition_expression("attribute_not_exists(JobId)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        if conditional("PutItem", &self.t.name, result)? {
-            return Ok((output, true));
+        match written_or_old("PutItem", &self.t.name, result)? {
+            None => Ok((output, true)),
+            Some(old) => Ok((self.read_output(id, &old)?, false)),
         }
-        let stored = self.get(id).await?.ok_or_else(|| {
-            StoreError(format!(
-                "item {id} of table {} vanished after a conditional write",
-                self.t.name
-            ))
-        })?;
-        Ok((stored, false))
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<JobOutput>, StoreError> {
-        let out = self.t.get("JobId", id).await?;
-        let Some(item) = out else {
-            return Ok(None);
-        };
+        match self.t.get("JobId", id).await? {
+            Some(item) => self.read_output(id, &item).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn read_output(&self, id: &str, item: &Item) -> Result<JobOutput, StoreError> {
         match (
-            get_s(&item, "OutputPath"),
-            get_s(&item, "KeyFile"),
-            get_s(&item, "KeyValue"),
+            get_s(item, "OutputPath"),
+            get_s(item, "KeyFile"),
+            get_s(item, "KeyValue"),
         ) {
-            (Some(output_path), Some(key_file), Some(key_value)) => Ok(Some(JobOutput {
+            (Some(output_path), Some(key_file), Some(key_value)) => Ok(JobOutput {
                 output_path,
                 key_file,
                 key_value,
-            })),
+            }),
             _ => Err(StoreError(format!(
                 "item {id} of table {} lacks OutputPath, KeyFile or KeyValue",
                 self.t.name
@@ -494,8 +538,8 @@ impl InputFileTable {
     }
 
     /// Advances `Sequencer` to this upload's (normalized) sequencer only if it is newer
-    /// than any claimed before; otherwise reads what is there to tell a redelivery from a
-    /// stale event.
+    /// than any claimed before; otherwise the item that failed the condition (returned with
+    /// the failure, so no read and no read permission) tells a redelivery from a stale event.
     pub async fn claim(
         &self,
         input_file: &str,
@@ -514,16 +558,12 @@ impl InputFileTable {
             .expression_attribute_values(":seq", s(sequencer))
             .expression_attribute_values(":now", n(now))
             .expression_attribute_values(":exp", self.t.ttl.expiry(now))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        if conditional("UpdateItem", &self.t.name, result)? {
+        let Some(item) = written_or_old("UpdateItem", &self.t.name, result)? else {
             return Ok(Claim::Fresh);
-        }
-        let item = self
-            .t
-            .get("InputFile", input_file)
-            .await?
-            .unwrap_or_default();
+        };
         let claimed = get_s(&item, "Sequencer").unwrap_or_default();
         if claimed.as_str() > sequencer {
             return Ok(Claim::Superseded);
