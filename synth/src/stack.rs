@@ -30,6 +30,10 @@ pub const LOG_RETENTION_DAYS: [u32; 22] = [
 /// The prefix under which status-api presigns uploads (handlers' `UPLOAD_PREFIX`).
 pub const UPLOAD_PREFIX: &str = "uploads/";
 
+/// Key prefix of create-job's placeholder items in the job output table, the only items it
+/// deletes (docs/wiring.md).
+pub const PENDING_PREFIX: &str = "pending:";
+
 /// API throttling for every route of the `$default` stage.
 const API_BURST_LIMIT: i64 = 50;
 const API_RATE_LIMIT: f64 = 20.0;
@@ -213,11 +217,13 @@ pub fn stack() -> Template {
     let input_files = Table::new(&mut t, "InputFileTable", "InputFile");
     let job_outputs = Table::new(&mut t, "JobOutputTable", "JobId");
     let job_statuses = Table::new(&mut t, "JobStatusTable", "JobId");
-    input_files.grant_write(&mut create_job);
-    job_outputs.grant_write(&mut create_job);
-    job_statuses.grant_write(&mut create_job);
+    // The calls each function makes, as docs/wiring.md lists them.
+    input_files.grant_update(&mut create_job);
+    job_outputs.grant_put(&mut create_job);
+    job_outputs.grant_delete_keys_starting_with(&mut create_job, PENDING_PREFIX);
+    job_statuses.grant_put(&mut create_job);
     job_outputs.grant_read(&mut job_state);
-    job_statuses.grant_write(&mut job_state);
+    job_statuses.grant_update(&mut job_state);
 
     // 7. The front end's API: presigned uploads and job status.
     let mut status_api = Function::new(&mut t, "StatusApi", p.function("status-api", 10, false));

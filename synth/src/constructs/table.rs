@@ -1,4 +1,5 @@
 use super::Grantee;
+use crate::model::iam::Conditions;
 use crate::model::resources::{
     AttributeDefinition, KeySchemaElement, PointInTimeRecoverySpecification, Properties,
     SseSpecification, Table as TableProps, TimeToLiveSpecification,
@@ -62,11 +63,27 @@ impl Table {
         to.policy().allow(&["dynamodb:GetItem"], vec![self.arn()]);
     }
 
-    /// Creating and (conditionally) updating single items; nothing deletes (TTL does).
-    pub fn grant_write(&self, to: &mut impl Grantee) {
-        to.policy().allow(
-            &["dynamodb:PutItem", "dynamodb:UpdateItem"],
+    /// Creating or replacing whole items (conditional puts included).
+    pub fn grant_put(&self, to: &mut impl Grantee) {
+        to.policy().allow(&["dynamodb:PutItem"], vec![self.arn()]);
+    }
+
+    /// Changing attributes of items (conditional updates included).
+    pub fn grant_update(&self, to: &mut impl Grantee) {
+        to.policy()
+            .allow(&["dynamodb:UpdateItem"], vec![self.arn()]);
+    }
+
+    /// Deleting items whose partition key starts with `key_prefix`, and no others.
+    pub fn grant_delete_keys_starting_with(&self, to: &mut impl Grantee, key_prefix: &str) {
+        to.policy().allow_if(
+            &["dynamodb:DeleteItem"],
             vec![self.arn()],
+            Conditions::default().with(
+                "ForAllValues:StringLike",
+                "dynamodb:LeadingKeys",
+                Expr::strs(&[format!("{key_prefix}*")]),
+            ),
         );
     }
 }
