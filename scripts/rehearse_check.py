@@ -1,0 +1,318 @@
+"""Checks deployed stages through the AWS API (boto3), for scripts/rehearse.sh.
+
+    rehearse_check.py STAGE [STAGE ...] [--snapshot FILE] [--unchanged FILE]
+
+For each stage, the stack vod-progress-<STAGE> must be complete and its resources must exist
+as the stack and docs/wiring.md say: tables (with their keys), buckets, functions (runtime,
+architecture, the zip of the right binary, the environment naming this stage's own tables,
+buckets, role, template and parameters), dead-letter queues, the EventBridge rule and its
+target, log groups, the HTTP API and its routes, and the outputs. With several stages, no
+physical name may be shared between them. --snapshot writes the physical ids;
+--unchanged compares against such a file (a redeploy of an unchanged stage replaces nothing).
+
+Prints one line per check ("ok ..." or "FAIL ...") and exits 1 when any check failed.
+"""
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import boto3
+
+ROOT = Path(__file__).resolve().parent.parent
+BINARIES = ("create-job", "job-state", "status-api")
+# docs/wiring.md: the environment each function reads.
+ENVIRONMENT = {
+    "create-job": {
+        "INPUT_FILE_TABLE",
+        "JOB_OUTPUT_TABLE",
+        "JOB_STATUS_TABLE",
+        "OUTPUT_BUCKET",
+        "MEDIACONVERT_ROLE_ARN",
+        "MEDIACONVERT_JOB_TEMPLATE",
+        "STATUS_UPDATE_INTERVAL_SECONDS",
+        "TTL_DAYS",
+        "STACK_NAME",
+    },
+    "job-state": {"JOB_OUTPUT_TABLE", "JOB_STATUS_TABLE", "OUTPUT_BUCKET", "TTL_DAYS"},
+    "status-api": {"INPUT_FILE_TABLE", "JOB_STATUS_TABLE", "INPUT_BUCKET", "VIDEO_SUFFIXES"},
+}
+# Asynchronously invoked (S3, EventBridge): each needs an on-failure dead-letter queue.
+ASYNC_BINARIES = ("create-job", "job-state")
+TABLE_OUTPUTS = {
+    "INPUT_FILE_TABLE": ("InputFileTableName", "InputFile"),
+    "JOB_OUTPUT_TABLE": ("JobOutputTableName", "JobId"),
+    "JOB_STATUS_TABLE": ("JobStatusTableName", "JobId"),
+}
+BUCKET_OUTPUTS = {"INPUT_BUCKET": "InputBucketName", "OUTPUT_BUCKET": "OutputBucketName"}
+ROUTES = {"GET /jobs", "GET /jobs/{jobId}", "POST /uploads"}
+# Physical ids of these types are scoped to their parent (an API), not global names.
+SCOPED_TYPES = {
+    "AWS::ApiGatewayV2::Stage",
+    "AWS::ApiGatewayV2::Route",
+    "AWS::ApiGatewayV2::Integration",
+}
+
+
+class Checks:
+    def __init__(self) -> None:
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, name: str, condition: bool, detail: str = "") -> bool:
+        if condition:
+            self.passed += 1
+            print(f"ok   {name}")
+        else:
+            self.failed += 1
+            print(f"FAIL {name}{': ' + detail if detail else ''}")
+        return condition
+
+    def attempt(self, name: str, probe: Callable[[], Any]) -> Any:
+        """Runs an API call that must succeed; a failure is a failed check, not a crash."""
+        try:
+            result = probe()
+        except Exception as e:  # noqa: BLE001 - any API error fails this one check
+            self.check(name, False, f"{type(e).__name__}: {e}")
+            return None
+        self.check(name, True)
+        return result
+
+
+def client(service: str) -> Any:
+    return boto3.client(service)
+
+
+def stage_parameters(stage: str) -> dict[str, str]:
+    data = json.loads((ROOT / "cloudformation" / f"{stage}.json").read_text())
+    return dict(item.split("=", 1) for item in data)
+
+
+def zip_digests() -> dict[str, str]:
+    digests = {}
+    for binary in BINARIES:
+        raw = (ROOT / "target" / "lambda" / binary / "bootstrap.zip").read_bytes()
+        digests[base64.b64encode(hashlib.sha256(raw).digest()).decode()] = binary
+    return digests
+
+
+def resources(stack: str) -> list[dict[str, Any]]:
+    pages = client("cloudformation").get_paginator("list_stack_resources")
+    return [r for page in pages.paginate(StackName=stack) for r in page["StackResourceSummaries"]]
+
+
+def of_type(res: list[dict[str, Any]], kind: str) -> list[str]:
+    return [r["PhysicalResourceId"] for r in res if r["ResourceType"] == kind]
+
+
+def queue_arn(url: str) -> str:
+    attrs = client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    return attrs["Attributes"]["QueueArn"]
+
+
+def check_stage(c: Checks, stage: str, digests: dict[str, str]) -> dict[str, Any]:
+    stack = f"vod-progress-{stage}"
+    params = stage_parameters(stage)
+    cfn = client("cloudformation")
+
+    described = c.attempt(f"{stage}: stack {stack} exists", lambda: cfn.describe_stacks(StackName=stack))
+    if not described:
+        return {}
+    status = described["Stacks"][0]["StackStatus"]
+    c.check(f"{stage}: stack status is complete", status in ("CREATE_COMPLETE", "UPDATE_COMPLETE"), status)
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Stacks"][0].get("Outputs") or []}
+    wanted_outputs = {"ApiUrl", *BUCKET_OUTPUTS.values(), *(v[0] for v in TABLE_OUTPUTS.values())}
+    c.check(f"{stage}: outputs {sorted(wanted_outputs)}", wanted_outputs <= outputs.keys(), f"got {sorted(outputs)}")
+
+    res = resources(stack)
+    physical = {r["LogicalResourceId"]: r.get("PhysicalResourceId", "") for r in res}
+
+    # Tables: the three of wiring.md, each with its partition key.
+    tables = of_type(res, "AWS::DynamoDB::Table")
+    c.check(f"{stage}: 3 tables in the stack", len(tables) == 3, f"found {tables}")
+    ddb = client("dynamodb")
+    for variable, (output, key) in TABLE_OUTPUTS.items():
+        name = outputs.get(output, "")
+        c.check(f"{stage}: output {output} is a table of this stack", name in tables, name)
+        table = c.attempt(f"{stage}: table {output} exists", lambda n=name: ddb.describe_table(TableName=n))
+        if table:
+            schema = table["Table"]["KeySchema"]
+            c.check(f"{stage}: table {output} is keyed by {key}", schema == [{"AttributeName": key, "KeyType": "HASH"}], str(schema))
+
+    # Buckets: every bucket of the stack exists; input and output are distinct.
+    buckets = of_type(res, "AWS::S3::Bucket")
+    c.check(f"{stage}: input, output (and log) buckets in the stack", len(buckets) >= 2, f"found {buckets}")
+    s3 = client("s3")
+    for bucket in buckets:
+        c.attempt(f"{stage}: bucket {bucket} exists", lambda b=bucket: s3.head_bucket(Bucket=b))
+    for output in BUCKET_OUTPUTS.values():
+        c.check(f"{stage}: output {output} is a bucket of this stack", outputs.get(output) in buckets, str(outputs.get(output)))
+    c.check(f"{stage}: input and output buckets differ", outputs.get("InputBucketName") != outputs.get("OutputBucketName"))
+
+    # Queues: all exist.
+    queues = {}
+    for url in of_type(res, "AWS::SQS::Queue"):
+        arn = c.attempt(f"{stage}: queue {url.rsplit('/', 1)[-1]} exists", lambda u=url: queue_arn(u))
+        if arn:
+            queues[arn] = url
+    c.check(f"{stage}: dead-letter queues in the stack", len(queues) >= len(ASYNC_BINARIES) + 1, f"found {list(queues)}")
+
+    # Roles: find the one MediaConvert assumes.
+    iam = client("iam")
+    mediaconvert_roles = []
+    for role_name in of_type(res, "AWS::IAM::Role"):
+        role = c.attempt(f"{stage}: role {role_name} exists", lambda r=role_name: iam.get_role(RoleName=r))
+        if role and "mediaconvert.amazonaws.com" in json.dumps(role["Role"]["AssumeRolePolicyDocument"]):
+            mediaconvert_roles.append(role["Role"]["Arn"])
+    c.check(f"{stage}: one role assumed by MediaConvert", len(mediaconvert_roles) == 1, str(mediaconvert_roles))
+    templates = of_type(res, "AWS::MediaConvert::JobTemplate")
+    c.check(f"{stage}: one MediaConvert job template", len(templates) == 1, str(templates))
+
+    # Functions: each one runs the zip of one binary, with that binary's environment.
+    lam = client("lambda")
+    functions: dict[str, dict[str, Any]] = {}
+    names = of_type(res, "AWS::Lambda::Function")
+    c.check(f"{stage}: 3 functions in the stack", len(names) == 3, str(names))
+    for name in names:
+        conf = c.attempt(f"{stage}: function {name} exists", lambda n=name: lam.get_function_configuration(FunctionName=n))
+        if not conf:
+            continue
+        binary = digests.get(conf["CodeSha256"])
+        if c.check(f"{stage}: function {name} runs one of the built zips", binary is not None, conf["CodeSha256"]):
+            functions[binary] = conf
+    c.check(f"{stage}: each binary has its function", set(functions) == set(BINARIES), str(sorted(functions)))
+
+    expected_values = {
+        "STACK_NAME": stack,
+        "MEDIACONVERT_ROLE_ARN": mediaconvert_roles[0] if len(mediaconvert_roles) == 1 else None,
+        "MEDIACONVERT_JOB_TEMPLATE": templates[0] if len(templates) == 1 else None,
+        "STATUS_UPDATE_INTERVAL_SECONDS": params.get("StatusUpdateIntervalSeconds"),
+        "TTL_DAYS": params.get("TtlDays"),
+        **{v: outputs.get(o) for v, (o, _) in TABLE_OUTPUTS.items()},
+        **{v: outputs.get(o) for v, o in BUCKET_OUTPUTS.items()},
+    }
+    for binary, conf in sorted(functions.items()):
+        c.check(f"{stage}: {binary} runtime provided.al2023, handler bootstrap", (conf["Runtime"], conf["Handler"]) == ("provided.al2023", "bootstrap"), f"{conf['Runtime']} {conf['Handler']}")
+        arch = params.get("LambdaArchitecture", "arm64")
+        c.check(f"{stage}: {binary} architecture {arch}", conf.get("Architectures") == [arch], str(conf.get("Architectures")))
+        env = {k: str(v) for k, v in (conf.get("Environment") or {}).get("Variables", {}).items()}
+        missing = ENVIRONMENT[binary] - env.keys()
+        c.check(f"{stage}: {binary} environment has {sorted(ENVIRONMENT[binary])}", not missing, f"missing {sorted(missing)}")
+        for variable in sorted(ENVIRONMENT[binary] & env.keys() & expected_values.keys()):
+            c.check(f"{stage}: {binary} {variable} is this stage's", env[variable] == str(expected_values[variable]), f"{env[variable]!r}, expected {expected_values[variable]!r}")
+        if binary in ASYNC_BINARIES:
+            target = (conf.get("DeadLetterConfig") or {}).get("TargetArn")
+            c.check(f"{stage}: {binary} dead-letter queue is a queue of this stack", target in queues, str(target))
+
+    # The EventBridge rule: this stack's MediaConvert jobs -> job-state, with its own DLQ.
+    events = client("events")
+    rules = of_type(res, "AWS::Events::Rule")
+    c.check(f"{stage}: one EventBridge rule", len(rules) == 1, str(rules))
+    for rule in rules:
+        described_rule = c.attempt(f"{stage}: rule {rule} exists", lambda r=rule: events.describe_rule(Name=r))
+        if not described_rule:
+            continue
+        pattern = json.loads(described_rule["EventPattern"])
+        c.check(
+            f"{stage}: rule matches MediaConvert job state changes of {stack}",
+            pattern.get("source") == ["aws.mediaconvert"]
+            and pattern.get("detail-type") == ["MediaConvert Job State Change"]
+            and pattern.get("detail", {}).get("userMetadata", {}).get("stack") == [stack],
+            json.dumps(pattern),
+        )
+        targets = events.list_targets_by_rule(Rule=rule)["Targets"]
+        job_state_arn = functions.get("job-state", {}).get("FunctionArn")
+        c.check(f"{stage}: rule targets job-state", [t["Arn"] for t in targets] == [job_state_arn], str([t["Arn"] for t in targets]))
+        dlqs = [(t.get("DeadLetterConfig") or {}).get("Arn") for t in targets]
+        c.check(f"{stage}: rule target's dead-letter queue is a queue of this stack", bool(dlqs) and all(d in queues for d in dlqs), str(dlqs))
+
+    # Log groups with the stage's retention.
+    logs = client("logs")
+    retention = int(params.get("LogRetentionDays", "0"))
+    for group in of_type(res, "AWS::Logs::LogGroup"):
+        found = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
+        days = [g.get("retentionInDays") for g in found if g["logGroupName"] == group]
+        c.check(f"{stage}: log group {group} keeps {retention} days", days == [retention], str(days))
+
+    # HTTP API: the routes of the design, all to status-api; ApiUrl is its endpoint.
+    apigw = client("apigatewayv2")
+    apis = of_type(res, "AWS::ApiGatewayV2::Api")
+    c.check(f"{stage}: one HTTP API", len(apis) == 1, str(apis))
+    for api_id in apis:
+        api = c.attempt(f"{stage}: HTTP API {api_id} exists", lambda a=api_id: apigw.get_api(ApiId=a))
+        if not api:
+            continue
+        c.check(f"{stage}: output ApiUrl is the API's endpoint", outputs.get("ApiUrl") == api["ApiEndpoint"], f"{outputs.get('ApiUrl')} vs {api['ApiEndpoint']}")
+        routes = apigw.get_routes(ApiId=api_id)["Items"]
+        c.check(f"{stage}: routes {sorted(ROUTES)}", {r["RouteKey"] for r in routes} == ROUTES, str(sorted(r["RouteKey"] for r in routes)))
+        integrations = {i["IntegrationId"]: i for i in apigw.get_integrations(ApiId=api_id)["Items"]}
+        status_api_arn = functions.get("status-api", {}).get("FunctionArn")
+        for route in routes:
+            integration = integrations.get(route.get("Target", "").removeprefix("integrations/"), {})
+            c.check(
+                f"{stage}: route {route['RouteKey']} -> status-api (payload 2.0)",
+                integration.get("IntegrationUri") == status_api_arn and integration.get("PayloadFormatVersion") == "2.0",
+                str(integration.get("IntegrationUri")),
+            )
+        stages = apigw.get_stages(ApiId=api_id)["Items"]
+        c.check(f"{stage}: API has an auto-deployed stage", any(s.get("AutoDeploy") for s in stages), str(stages))
+
+    envs = [
+        str(v)
+        for conf in functions.values()
+        for v in (conf.get("Environment") or {}).get("Variables", {}).values()
+    ]
+    return {"physical": physical, "types": {r["LogicalResourceId"]: r["ResourceType"] for r in res}, "env": envs}
+
+
+def global_names(found: dict[str, Any]) -> set[str]:
+    return {
+        pid
+        for logical, pid in found["physical"].items()
+        if pid and found["types"][logical] not in SCOPED_TYPES
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("stages", nargs="+")
+    parser.add_argument("--snapshot", type=Path)
+    parser.add_argument("--unchanged", type=Path)
+    args = parser.parse_args()
+    for variable in ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION"):
+        if not os.environ.get(variable):
+            print(f"rehearse_check.py: {variable} is not set", file=sys.stderr)
+            return 2
+
+    c = Checks()
+    digests = zip_digests()
+    found = {stage: check_stage(c, stage, digests) for stage in args.stages}
+
+    stages = [s for s in args.stages if found[s]]
+    for i, a in enumerate(stages):
+        for b in stages[i + 1 :]:
+            shared = global_names(found[a]) & global_names(found[b])
+            c.check(f"{a} and {b} share no physical name", not shared, str(sorted(shared)))
+            leaks = [v for v in found[a]["env"] if any(n in v for n in global_names(found[b]))]
+            leaks += [v for v in found[b]["env"] if any(n in v for n in global_names(found[a]))]
+            c.check(f"{a} and {b} functions name only their own stage's resources", not leaks, str(leaks))
+
+    physical = {s: found[s].get("physical", {}) for s in args.stages}
+    if args.unchanged:
+        before = json.loads(args.unchanged.read_text())
+        for stage in args.stages:
+            c.check(f"{stage}: redeploy kept every resource (same physical ids)", before.get(stage) == physical[stage], "resources were replaced or changed")
+    if args.snapshot:
+        args.snapshot.write_text(json.dumps(physical, indent=1, sort_keys=True))
+
+    print(f"rehearse_check: {c.passed} passed, {c.failed} failed")
+    return 1 if c.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,302 @@
+"""moto's server for the deploy rehearsal (scripts/rehearse.sh), on a free loopback port.
+
+moto 5.2.5's CloudFormation skips resource types it has no model for, and a later Ref or
+GetAtt on a skipped resource fails the whole stack ("Fn::GetAtt references undefined
+resource"). The stack uses two such families, so this launcher registers models for them
+before the server starts; the template itself is deployed unchanged:
+
+* AWS::ApiGatewayV2::Api, ::Integration, ::Route, ::Stage: created through moto's own
+  apigatewayv2 backend, so the rehearsal can read the API, its routes and its stage back
+  through the AWS API.
+* AWS::MediaConvert::JobTemplate: moto has no MediaConvert at all. The model only records
+  the resource (Name, Arn) so references resolve; nothing checks its settings here (the
+  stack's structural tests and cfn-lint do).
+
+Two behaviours of moto's change sets (the path `aws cloudformation deploy` takes) differ from
+CloudFormation and are corrected here, since the rehearsal tests exactly that path:
+
+* An unchanged redeploy: moto rejects CreateChangeSet with "No updates are to be performed."
+  before its own backend can answer as CloudFormation does (a FAILED change set "didn't
+  contain changes", which `deploy --no-fail-on-empty-changeset` accepts).
+* Executing a change set never computes the stack's Outputs.
+
+moto's CloudFormation also drops two AWS::Lambda::Function properties the rehearsal checks
+(Architectures, DeadLetterConfig); they are kept and shown by GetFunctionConfiguration as
+Lambda does.
+
+Prints the port on the first line of stdout, then serves until stdin closes or a signal.
+"""
+
+import signal
+import sys
+import threading
+from typing import Any
+
+from moto.apigatewayv2.models import apigatewayv2_backends
+from moto.awslambda.models import LambdaFunction
+from moto.cloudformation.models import CloudFormationBackend
+from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.common_models import CloudFormationModel
+from moto.server import ThreadedMotoServer
+
+
+def _patch_change_sets() -> None:
+    creating = threading.local()
+    validate = CloudFormationResponse._validate_different_update
+    create = CloudFormationResponse.create_change_set
+    execute = CloudFormationBackend.execute_change_set
+
+    def validate_unless_change_set(self: Any, *args: Any) -> None:
+        if not getattr(creating, "active", False):
+            validate(self, *args)
+
+    def create_change_set(self: Any) -> Any:
+        creating.active = True
+        try:
+            return create(self)
+        finally:
+            creating.active = False
+
+    def execute_change_set(self: Any, change_set_name: str, stack_name: Any = None) -> None:
+        execute(self, change_set_name, stack_name)
+        for stack in self.stacks.values():
+            if stack_name in (stack.name, stack.stack_id) or any(
+                cs.stack is stack and change_set_name in (cs.change_set_id, cs.change_set_name)
+                for cs in self.change_sets.values()
+            ):
+                stack._parse_template()
+                stack.output_map = stack._create_output_map()
+
+    CloudFormationResponse._validate_different_update = validate_unless_change_set
+    CloudFormationResponse.create_change_set = create_change_set
+    CloudFormationBackend.execute_change_set = execute_change_set
+
+
+def _apigw(account_id: str, region_name: str) -> Any:
+    return apigatewayv2_backends[account_id][region_name]
+
+
+class _Model:
+    """Shared plumbing: a physical id and attributes; creation is immediate, an update
+    re-creates. Each model only says how to create itself (`create`). (Not itself a
+    CloudFormationModel: moto registers only the direct subclasses of that class.)"""
+
+    ATTRIBUTES: tuple[str, ...] = ()
+
+    def __init__(self, physical_id: str, **attributes: Any):
+        self.physical_id = physical_id
+        self.attributes = attributes
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], account_id: str, region_name: str) -> "_Model":
+        raise NotImplementedError
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.physical_id
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in cls.ATTRIBUTES
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        if attribute_name in self.ATTRIBUTES:
+            return self.attributes[attribute_name]
+        raise NotImplementedError(attribute_name)
+
+    def is_created(self) -> bool:
+        return True
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> "_Model":
+        props = cloudformation_json.get("Properties", {})
+        return cls.create(resource_name, props, account_id, region_name)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        return cls.create_from_cloudformation_json(
+            new_resource_name, cloudformation_json, account_id, region_name
+        )
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        pass
+
+
+class HttpApi(_Model, CloudFormationModel):
+    __module__ = "moto.apigatewayv2.rehearse"  # moto files models by the package after "moto."
+    ATTRIBUTES = ("ApiEndpoint", "ApiId")
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::ApiGatewayV2::Api"
+
+    @classmethod
+    def create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> _Model:
+        api = _apigw(account_id, region_name).create_api(
+            api_key_selection_expression=p.get("ApiKeySelectionExpression"),
+            cors_configuration=p.get("CorsConfiguration"),
+            description=p.get("Description"),
+            disable_schema_validation=p.get("DisableSchemaValidation"),
+            disable_execute_api_endpoint=p.get("DisableExecuteApiEndpoint"),
+            name=p.get("Name", name),
+            protocol_type=p.get("ProtocolType"),
+            route_selection_expression=p.get("RouteSelectionExpression"),
+            tags=p.get("Tags") or {},
+            version=p.get("Version"),
+        )
+        return cls(api.api_id, ApiEndpoint=api.api_endpoint, ApiId=api.api_id)
+
+
+class HttpApiIntegration(_Model, CloudFormationModel):
+    __module__ = "moto.apigatewayv2.rehearse"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::ApiGatewayV2::Integration"
+
+    @classmethod
+    def create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> _Model:
+        integration = _apigw(account_id, region_name).create_integration(
+            api_id=p["ApiId"],
+            connection_id=p.get("ConnectionId"),
+            connection_type=p.get("ConnectionType"),
+            content_handling_strategy=p.get("ContentHandlingStrategy"),
+            credentials_arn=p.get("CredentialsArn"),
+            description=p.get("Description"),
+            integration_method=p.get("IntegrationMethod"),
+            integration_subtype=p.get("IntegrationSubtype"),
+            integration_type=p.get("IntegrationType"),
+            integration_uri=p.get("IntegrationUri"),
+            passthrough_behavior=p.get("PassthroughBehavior"),
+            payload_format_version=p.get("PayloadFormatVersion"),
+            request_parameters=p.get("RequestParameters"),
+            request_templates=p.get("RequestTemplates"),
+            response_parameters=p.get("ResponseParameters"),
+            template_selection_expression=p.get("TemplateSelectionExpression"),
+            timeout_in_millis=p.get("TimeoutInMillis"),
+            tls_config=p.get("TlsConfig"),
+        )
+        return cls(integration.id)
+
+
+class HttpApiRoute(_Model, CloudFormationModel):
+    __module__ = "moto.apigatewayv2.rehearse"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::ApiGatewayV2::Route"
+
+    @classmethod
+    def create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> _Model:
+        route = _apigw(account_id, region_name).create_route(
+            api_id=p["ApiId"],
+            api_key_required=p.get("ApiKeyRequired", False),
+            authorization_scopes=p.get("AuthorizationScopes"),
+            authorization_type=p.get("AuthorizationType"),
+            authorizer_id=p.get("AuthorizerId"),
+            model_selection_expression=p.get("ModelSelectionExpression"),
+            operation_name=p.get("OperationName"),
+            request_models=p.get("RequestModels"),
+            request_parameters=p.get("RequestParameters"),
+            route_key=p["RouteKey"],
+            route_response_selection_expression=p.get("RouteResponseSelectionExpression"),
+            target=p.get("Target"),
+        )
+        return cls(route.route_id)
+
+
+class HttpApiStage(_Model, CloudFormationModel):
+    __module__ = "moto.apigatewayv2.rehearse"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::ApiGatewayV2::Stage"
+
+    @classmethod
+    def create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> _Model:
+        p = dict(p)
+        api_id = p.pop("ApiId")
+        # moto's backend takes the CreateStage request body (camelCase).
+        config = {k[0].lower() + k[1:]: v for k, v in p.items()}
+        return cls(_apigw(account_id, region_name).create_stage(api_id, config).name)
+
+
+class MediaConvertJobTemplate(_Model, CloudFormationModel):
+    __module__ = "moto.mediaconvert.rehearse"
+    ATTRIBUTES = ("Arn", "Name")
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::MediaConvert::JobTemplate"
+
+    @classmethod
+    def create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> _Model:
+        name = p.get("Name", name)
+        arn = f"arn:aws:mediaconvert:{region_name}:{account_id}:jobTemplates/{name}"
+        return cls(name, Arn=arn, Name=name)
+
+
+def _patch_lambda_functions() -> None:
+    create = LambdaFunction.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+    configuration = LambdaFunction.get_configuration
+
+    def create_keeping_properties(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        function = create(cls, *args, **kwargs)
+        properties = args[1].get("Properties", {})
+        if "Architectures" in properties:
+            function.architectures = properties["Architectures"]
+        function.dead_letter_config = properties.get("DeadLetterConfig")
+        return function
+
+    def configuration_with_dlq(self: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        config = configuration(self, *args, **kwargs)
+        if getattr(self, "dead_letter_config", None):
+            config["DeadLetterConfig"] = self.dead_letter_config
+        return config
+
+    LambdaFunction.create_from_cloudformation_json = classmethod(create_keeping_properties)  # type: ignore[assignment]
+    LambdaFunction.get_configuration = configuration_with_dlq  # type: ignore[method-assign]
+
+
+def main() -> None:
+    _patch_change_sets()
+    _patch_lambda_functions()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    print(server.get_host_and_port()[1], flush=True)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    # Whoever started us going away (its end of stdin closes) also ends the server.
+    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    stop.wait()
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()
