@@ -244,7 +244,8 @@ impl StatusTable {
             });
         }
         // The status write goes first, so the two concurrent writes after it never race to
-        // create the item (DynamoDB serializes them anyway; a test endpoint may not).
+        // create the item: DynamoDB serializes such writes, but moto lets one creation
+        // replace the other (seen in the store property test before this order).
         let status = self.advance_status(update, output_path, now).await?;
         let progress = async {
             match update.progress {

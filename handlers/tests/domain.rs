@@ -557,3 +557,15 @@ fn answers_are_camel_case_and_per_state() {
         serde_json::json!({"duration_ms":1000,"width_px":1280,"height_px":720,"playlists":{"m3u8":"a.m3u8"}})
     );
 }
+
+#[test]
+fn debug_output_of_a_job_output_hides_the_key() {
+    let output = handlers::store::JobOutput {
+        output_path: "out/".into(),
+        key_file: "a.key".into(),
+        key_value: "00112233445566778899aabbccddeeff".into(),
+    };
+    let text = format!("{output:?}");
+    assert!(!text.contains("00112233445566778899aabbccddeeff"), "{text}");
+    assert!(text.contains("out/") && text.contains("a.key"), "{text}");
+}
