@@ -95,9 +95,10 @@ impl CreateJob {
     /// claim without its job (`Claim::Resume`) and runs steps 2-4 again with the same token,
     /// the same output path and the same key. Within MediaConvert's one-minute idempotency
     /// window that returns the first job; later it may start a second job for the upload,
-    /// which writes identical files to the same place with the same key. We accept that
-    /// rare duplicate over the alternative (never retrying CreateJob), which would leave an
-    /// upload with no job at all.
+    /// which writes identical files to the same place with the same key (if the crash came
+    /// before the first job's Output item, that job's COMPLETE ends in the DLQ, visibly). We
+    /// accept that rare duplicate over the alternative (never retrying CreateJob), which
+    /// would leave an upload with no job at all.
     async fn record(&self, record: &S3EventRecord) -> Result<Created, Error> {
         let object = &record.s3.object;
         let raw_key = object.key.as_deref().ok_or("S3 record has no object key")?;
