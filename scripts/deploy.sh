@@ -60,7 +60,10 @@ done
 
 # Local checks first: they are cheap and need no AWS access.
 [ -n "$stage" ] || die "missing STAGE (usage: scripts/deploy.sh STAGE [--artifact-bucket BUCKET])"
-known_stages=$(cd cloudformation 2>/dev/null && ls -- *.json 2>/dev/null | sed 's/\.json$//' | paste -sd, - || true)
+known_stages=""
+for file in cloudformation/*.json; do
+  [ -f "$file" ] && known_stages+="${known_stages:+, }$(basename "$file" .json)"
+done
 if ! [[ "$stage" =~ ^[a-z][a-z0-9-]{0,30}$ ]] || [ ! -f "cloudformation/$stage.json" ]; then
   die "unknown stage '$stage': no cloudformation/$stage.json (known stages: ${known_stages:-none})"
 fi
@@ -194,6 +197,7 @@ if ! "$aws" cloudformation deploy \
   --tags "vod-progress:stage=$stage" \
   --no-fail-on-empty-changeset; then
   echo "deploy.sh: failed events of $stack:" >&2
+  # shellcheck disable=SC2016 # backticks are JMESPath literals
   "$aws" cloudformation describe-stack-events --stack-name "$stack" \
     --query 'StackEvents[?ends_with(ResourceStatus, `FAILED`)].[LogicalResourceId,ResourceType,ResourceStatusReason]' \
     --output text >&2 || true

@@ -86,34 +86,57 @@ expect_error() {
   local out rc=0
   out=$("$@" 2>&1) || rc=$?
   if [ "$rc" -ne 0 ] && grep -qF -- "$message" <<<"$out"; then
-    ok "deploy.sh $name: exit $rc, \"$message\""
+    ok "$name: exit $rc, \"$message\""
   else
-    fail "deploy.sh $name: expected a failure saying \"$message\", got exit $rc: $(tail -n 2 <<<"$out")"
+    fail "$name: expected a failure saying \"$message\", got exit $rc: $(tail -n 2 <<<"$out")"
   fi
 }
 
+# The zips' own check (build.sh ran it already): it passes, and it can fail.
 t=$(date +%s)
-expect_error "unknown stage" "unknown stage 'staging'" \
+if out=$(bash scripts/build.sh --check-only 2>&1); then
+  ok "build.sh --check-only: the zips run on provided.al2023 (glibc <= 2.34)"
+else
+  fail "build.sh --check-only: $(tail -n 2 <<<"$out")"
+fi
+expect_error "build.sh --check-only with GLIBC_MAX=2.17" "needs glibc" \
+  env GLIBC_MAX=2.17 bash scripts/build.sh --check-only
+case "$(cat target/lambda/ARCH 2>/dev/null)" in
+x86_64) other=(--arm64 AArch64) ;;
+*) other=(--x86-64 X86-64) ;;
+esac
+expect_error "build.sh --check-only ${other[0]} on the other architecture's zips" "expected ${other[1]}" \
+  bash scripts/build.sh --check-only "${other[0]}"
+
+expect_error "deploy.sh unknown stage" "unknown stage 'staging'" \
   bash scripts/deploy.sh staging --artifact-bucket "$bucket"
-expect_error "without an artifact bucket" "no artifact bucket" \
+expect_error "deploy.sh without an artifact bucket" "no artifact bucket" \
   bash scripts/deploy.sh dev
-expect_error "with an artifact bucket that does not exist" "artifact bucket '$bucket' is missing" \
+expect_error "deploy.sh with an artifact bucket that does not exist" "artifact bucket '$bucket' is missing" \
   bash scripts/deploy.sh dev --artifact-bucket "$bucket"
-expect_error "without credentials" "no usable AWS credentials" \
+expect_error "deploy.sh without credentials" "no usable AWS credentials" \
   env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY bash scripts/deploy.sh dev --artifact-bucket "$bucket"
 # Missing zips: the check runs on a copy of the deploy inputs, never on the real zips.
 mkdir -p "$scratch/clone/scripts" "$scratch/clone/cloudformation"
 cp scripts/deploy.sh "$scratch/clone/scripts/"
 cp cloudformation/*.json "$scratch/clone/cloudformation/"
-expect_error "without the zips" "run scripts/build.sh first" \
+expect_error "deploy.sh without the zips" "run scripts/build.sh first" \
   bash "$scratch/clone/scripts/deploy.sh" dev --artifact-bucket "$bucket"
+# Zips of one architecture, a stage that deploys the other: refused before any AWS call.
+mkdir -p "$scratch/clone/target"
+ln -s "$root/target/lambda" "$scratch/clone/target/lambda"
+other_arch=$([ "$(cat target/lambda/ARCH)" = x86_64 ] && echo arm64 || echo x86_64)
+sed -e "s/LambdaArchitecture=[a-z0-9_]*/LambdaArchitecture=$other_arch/" -e 's/Stage=dev/Stage=archtest/' \
+  cloudformation/dev.json >"$scratch/clone/cloudformation/archtest.json"
+expect_error "deploy.sh of a stage whose architecture differs from the zips'" "but stage archtest deploys $other_arch" \
+  bash "$scratch/clone/scripts/deploy.sh" archtest --artifact-bucket "$bucket"
 stacks=$("$AWS_CLI" cloudformation list-stacks --query 'StackSummaries[].StackName' --output text)
 if [ -z "$stacks" ]; then
   ok "the failed deploys created no stack"
 else
   fail "the failed deploys left stacks behind: $stacks"
 fi
-echo "rehearse.sh: error paths in $(elapsed "$t")"
+echo "rehearse.sh: build check and error paths in $(elapsed "$t")"
 
 "$AWS_CLI" s3api create-bucket --bucket "$bucket" >/dev/null
 export ARTIFACT_BUCKET=$bucket
