@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
   --arm64) arch=arm64 ;;
   --x86-64 | --x86_64) arch=x86_64 ;;
   -h | --help)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
     exit 0
     ;;
   *) die "unknown argument '$1' (expected --arm64 or --x86-64)" ;;
