@@ -3,7 +3,9 @@
 //! moto, MediaConvert on a loopback stand-in. Prints numbers; asserts nothing.
 //!
 //! `scripts/bench-handlers.sh` builds the release binaries and runs this. Options (after `--`):
-//! `--cold N` fresh processes per function (default 20), `--events N` warm events (default 500).
+//! `--cold N` fresh processes per function (default 20), `--events N` warm events (default 500),
+//! `--bin-dir DIR` where the binaries to measure are (default: the ones cargo built for this
+//! target, in its own profile).
 //!
 //! What the figures mean:
 //! - cold start: process spawn until the runtime API received the first answer (init, first
@@ -37,12 +39,14 @@ const SEEDED_JOB: &str = "1763942400123-bench0";
 struct Options {
     cold: usize,
     events: usize,
+    bin_dir: Option<String>,
 }
 
 fn options() -> Options {
     let mut opts = Options {
         cold: 20,
         events: 500,
+        bin_dir: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -55,9 +59,10 @@ fn options() -> Options {
         match arg.as_str() {
             "--cold" => opts.cold = value("--cold"),
             "--events" => opts.events = value("--events"),
+            "--bin-dir" => opts.bin_dir = Some(args.next().expect("--bin-dir needs a folder")),
             // cargo bench passes --bench to every bench binary.
             "--bench" => {}
-            other => panic!("unknown option {other}; expected --cold N, --events N"),
+            other => panic!("unknown option {other}; expected --cold N, --events N, --bin-dir DIR"),
         }
     }
     opts
@@ -153,17 +158,19 @@ fn main() {
     let aws = LocalAws::create(&moto, "bench");
     let mediaconvert: HttpStub = mediaconvert_stub();
     let mediaconvert_endpoint = mediaconvert.endpoint();
-    seed_completed_job(&aws);
+    let [status_api, job_state, create_job] =
+        [STATUS_API, JOB_STATE, CREATE_JOB].map(|b| located(b, opts.bin_dir.as_deref()));
+    seed_completed_job(&aws, job_state);
 
     let input_bucket = aws.names.input_bucket.clone();
     let subjects = [
         Subject {
-            binary: STATUS_API,
+            binary: status_api,
             extra: vec![],
             event: Box::new(|_| get_job_event(SEEDED_JOB)),
         },
         Subject {
-            binary: JOB_STATE,
+            binary: job_state,
             extra: vec![],
             event: Box::new(|n| {
                 mediaconvert_event(
@@ -173,13 +180,13 @@ fn main() {
             }),
         },
         Subject {
-            binary: CREATE_JOB,
+            binary: create_job,
             extra: vec![("AWS_ENDPOINT_URL_MEDIACONVERT", &mediaconvert_endpoint)],
             event: Box::new(move |n| upload_event(&input_bucket, n)),
         },
     ];
 
-    let binaries_dir = std::path::Path::new(STATUS_API.path)
+    let binaries_dir = std::path::Path::new(status_api.path)
         .parent()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
@@ -217,8 +224,24 @@ fn main() {
     );
 }
 
+/// `binary` with its path moved into `dir`, when one is given.
+fn located(binary: Binary, dir: Option<&str>) -> Binary {
+    let Some(dir) = dir else { return binary };
+    let path = std::path::Path::new(dir).join(binary.name);
+    assert!(
+        path.is_file(),
+        "no {} in {dir}: build it first",
+        binary.name
+    );
+    Binary {
+        // Lives for the whole run, like the env!() paths it stands in for.
+        path: Box::leak(path.display().to_string().into_boxed_str()),
+        ..binary
+    }
+}
+
 /// Gives status-api a COMPLETE job to read, written by job-state itself.
-fn seed_completed_job(aws: &LocalAws) {
+fn seed_completed_job(aws: &LocalAws, job_state: Binary) {
     let output_path = "uploads/bench.mp4_20261124000000_bench0/";
     aws.put_output_item(
         SEEDED_JOB,
@@ -226,7 +249,7 @@ fn seed_completed_job(aws: &LocalAws) {
         "bench.key",
         "000102030405060708090a0b0c0d0e0f",
     );
-    let mut job_state = aws.spawn(JOB_STATE, &[]);
+    let mut job_state = aws.spawn(job_state, &[]);
     for fixture in [
         "mediaconvert/status-update.json",
         "mediaconvert/complete.json",
