@@ -13,7 +13,9 @@
 //! - warm wall: from queuing an event to receiving its answer, in one long-lived process;
 //!   dominated by moto (Python), so it is an upper bound for the handler's own latency.
 //! - warm CPU: the process's own user+system time (/proc/<pid>/stat, all threads) over the
-//!   warm events divided by their number; clock ticks are 10 ms, hence many events.
+//!   warm events divided by their number; clock ticks are 10 ms, hence many events. moto's
+//!   server closes the connection after every answer, so each AWS call here pays a TCP connect
+//!   that a kept-alive TLS connection to AWS would not (and no TLS, which AWS would add).
 //! - peak RSS: VmHWM of /proc/<pid>/status after the warm events.
 
 // The runtime API tests use all of it; the benchmark only what starts and feeds a function.
