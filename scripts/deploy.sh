@@ -189,9 +189,12 @@ if grep -Eq '^[[:space:]]*"?(RoleName|ManagedPolicyName|UserName|GroupName|Insta
   capabilities+=(CAPABILITY_NAMED_IAM)
 fi
 
+# The template goes through the artifact bucket too: inline templates stop at 51,200 bytes.
 if ! "$aws" cloudformation deploy \
   --template-file "$work/packaged.yaml" \
   --stack-name "$stack" \
+  --s3-bucket "$bucket" \
+  --s3-prefix "$stack" \
   --parameter-overrides "${params[@]}" \
   --capabilities "${capabilities[@]}" \
   --tags "vod-progress:stage=$stage" \

@@ -150,7 +150,7 @@ deploy() {
     return 0
   fi
   fail "deploy.sh $stage ($(elapsed "$t")):"
-  tail -n 20 "$scratch/deploy-$stage.log" | sed 's/^/    /'
+  tr '\r' '\n' <"$scratch/deploy-$stage.log" | grep -v '^Uploading to' | tail -n 20 | sed 's/^/    /'
   return 1
 }
 

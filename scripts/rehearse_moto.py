@@ -19,6 +19,8 @@ CloudFormation and are corrected here, since the rehearsal tests exactly that pa
   before its own backend can answer as CloudFormation does (a FAILED change set "didn't
   contain changes", which `deploy --no-fail-on-empty-changeset` accepts).
 * Executing a change set never computes the stack's Outputs.
+* A template uploaded to S3 (deploy --s3-bucket) is fetched by parsing the bucket from the
+  TemplateURL's host unless that host says "localhost"; ours is 127.0.0.1, path-style.
 
 moto's CloudFormation also drops two AWS::Lambda::Function properties the rehearsal checks
 (Architectures, DeadLetterConfig); they are kept and shown by GetFunctionConfiguration as
@@ -67,6 +69,12 @@ def _patch_change_sets() -> None:
                 stack._parse_template()
                 stack.output_map = stack._create_output_map()
 
+    fetch = CloudFormationResponse._get_stack_from_s3_url
+
+    def fetch_path_style(self: Any, template_url: str) -> str:
+        return fetch(self, template_url.replace("://127.0.0.1:", "://localhost:", 1))
+
+    CloudFormationResponse._get_stack_from_s3_url = fetch_path_style
     CloudFormationResponse._validate_different_update = validate_unless_change_set
     CloudFormationResponse.create_change_set = create_change_set
     CloudFormationBackend.execute_change_set = execute_change_set
