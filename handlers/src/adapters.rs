@@ -85,14 +85,33 @@ impl Storage {
                     aws_sdk_s3::error::DisplayErrorContext(e)
                 ))
             })?;
-        Ok(PresignedPut {
-            url: request.uri().to_string(),
-            headers: request
-                .headers()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        })
+        let url = request.uri().to_string();
+        let headers = signed_headers_to_send(&url, request.headers())?;
+        Ok(PresignedPut { url, headers })
     }
+}
+
+/// The headers a client must send with a presigned request: those `X-Amz-SignedHeaders` of
+/// the URL lists, except `host` (the client sets it from the URL). The presigned request also
+/// carries headers that are not signed, such as `x-amzn-trace-id` (added inside Lambda from
+/// `_X_AMZN_TRACE_ID`); a browser told to send one would need a CORS preflight the bucket
+/// does not allow, for nothing.
+pub fn signed_headers_to_send<'a>(
+    url: &str,
+    headers: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Result<BTreeMap<String, String>, AdapterError> {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    let signed = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("X-Amz-SignedHeaders="))
+        .ok_or_else(|| AdapterError("the presigned URL has no X-Amz-SignedHeaders".into()))?;
+    // SigV4 lists lower-case names joined by ';', which the query encodes as %3B.
+    let signed = signed.replace("%3B", ";").replace("%3b", ";");
+    let signed: Vec<&str> = signed.split(';').filter(|n| *n != "host").collect();
+    Ok(headers
+        .filter(|(name, _)| signed.iter().any(|s| name.eq_ignore_ascii_case(s)))
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.to_string()))
+        .collect())
 }
 
 // ---------------------------------------------------------------------------------------

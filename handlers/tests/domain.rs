@@ -569,3 +569,29 @@ fn debug_output_of_a_job_output_hides_the_key() {
     assert!(!text.contains("00112233445566778899aabbccddeeff"), "{text}");
     assert!(text.contains("out/") && text.contains("a.key"), "{text}");
 }
+
+#[test]
+fn presigned_headers_to_send_are_the_signed_ones_without_host() {
+    use handlers::adapters::signed_headers_to_send;
+    let url = "https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256\
+               &X-Amz-SignedHeaders=content-type%3Bhost%3Bx-amz-meta-a&X-Amz-Signature=ab";
+    let present = [
+        ("Content-Type", "video/mp4"),
+        ("host", "b.s3.amazonaws.com"),
+        (
+            "x-amzn-trace-id",
+            "Root=1-00000000-000000000000000000000001",
+        ),
+        ("x-amz-meta-a", "1"),
+    ];
+    let sent = signed_headers_to_send(url, present.into_iter()).unwrap();
+    assert_eq!(
+        sent.into_iter().collect::<Vec<_>>(),
+        [
+            ("content-type".to_string(), "video/mp4".to_string()),
+            ("x-amz-meta-a".to_string(), "1".to_string()),
+        ]
+    );
+    let unsigned = "https://b.s3.amazonaws.com/k?X-Amz-Signature=ab";
+    assert!(signed_headers_to_send(unsigned, present.into_iter()).is_err());
+}
