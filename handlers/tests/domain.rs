@@ -395,6 +395,69 @@ fn output_paths_are_unique_per_upload_and_stable_per_event() {
     assert_eq!(utc_rfc3339(0), "1970-01-01T00:00:00Z");
 }
 
+/// Keys at S3's limit: 1024 bytes, ASCII or mostly 3-byte characters (the cut for the
+/// 64-digit sequencer falls inside one).
+fn long_keys() -> Vec<String> {
+    let ascii = format!(
+        "uploads/{}.mp4",
+        "a".repeat(MAX_KEY_BYTES - "uploads/.mp4".len())
+    );
+    let mut kanji = String::from("uploads/x");
+    while kanji.len() + "動".len() <= MAX_KEY_BYTES - ".mp4".len() {
+        kanji.push('動');
+    }
+    kanji.push_str(".mp4");
+    kanji.insert_str("uploads/".len(), &"b".repeat(MAX_KEY_BYTES - kanji.len()));
+    vec![ascii, kanji]
+}
+
+#[test]
+fn output_paths_of_keys_at_the_s3_limit_stay_within_the_bound() {
+    let t = 1_795_478_400;
+    let longest_sequencer = "F".repeat(SEQUENCER_WIDTH);
+    for key in long_keys() {
+        assert_eq!(key.len(), MAX_KEY_BYTES, "the test key is at the limit");
+        for sequencer in ["0055AED6DCD90281E5", longest_sequencer.as_str()] {
+            let p = output_path(&key, t, sequencer);
+            assert!(p.len() <= MAX_OUTPUT_PATH_BYTES, "{} bytes: {p}", p.len());
+            let suffix = format!("_20261124000000_{}/", sequencer.to_ascii_lowercase());
+            assert!(p.ends_with(&suffix), "the unique suffix is kept: {p}");
+            // What is left of the key: its beginning, long enough to recognize it.
+            let kept = p.split('~').next().unwrap();
+            assert!(key.starts_with(kept), "{p}");
+            assert!(kept.len() >= MAX_OUTPUT_PATH_BYTES / 2, "{p}");
+            assert_eq!(p, output_path(&key, t, sequencer), "stable per event");
+            assert_ne!(p, output_path(&key, t + 1, sequencer));
+        }
+        assert_ne!(
+            output_path(&key, t, "0055AED6DCD90281E5"),
+            output_path(&key, t, "0055AED6DCD90281E6"),
+            "a path per upload"
+        );
+        // Two keys that differ only past the cut still get two paths.
+        let other = key.replace(".mp4", ".mov");
+        assert_ne!(
+            output_path(&key, t, "0055AED6DCD90281E5"),
+            output_path(&other, t, "0055AED6DCD90281E5")
+        );
+        let key_file = key_file_name(&key);
+        assert!(key_file.len() <= MAX_KEY_FILE_NAME_BYTES, "{key_file}");
+        assert!(key_file.ends_with(".key"), "{key_file}");
+        assert!(
+            format!("{}{key_file}", output_path(&key, t, &longest_sequencer)).len()
+                <= MAX_KEY_BYTES,
+            "the key file's S3 key fits"
+        );
+    }
+    // Up to the bound a key is kept whole, as before.
+    let fits = "k".repeat(MAX_OUTPUT_PATH_BYTES - "_20261124000000_0055aed6dcd90281e5/".len());
+    assert_eq!(
+        output_path(&fits, t, "0055AED6DCD90281E5"),
+        format!("{fits}_20261124000000_0055aed6dcd90281e5/")
+    );
+    assert!(output_path(&format!("{fits}k"), t, "0055AED6DCD90281E5").contains('~'));
+}
+
 #[test]
 fn key_files_are_named_after_the_input() {
     assert_eq!(
