@@ -5,7 +5,8 @@ use handlers::config::{CreateJobConfig, process_env};
 use handlers::entrypoints::CreateJob;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
-#[tokio::main]
+// Lambda hands a process one event at a time: worker threads would only add hand-offs.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     handlers::init_logging();
     let config = CreateJobConfig::load(&process_env())

@@ -4,7 +4,8 @@ use handlers::config::{JobStateConfig, process_env};
 use handlers::entrypoints::JobStateHandler;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
-#[tokio::main]
+// Lambda hands a process one event at a time: worker threads would only add hand-offs.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     handlers::init_logging();
     let config = JobStateConfig::load(&process_env())

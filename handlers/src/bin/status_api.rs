@@ -4,7 +4,8 @@ use handlers::config::{StatusApiConfig, process_env};
 use handlers::entrypoints::StatusApi;
 use lambda_http::{Error, Request, service_fn};
 
-#[tokio::main]
+// Lambda hands a process one event at a time: worker threads would only add hand-offs.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     handlers::init_logging();
     let config = StatusApiConfig::load(&process_env())
