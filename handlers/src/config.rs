@@ -110,6 +110,9 @@ pub struct StatusApiConfig {
     pub job_status_table: String,
     pub input_bucket: String,
     pub video_suffixes: Vec<String>,
+    /// Where uploads go in the input bucket; the stack scopes the function's s3:PutObject
+    /// grant to the same prefix, so a URL outside it would be refused by S3.
+    pub upload_prefix: String,
 }
 
 impl StatusApiConfig {
@@ -131,6 +134,20 @@ impl StatusApiConfig {
             job_status_table: v.required("JOB_STATUS_TABLE")?,
             input_bucket: v.required("INPUT_BUCKET")?,
             video_suffixes,
+            upload_prefix: upload_prefix(v)?,
         })
     }
+}
+
+/// A folder-like key prefix: `uploads/`, not `/uploads/` (S3 keys have no leading slash, so
+/// that would be an empty first folder) nor `uploads` (keys would run into the token).
+fn upload_prefix<F: Fn(&str) -> Option<String>>(v: &Vars<F>) -> Result<String, ConfigError> {
+    let prefix = v.required("UPLOAD_PREFIX")?;
+    if !prefix.ends_with('/') || prefix.starts_with('/') {
+        return Err(ConfigError(format!(
+            "environment variable UPLOAD_PREFIX has the invalid value {prefix:?}: expected a \
+             key prefix like uploads/ (ending with '/', not starting with it)"
+        )));
+    }
+    Ok(prefix)
 }

@@ -621,7 +621,6 @@ pub fn sanitize_error_message(message: &str) -> String {
 pub const MAX_KEY_BYTES: usize = 1024;
 /// A single PUT (what a presigned URL allows) is limited to 5 GiB.
 pub const MAX_SINGLE_PUT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
-pub const UPLOAD_PREFIX: &str = "uploads/";
 
 /// An API error: status, a stable code and a message for people. Never carries a secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -730,11 +729,13 @@ pub struct UploadPlan {
     pub content_type: Option<String>,
 }
 
-/// Checks `POST /uploads`'s body. `prefix_token` is fresh randomness from the caller, so two
-/// uploads of one file name never share a key.
+/// Checks `POST /uploads`'s body. The key is `<upload_prefix><prefix_token>/<fileName>`;
+/// `prefix_token` is fresh randomness from the caller, so two uploads of one file name never
+/// share a key.
 pub fn plan_upload(
     body: Option<&str>,
     suffixes: &[String],
+    upload_prefix: &str,
     prefix_token: &str,
 ) -> Result<UploadPlan, ApiError> {
     let body = body.filter(|b| !b.trim().is_empty()).ok_or_else(|| {
@@ -746,7 +747,7 @@ pub fn plan_upload(
         .file_name
         .as_deref()
         .ok_or_else(|| ApiError::bad_request("missing_field", "fileName is required"))?;
-    let key = format!("{UPLOAD_PREFIX}{prefix_token}/{name}");
+    let key = format!("{upload_prefix}{prefix_token}/{name}");
     check_text("fileName", name, MAX_KEY_BYTES - (key.len() - name.len()))?;
     if name.contains('/') || name.contains('\\') || name == "." || name == ".." {
         return Err(ApiError::bad_request(

@@ -445,6 +445,7 @@ impl StatusApi {
         let plan = domain::plan_upload(
             body,
             &self.config.video_suffixes,
+            &self.config.upload_prefix,
             &domain::hex_encode(&token),
         )?;
         let presigned = self

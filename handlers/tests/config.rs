@@ -108,11 +108,17 @@ fn job_state_and_status_api_configs() {
         ("JOB_STATUS_TABLE", "status"),
         ("INPUT_BUCKET", "b"),
         ("VIDEO_SUFFIXES", ".mp4, .mov"),
+        ("UPLOAD_PREFIX", "in/coming/"),
     ];
-    assert_eq!(
-        StatusApiConfig::load(&vars(&api)).unwrap().video_suffixes,
-        vec![".mp4", ".mov"]
-    );
+    let config = StatusApiConfig::load(&vars(&api)).unwrap();
+    assert_eq!(config.video_suffixes, vec![".mp4", ".mov"]);
+    assert_eq!(config.upload_prefix, "in/coming/");
+    for bad in ["uploads", "/uploads/", "/", " "] {
+        let err = StatusApiConfig::load(&vars(&with(&api, "UPLOAD_PREFIX", bad))).unwrap_err();
+        assert!(err.to_string().contains("UPLOAD_PREFIX"), "{bad:?}: {err}");
+    }
+    let err = StatusApiConfig::load(&vars(&without(&api, "UPLOAD_PREFIX"))).unwrap_err();
+    assert!(err.to_string().contains("UPLOAD_PREFIX"), "{err}");
     for bad in ["mp4", ",", ".mp4,mov"] {
         let err = StatusApiConfig::load(&vars(&with(&api, "VIDEO_SUFFIXES", bad))).unwrap_err();
         assert!(err.to_string().contains("VIDEO_SUFFIXES"), "{err}");

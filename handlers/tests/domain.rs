@@ -530,11 +530,18 @@ fn input_file_validation() {
 fn upload_plans() {
     let suffixes = vec![".mp4".to_string(), ".mov".to_string()];
     let body = r#"{"fileName":"Big Buck Bunny.mp4","contentType":"video/mp4","size":158008374}"#;
-    let plan = plan_upload(Some(body), &suffixes, "abc").unwrap();
+    let plan = plan_upload(Some(body), &suffixes, "uploads/", "abc").unwrap();
     assert_eq!(plan.key, "uploads/abc/Big Buck Bunny.mp4");
+    assert_eq!(
+        plan_upload(Some(body), &suffixes, "in/coming/", "abc")
+            .unwrap()
+            .key,
+        "in/coming/abc/Big Buck Bunny.mp4",
+        "the configured prefix"
+    );
     assert_eq!(plan.content_type.as_deref(), Some("video/mp4"));
     let long_ok = format!(r#"{{"fileName":"{}.mp4"}}"#, "a".repeat(1024 - 12 - 4));
-    assert!(plan_upload(Some(&long_ok), &suffixes, "abc").is_ok());
+    assert!(plan_upload(Some(&long_ok), &suffixes, "uploads/", "abc").is_ok());
     let long = format!(r#"{{"fileName":"{}.mp4"}}"#, "a".repeat(1024 - 12 - 3));
     let cases: Vec<(Option<&str>, &str)> = vec![
         (None, "missing_body"),
@@ -560,7 +567,7 @@ fn upload_plans() {
         ),
     ];
     for (body, code) in cases {
-        let err = plan_upload(body, &suffixes, "abc").unwrap_err();
+        let err = plan_upload(body, &suffixes, "uploads/", "abc").unwrap_err();
         assert_eq!(
             (err.status, err.code),
             (400, code),

@@ -95,7 +95,8 @@ fn status_api_answers_an_unknown_job_with_a_404_json_error() {
 #[test]
 fn status_api_presigns_an_upload_url_that_moto_accepts() {
     let aws = LocalAws::create(Moto::shared(), "rt-upload");
-    let mut api = aws.spawn(STATUS_API, &[]);
+    // Not the stack's value: the key must follow the variable, not a built-in prefix.
+    let mut api = aws.spawn(STATUS_API, &[("UPLOAD_PREFIX", "rt/uploads/")]);
 
     let event = fixture("apigw/post-upload.json").to_string();
     let answer = http_answer(&api.invoke(event, ANSWER));
@@ -113,7 +114,7 @@ fn status_api_presigns_an_upload_url_that_moto_accepts() {
         .as_str()
         .unwrap_or_else(|| panic!("no inputFile in {}", answer.body));
     assert!(
-        key.starts_with("uploads/") && key.ends_with("/Big Buck Bunny.mp4"),
+        key.starts_with("rt/uploads/") && key.ends_with("/Big Buck Bunny.mp4"),
         "key {key}"
     );
     assert!(url.contains("X-Amz-Signature="), "not presigned: {url}");
@@ -407,13 +408,15 @@ fn create_job_starts_one_job_per_upload_even_when_the_event_is_redelivered() {
 #[test]
 fn each_binary_refuses_to_start_with_a_missing_or_malformed_variable() {
     let aws = LocalAws::create(Moto::shared(), "rt-config");
-    let cases: [(Binary, &str, Option<&str>); 6] = [
+    let cases: [(Binary, &str, Option<&str>); 8] = [
         (CREATE_JOB, "JOB_STATUS_TABLE", None),
         (CREATE_JOB, "STATUS_UPDATE_INTERVAL_SECONDS", Some("7")),
         (JOB_STATE, "OUTPUT_BUCKET", None),
         (JOB_STATE, "TTL_DAYS", Some("a week")),
         (STATUS_API, "INPUT_BUCKET", None),
         (STATUS_API, "VIDEO_SUFFIXES", Some("mp4 mov")),
+        (STATUS_API, "UPLOAD_PREFIX", None),
+        (STATUS_API, "UPLOAD_PREFIX", Some("/uploads/")),
     ];
     for (binary, var, bad_value) in cases {
         let mut env = aws.env(binary);

@@ -27,7 +27,8 @@ pub const LOG_RETENTION_DAYS: [u32; 22] = [
     3288, 3653,
 ];
 
-/// The prefix under which status-api presigns uploads (handlers' `UPLOAD_PREFIX`).
+/// The prefix under which status-api presigns uploads: its s3:PutObject grant is scoped to
+/// it, and status-api reads it from `UPLOAD_PREFIX`, so the two cannot drift apart.
 pub const UPLOAD_PREFIX: &str = "uploads/";
 
 /// Key prefix of create-job's placeholder items in the job output table, the only items it
@@ -268,6 +269,7 @@ pub fn stack() -> Template {
     status_api.env("JOB_STATUS_TABLE", job_statuses.name());
     status_api.env("INPUT_BUCKET", input.name());
     status_api.env("VIDEO_SUFFIXES", VIDEO_SUFFIXES.join(","));
+    status_api.env("UPLOAD_PREFIX", UPLOAD_PREFIX);
 
     for function in [create_job, job_state, status_api] {
         function.finish(&mut t);

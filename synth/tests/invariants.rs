@@ -7,6 +7,9 @@ use common::*;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The upload prefix: status-api's s3:PutObject grant and its `UPLOAD_PREFIX` must agree.
+const UPLOAD_PREFIX: &str = "uploads/";
+
 const TABLES: [(&str, &str); 3] = [
     ("InputFileTable", "InputFile"),
     ("JobOutputTable", "JobId"),
@@ -586,6 +589,7 @@ fn each_function_gets_exactly_the_environment_docs_wiring_lists() {
         ),
         ("TTL_DAYS", reference("TtlDays")),
         ("STACK_NAME", reference("AWS::StackName")),
+        ("UPLOAD_PREFIX", json!(UPLOAD_PREFIX)),
     ]
     .into_iter()
     .collect();
@@ -776,7 +780,7 @@ fn each_role_is_granted_exactly_what_its_wiring_needs() {
                 vec![
                     ("dynamodb:GetItem", table("InputFileTable")),
                     ("dynamodb:GetItem", table("JobStatusTable")),
-                    ("s3:PutObject", input_objects("uploads/")),
+                    ("s3:PutObject", input_objects(UPLOAD_PREFIX)),
                 ],
             ]
             .concat(),

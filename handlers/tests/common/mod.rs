@@ -183,6 +183,7 @@ impl Local {
             job_status_table: self.job_status_table.clone(),
             input_bucket: self.input_bucket.clone(),
             video_suffixes: vec![".mp4".into(), ".mov".into()],
+            upload_prefix: "uploads/".into(),
         }
     }
 

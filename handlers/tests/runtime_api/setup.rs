@@ -21,6 +21,7 @@ pub const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/vod-progress-local-me
 pub const JOB_TEMPLATE: &str = "vod-progress-local-hls";
 pub const STATUS_UPDATE_INTERVAL_SECONDS: &str = "10";
 pub const VIDEO_SUFFIXES: &str = ".mp4,.mov";
+pub const UPLOAD_PREFIX: &str = "uploads/";
 
 /// One of the three functions: its binary and the variables of wiring.md it reads.
 #[derive(Clone, Copy)]
@@ -65,6 +66,7 @@ pub const STATUS_API: Binary = Binary {
         "JOB_STATUS_TABLE",
         "INPUT_BUCKET",
         "VIDEO_SUFFIXES",
+        "UPLOAD_PREFIX",
     ],
 };
 
@@ -189,6 +191,7 @@ impl LocalAws {
             "TTL_DAYS" => "7".into(),
             "STACK_NAME" => STACK_NAME.into(),
             "VIDEO_SUFFIXES" => VIDEO_SUFFIXES.into(),
+            "UPLOAD_PREFIX" => UPLOAD_PREFIX.into(),
             other => panic!("{other} is not a variable of docs/wiring.md"),
         }
     }
