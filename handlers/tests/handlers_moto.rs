@@ -45,7 +45,7 @@ fn mediaconvert_event(path: &str, job_id: &str) -> serde_json::Value {
 fn output_table(local: &Local) -> OutputTable {
     OutputTable::new(
         local.dynamodb.clone(),
-        &local.job_output_table,
+        &local.names.job_output_table,
         Ttl {
             days: common::TTL_DAYS,
         },
@@ -64,7 +64,7 @@ async fn create_job_writes_three_items_and_one_complete_create_job_request() {
         local.dynamodb.clone(),
         mediaconvert,
     );
-    let event = s3_event(&local.input_bucket, &[(RAW_KEY, SEQ)]);
+    let event = s3_event(&local.names.input_bucket, &[(RAW_KEY, SEQ)]);
 
     let created = handler.handle(event.clone()).await.unwrap();
     assert_eq!(
@@ -75,7 +75,7 @@ async fn create_job_writes_three_items_and_one_complete_create_job_request() {
     );
 
     let output_path = format!("{KEY}_20261124000000_0055aed6dcd90281e5/");
-    let outputs = local.scan(&local.job_output_table).await;
+    let outputs = local.scan(&local.names.job_output_table).await;
     assert_eq!(
         outputs.len(),
         1,
@@ -91,7 +91,7 @@ async fn create_job_writes_three_items_and_one_complete_create_job_request() {
     common::assert_ttl(output);
 
     let status = local
-        .item(&local.job_status_table, "JobId", job_id)
+        .item(&local.names.job_status_table, "JobId", job_id)
         .await
         .unwrap();
     assert_eq!(s(&status, "JobStatus"), "SUBMITTED");
@@ -103,7 +103,7 @@ async fn create_job_writes_three_items_and_one_complete_create_job_request() {
 
     let sequencer = normalize_sequencer(SEQ).unwrap();
     let input = local
-        .item(&local.input_file_table, "InputFile", KEY)
+        .item(&local.names.input_file_table, "InputFile", KEY)
         .await
         .unwrap();
     assert_eq!(s(&input, "JobId"), job_id);
@@ -132,7 +132,7 @@ async fn create_job_writes_three_items_and_one_complete_create_job_request() {
     let settings = &body["settings"];
     assert_eq!(
         settings["inputs"],
-        serde_json::json!([{"fileInput": format!("s3://{}/{KEY}", local.input_bucket)}])
+        serde_json::json!([{"fileInput": format!("s3://{}/{KEY}", local.names.input_bucket)}])
     );
     let groups = settings["outputGroups"].as_array().unwrap();
     assert_eq!(groups.len(), 1);
@@ -140,7 +140,7 @@ async fn create_job_writes_three_items_and_one_complete_create_job_request() {
     assert_eq!(group["type"], "HLS_GROUP_SETTINGS");
     assert_eq!(
         group["hlsGroupSettings"]["destination"],
-        format!("s3://{}/{output_path}", local.output_bucket)
+        format!("s3://{}/{output_path}", local.names.output_bucket)
     );
     assert_eq!(
         group["hlsGroupSettings"]["encryption"],
@@ -178,11 +178,11 @@ async fn an_older_upload_never_replaces_the_newest_job() {
         local.dynamodb.clone(),
         mediaconvert,
     );
-    let event = |seq| s3_event(&local.input_bucket, &[(RAW_KEY, seq)]);
+    let event = |seq| s3_event(&local.names.input_bucket, &[(RAW_KEY, seq)]);
     let latest = || async {
         s(
             &local
-                .item(&local.input_file_table, "InputFile", KEY)
+                .item(&local.names.input_file_table, "InputFile", KEY)
                 .await
                 .unwrap(),
             "JobId",
@@ -210,7 +210,7 @@ async fn an_older_upload_never_replaces_the_newest_job() {
         }]
     );
     assert_eq!(latest().await, "job-newest");
-    assert_eq!(local.scan(&local.job_output_table).await.len(), 2);
+    assert_eq!(local.scan(&local.names.job_output_table).await.len(), 2);
 }
 
 #[tokio::test]
@@ -221,7 +221,7 @@ async fn a_crash_after_the_claim_resumes_with_the_same_token_path_and_key() {
     // What the crashed attempt left: the claim and the reserved output, no job recorded.
     let inputs = InputFileTable::new(
         local.dynamodb.clone(),
-        &local.input_file_table,
+        &local.names.input_file_table,
         Ttl { days: 1 },
     );
     inputs.claim(KEY, &sequencer, now_epoch()).await.unwrap();
@@ -242,7 +242,7 @@ async fn a_crash_after_the_claim_resumes_with_the_same_token_path_and_key() {
         mediaconvert,
     );
     let created = handler
-        .handle(s3_event(&local.input_bucket, &[(RAW_KEY, SEQ)]))
+        .handle(s3_event(&local.names.input_bucket, &[(RAW_KEY, SEQ)]))
         .await
         .unwrap();
     assert_eq!(
@@ -257,19 +257,19 @@ async fn a_crash_after_the_claim_resumes_with_the_same_token_path_and_key() {
     let hls = &body["settings"]["outputGroups"][0]["outputGroupSettings"]["hlsGroupSettings"];
     assert_eq!(
         hls["destination"],
-        format!("s3://{}/first-attempt/", local.output_bucket)
+        format!("s3://{}/first-attempt/", local.names.output_bucket)
     );
     assert_eq!(
         hls["encryption"]["staticKeyProvider"]["staticKeyValue"],
         reserved.key_value
     );
-    let outputs = local.scan(&local.job_output_table).await;
+    let outputs = local.scan(&local.names.job_output_table).await;
     assert_eq!(outputs.len(), 1, "the pending item is gone: {outputs:?}");
     assert_eq!(s(&outputs[0], "KeyValue"), reserved.key_value);
     assert_eq!(
         s(
             &local
-                .item(&local.input_file_table, "InputFile", KEY)
+                .item(&local.names.input_file_table, "InputFile", KEY)
                 .await
                 .unwrap(),
             "JobId"
@@ -288,7 +288,7 @@ async fn keys_with_spaces_plus_signs_and_unicode_are_decoded() {
         mediaconvert,
     );
     let event = s3_event(
-        &local.input_bucket,
+        &local.names.input_bucket,
         &[
             ("My+Video+%281%29.mp4", "01"),
             ("a%2Bb.mov", "02"),
@@ -306,7 +306,7 @@ async fn keys_with_spaces_plus_signs_and_unicode_are_decoded() {
                 .to_string()
         })
         .collect();
-    let bucket = &local.input_bucket;
+    let bucket = &local.names.input_bucket;
     assert_eq!(
         inputs,
         vec![
@@ -320,7 +320,9 @@ async fn keys_with_spaces_plus_signs_and_unicode_are_decoded() {
         ("a+b.mov", "job-b"),
         ("動画 x.mp4", "job-c"),
     ] {
-        let item = local.item(&local.input_file_table, "InputFile", key).await;
+        let item = local
+            .item(&local.names.input_file_table, "InputFile", key)
+            .await;
         assert_eq!(s(&item.expect(key), "JobId"), job);
     }
 }
@@ -348,7 +350,7 @@ async fn a_malformed_record_fails_naming_the_key_and_writes_nothing() {
         ),
     ] {
         let err = handler
-            .handle(s3_event(&local.input_bucket, &[(key, seq)]))
+            .handle(s3_event(&local.names.input_bucket, &[(key, seq)]))
             .await
             .unwrap_err();
         assert!(err.to_string().contains(expected), "{err}");
@@ -384,7 +386,7 @@ async fn complete_writes_key_file_and_info_json_then_the_status() {
         .unwrap();
     let status = || async {
         local
-            .item(&local.job_status_table, "JobId", job_id)
+            .item(&local.names.job_status_table, "JobId", job_id)
             .await
             .unwrap()
     };
@@ -406,7 +408,7 @@ async fn complete_writes_key_file_and_info_json_then_the_status() {
         ("PROGRESSING".into(), 31)
     );
     assert!(
-        local.keys(&local.output_bucket).await.is_empty(),
+        local.keys(&local.names.output_bucket).await.is_empty(),
         "no files before COMPLETE"
     );
 
@@ -415,13 +417,16 @@ async fn complete_writes_key_file_and_info_json_then_the_status() {
         .await
         .unwrap();
     let key_file = local
-        .object(&local.output_bucket, &format!("{path}Big Buck Bunny.key"))
+        .object(
+            &local.names.output_bucket,
+            &format!("{path}Big Buck Bunny.key"),
+        )
         .await
         .expect("the key file");
     assert_eq!(key_file, (0u8..16).collect::<Vec<u8>>());
     let info: serde_json::Value = serde_json::from_slice(
         &local
-            .object(&local.output_bucket, &format!("{path}info.json"))
+            .object(&local.names.output_bucket, &format!("{path}info.json"))
             .await
             .expect("info.json"),
     )
@@ -493,7 +498,7 @@ async fn error_and_partial_complete_and_seed_events() {
         .await
         .unwrap();
     let item = local
-        .item(&local.job_status_table, "JobId", "job-err")
+        .item(&local.names.job_status_table, "JobId", "job-err")
         .await
         .unwrap();
     assert_eq!(s(&item, "JobStatus"), "ERROR");
@@ -523,7 +528,7 @@ async fn error_and_partial_complete_and_seed_events() {
         "outputGroupDetails": [{"outputDetails": [{"durationInMs": 0}], "type": "HLS_GROUP"}]}});
     handler.handle(partial).await.unwrap();
     let item = local
-        .item(&local.job_status_table, "JobId", "job-partial")
+        .item(&local.names.job_status_table, "JobId", "job-partial")
         .await
         .unwrap();
     assert_eq!(s(&item, "JobStatus"), "COMPLETE");
@@ -532,13 +537,16 @@ async fn error_and_partial_complete_and_seed_events() {
     }
     assert_eq!(
         local
-            .object(&local.output_bucket, "p/info.json")
+            .object(&local.names.output_bucket, "p/info.json")
             .await
             .unwrap(),
         b"{}"
     );
     assert_eq!(
-        local.object(&local.output_bucket, "p/p.key").await.unwrap(),
+        local
+            .object(&local.names.output_bucket, "p/p.key")
+            .await
+            .unwrap(),
         [0xff; 16]
     );
 
@@ -548,7 +556,11 @@ async fn error_and_partial_complete_and_seed_events() {
         .await
         .unwrap();
     let item = local
-        .item(&local.job_status_table, "JobId", "123456789012-smb6o7")
+        .item(
+            &local.names.job_status_table,
+            "JobId",
+            "123456789012-smb6o7",
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -560,7 +572,11 @@ async fn error_and_partial_complete_and_seed_events() {
         .await
         .unwrap();
     let item = local
-        .item(&local.job_status_table, "JobId", "123456789012-smb6o7")
+        .item(
+            &local.names.job_status_table,
+            "JobId",
+            "123456789012-smb6o7",
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -682,7 +698,7 @@ async fn status_api_answers_a_job_and_the_latest_job_of_a_file() {
     );
     let job_id = "1763942400123-abc123";
     let ttl = Ttl { days: 1 };
-    let inputs = InputFileTable::new(local.dynamodb.clone(), &local.input_file_table, ttl);
+    let inputs = InputFileTable::new(local.dynamodb.clone(), &local.names.input_file_table, ttl);
     let seq = normalize_sequencer(SEQ).unwrap();
     inputs
         .claim("uploads/Big Buck Bunny.mp4", &seq, now_epoch())
@@ -692,7 +708,7 @@ async fn status_api_answers_a_job_and_the_latest_job_of_a_file() {
         .record_job("uploads/Big Buck Bunny.mp4", &seq, job_id, now_epoch())
         .await
         .unwrap();
-    let statuses = StatusTable::new(local.dynamodb.clone(), &local.job_status_table, ttl);
+    let statuses = StatusTable::new(local.dynamodb.clone(), &local.names.job_status_table, ttl);
     statuses.put_submitted(job_id, now_epoch()).await.unwrap();
 
     let by_file =
@@ -806,7 +822,7 @@ async fn uploads_get_a_presigned_put_that_moto_accepts() {
     assert!(
         url.starts_with(&format!(
             "{}/{}/uploads/",
-            local.endpoint, local.input_bucket
+            local.endpoint, local.names.input_bucket
         )),
         "{url}"
     );
@@ -814,7 +830,10 @@ async fn uploads_get_a_presigned_put_that_moto_accepts() {
 
     let video = b"not really a video, but bytes";
     assert_eq!(http_put(url, &first.body["headers"], video), 200);
-    assert_eq!(local.object(&local.input_bucket, key).await.unwrap(), video);
+    assert_eq!(
+        local.object(&local.names.input_bucket, key).await.unwrap(),
+        video
+    );
 
     let request =
         lambda_http::request::from_str(&common::fixture("apigw/post-upload.json")).unwrap();
@@ -961,12 +980,18 @@ async fn an_unreachable_store_fails_every_handler_so_lambda_retries() {
     moto.stop();
 
     let err = job_state.handle(event).await.unwrap_err();
-    assert!(err.to_string().contains(&local.job_status_table), "{err}");
+    assert!(
+        err.to_string().contains(&local.names.job_status_table),
+        "{err}"
+    );
     let err = create_job
-        .handle(s3_event(&local.input_bucket, &[(RAW_KEY, SEQ)]))
+        .handle(s3_event(&local.names.input_bucket, &[(RAW_KEY, SEQ)]))
         .await
         .unwrap_err();
-    assert!(err.to_string().contains(&local.input_file_table), "{err}");
+    assert!(
+        err.to_string().contains(&local.names.input_file_table),
+        "{err}"
+    );
     let answer = call(&api, api_request("GET", "/jobs/job-1", &[], None)).await;
     assert_eq!(
         (answer.status, answer.body["error"]["code"].as_str()),

@@ -19,7 +19,7 @@ async fn store_conditions_give_the_domain_merge() {
     let local = Local::create(&Moto::shared().endpoint(), "prop").await;
     let statuses = StatusTable::new(
         local.dynamodb.clone(),
-        &local.job_status_table,
+        &local.names.job_status_table,
         Ttl { days: TTL_DAYS },
     );
     let mut runner = TestRunner::new(Config {
@@ -65,8 +65,11 @@ async fn store_conditions_give_the_domain_merge() {
         mismatches.len(),
         mismatches[0]
     );
-    assert_eq!(local.scan(&local.job_status_table).await.len(), STORE_CASES);
-    for item in local.scan(&local.job_status_table).await {
+    assert_eq!(
+        local.scan(&local.names.job_status_table).await.len(),
+        STORE_CASES
+    );
+    for item in local.scan(&local.names.job_status_table).await {
         common::assert_ttl(&item);
     }
     println!(
@@ -80,7 +83,7 @@ async fn uploads_are_claimed_in_sequencer_order() {
     let local = Local::create(&Moto::shared().endpoint(), "claim").await;
     let inputs = InputFileTable::new(
         local.dynamodb.clone(),
-        &local.input_file_table,
+        &local.names.input_file_table,
         Ttl { days: TTL_DAYS },
     );
     let key = "uploads/a b.mp4";
@@ -125,7 +128,7 @@ async fn uploads_are_claimed_in_sequencer_order() {
         Some("job-newest")
     );
     let item = local
-        .item(&local.input_file_table, "InputFile", key)
+        .item(&local.names.input_file_table, "InputFile", key)
         .await
         .unwrap();
     assert_eq!(common::s(&item, "Sequencer"), newest);

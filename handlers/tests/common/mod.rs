@@ -1,52 +1,25 @@
-//! Shared by the test binaries: SDK clients for moto, the tables and buckets of one test,
-//! a MediaConvert client whose requests are captured, and the generator of job histories.
+//! Shared by the library's test binaries: the tables and buckets of one test (from
+//! `support/moto.rs`) with the handlers' configuration for them, a MediaConvert client whose
+//! requests are captured, and the generator of job histories.
 #![allow(dead_code)] // each test binary uses its own part
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
-};
-use aws_sdk_mediaconvert::config::{BehaviorVersion, Credentials, Region};
+#[path = "../support/moto.rs"]
+pub mod moto;
+
+use aws_sdk_mediaconvert::config::{BehaviorVersion, Region};
 use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
 use aws_smithy_types::body::SdkBody;
 use handlers::config::{CreateJobConfig, JobStateConfig, StatusApiConfig};
 use handlers::domain::{CompleteDetails, ErrorDetails, JobStatus, StateUpdate};
 use proptest::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-pub type Item = HashMap<String, AttributeValue>;
+pub use moto::Item;
 
 pub const TTL_DAYS: u32 = 3;
 pub const STACK: &str = "vod-test";
 pub const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/vod-test-mediaconvert";
 pub const JOB_TEMPLATE: &str = "vod-test-hls";
-
-fn credentials() -> Credentials {
-    Credentials::new("testing", "testing", None, None, "moto-static")
-}
-
-pub fn dynamodb(endpoint: &str) -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .endpoint_url(endpoint)
-            .region(Region::new("us-east-1"))
-            .credentials_provider(credentials())
-            .build(),
-    )
-}
-
-pub fn s3(endpoint: &str) -> aws_sdk_s3::Client {
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .endpoint_url(endpoint)
-            .region(Region::new("us-east-1"))
-            .credentials_provider(credentials())
-            .force_path_style(true)
-            .build(),
-    )
-}
 
 /// A MediaConvert client that answers CreateJob with the given job ids in turn and records
 /// every request it was asked to send.
@@ -68,8 +41,8 @@ pub fn mediaconvert(job_ids: &[&str]) -> (StaticReplayClient, aws_sdk_mediaconve
     let client = aws_sdk_mediaconvert::Client::from_conf(
         aws_sdk_mediaconvert::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(credentials())
+            .region(Region::new(testkit::REGION))
+            .credentials_provider(moto::credentials())
             .http_client(replay.clone())
             .build(),
     );
@@ -90,76 +63,30 @@ pub fn create_job_requests(replay: &StaticReplayClient) -> Vec<(String, serde_js
         .collect()
 }
 
-/// The tables and buckets of one test, named after it so tests can share one moto.
-pub struct Local {
-    pub endpoint: String,
-    pub dynamodb: aws_sdk_dynamodb::Client,
-    pub s3: aws_sdk_s3::Client,
-    pub input_file_table: String,
-    pub job_output_table: String,
-    pub job_status_table: String,
-    pub input_bucket: String,
-    pub output_bucket: String,
+/// The tables and buckets of one test, named after it so tests can share one moto, plus the
+/// handlers' configuration for them.
+pub struct Local(pub moto::Resources);
+
+impl std::ops::Deref for Local {
+    type Target = moto::Resources;
+
+    fn deref(&self) -> &moto::Resources {
+        &self.0
+    }
 }
 
 impl Local {
     pub async fn create(endpoint: &str, name: &str) -> Local {
-        let local = Local {
-            endpoint: endpoint.to_string(),
-            dynamodb: dynamodb(endpoint),
-            s3: s3(endpoint),
-            input_file_table: format!("{name}-input-file"),
-            job_output_table: format!("{name}-job-output"),
-            job_status_table: format!("{name}-job-status"),
-            input_bucket: format!("{name}-input"),
-            output_bucket: format!("{name}-output"),
-        };
-        for (table, key) in [
-            (&local.input_file_table, "InputFile"),
-            (&local.job_output_table, "JobId"),
-            (&local.job_status_table, "JobId"),
-        ] {
-            local
-                .dynamodb
-                .create_table()
-                .table_name(table)
-                .billing_mode(BillingMode::PayPerRequest)
-                .attribute_definitions(
-                    AttributeDefinition::builder()
-                        .attribute_name(key)
-                        .attribute_type(ScalarAttributeType::S)
-                        .build()
-                        .unwrap(),
-                )
-                .key_schema(
-                    KeySchemaElement::builder()
-                        .attribute_name(key)
-                        .key_type(KeyType::Hash)
-                        .build()
-                        .unwrap(),
-                )
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("create table {table}: {e:?}"));
-        }
-        for bucket in [&local.input_bucket, &local.output_bucket] {
-            local
-                .s3
-                .create_bucket()
-                .bucket(bucket)
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("create bucket {bucket}: {e:?}"));
-        }
-        local
+        Local(moto::Resources::create(endpoint, name).await)
     }
 
     pub fn create_job_config(&self) -> CreateJobConfig {
+        let n = &self.names;
         CreateJobConfig {
-            input_file_table: self.input_file_table.clone(),
-            job_output_table: self.job_output_table.clone(),
-            job_status_table: self.job_status_table.clone(),
-            output_bucket: self.output_bucket.clone(),
+            input_file_table: n.input_file_table.clone(),
+            job_output_table: n.job_output_table.clone(),
+            job_status_table: n.job_status_table.clone(),
+            output_bucket: n.output_bucket.clone(),
             mediaconvert_role_arn: ROLE_ARN.into(),
             mediaconvert_job_template: JOB_TEMPLATE.into(),
             status_update_interval_seconds: 15,
@@ -169,92 +96,45 @@ impl Local {
     }
 
     pub fn job_state_config(&self) -> JobStateConfig {
+        let n = &self.names;
         JobStateConfig {
-            job_output_table: self.job_output_table.clone(),
-            job_status_table: self.job_status_table.clone(),
-            output_bucket: self.output_bucket.clone(),
+            job_output_table: n.job_output_table.clone(),
+            job_status_table: n.job_status_table.clone(),
+            output_bucket: n.output_bucket.clone(),
             ttl_days: TTL_DAYS,
         }
     }
 
     pub fn status_api_config(&self) -> StatusApiConfig {
+        let n = &self.names;
         StatusApiConfig {
-            input_file_table: self.input_file_table.clone(),
-            job_status_table: self.job_status_table.clone(),
-            input_bucket: self.input_bucket.clone(),
+            input_file_table: n.input_file_table.clone(),
+            job_status_table: n.job_status_table.clone(),
+            input_bucket: n.input_bucket.clone(),
             video_suffixes: vec![".mp4".into(), ".mov".into()],
             upload_prefix: "uploads/".into(),
         }
     }
 
-    pub async fn scan(&self, table: &str) -> Vec<Item> {
-        self.dynamodb
-            .scan()
-            .table_name(table)
-            .consistent_read(true)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("scan {table}: {e:?}"))
-            .items
-            .unwrap_or_default()
-    }
-
     /// Every item of the three tables and every object of the two buckets: what "nothing
     /// changed" is compared on.
     pub async fn snapshot(&self) -> (Vec<Vec<Item>>, Vec<String>) {
+        let n = &self.names;
         let mut tables = Vec::new();
         for t in [
-            &self.input_file_table,
-            &self.job_output_table,
-            &self.job_status_table,
+            &n.input_file_table,
+            &n.job_output_table,
+            &n.job_status_table,
         ] {
             let mut items = self.scan(t).await;
             items.sort_by_key(|i| format!("{i:?}"));
             tables.push(items);
         }
         let mut objects = Vec::new();
-        for b in [&self.input_bucket, &self.output_bucket] {
+        for b in [&n.input_bucket, &n.output_bucket] {
             objects.extend(self.keys(b).await.into_iter().map(|k| format!("{b}/{k}")));
         }
         (tables, objects)
-    }
-
-    pub async fn item(&self, table: &str, key: &str, value: &str) -> Option<Item> {
-        self.dynamodb
-            .get_item()
-            .table_name(table)
-            .key(key, AttributeValue::S(value.into()))
-            .consistent_read(true)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("get from {table}: {e:?}"))
-            .item
-    }
-
-    pub async fn object(&self, bucket: &str, key: &str) -> Option<Vec<u8>> {
-        let out = self
-            .s3
-            .get_object()
-            .bucket(bucket)
-            .key(key)
-            .send()
-            .await
-            .ok()?;
-        Some(out.body.collect().await.unwrap().into_bytes().to_vec())
-    }
-
-    pub async fn keys(&self, bucket: &str) -> Vec<String> {
-        self.s3
-            .list_objects_v2()
-            .bucket(bucket)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("list {bucket}: {e:?}"))
-            .contents
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|o| o.key)
-            .collect()
     }
 }
 

@@ -4,17 +4,18 @@
 //! `#[path]`), and written against the binaries' contract only (wiring.md), not the handlers
 //! library, so it checks what the stack will actually deploy.
 
-use std::collections::HashMap;
+#[path = "../support/moto.rs"]
+mod moto;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 use testkit::runtime_api::{Function, HttpStub, Response};
-use testkit::{ACCESS_KEY_ID, Moto, REGION, SECRET_ACCESS_KEY};
+use testkit::{Moto, REGION};
+
+pub use moto::{Item, Resources};
 
 pub const STACK_NAME: &str = "vod-progress-local";
 pub const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/vod-progress-local-mediaconvert";
@@ -70,22 +71,19 @@ pub const STATUS_API: Binary = Binary {
     ],
 };
 
-/// Physical names, unique per [`LocalAws`] so tests sharing one moto never see each other.
-pub struct Names {
-    pub input_file_table: String,
-    pub job_output_table: String,
-    pub job_status_table: String,
-    pub input_bucket: String,
-    pub output_bucket: String,
-}
-
-/// Clients on moto plus the resources one run uses.
+/// Clients on moto plus the resources one run uses (names unique per `LocalAws`, so tests
+/// sharing one moto never see each other), with blocking reads for tests that are not async.
 pub struct LocalAws {
     pub rt: tokio::runtime::Runtime,
-    pub endpoint: String,
-    pub dynamodb: aws_sdk_dynamodb::Client,
-    pub s3: aws_sdk_s3::Client,
-    pub names: Names,
+    resources: Resources,
+}
+
+impl std::ops::Deref for LocalAws {
+    type Target = Resources;
+
+    fn deref(&self) -> &Resources {
+        &self.resources
+    }
 }
 
 impl LocalAws {
@@ -98,82 +96,12 @@ impl LocalAws {
             SERIAL.fetch_add(1, Ordering::Relaxed)
         )
         .to_ascii_lowercase();
-        let names = Names {
-            input_file_table: format!("{unique}-input-file"),
-            job_output_table: format!("{unique}-job-output"),
-            job_status_table: format!("{unique}-job-status"),
-            input_bucket: format!("{unique}-input"),
-            output_bucket: format!("{unique}-output"),
-        };
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("a tokio runtime");
-        let endpoint = moto.endpoint();
-        let sdk = rt.block_on(
-            aws_config::defaults(aws_config::BehaviorVersion::latest())
-                .region(aws_config::Region::new(REGION))
-                .endpoint_url(&endpoint)
-                .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                    ACCESS_KEY_ID,
-                    SECRET_ACCESS_KEY,
-                    None,
-                    None,
-                    "moto",
-                ))
-                .load(),
-        );
-        let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&sdk)
-                .force_path_style(true)
-                .build(),
-        );
-        let aws = LocalAws {
-            rt,
-            endpoint,
-            dynamodb,
-            s3,
-            names,
-        };
-        for (table, key) in [
-            (&aws.names.input_file_table, "InputFile"),
-            (&aws.names.job_output_table, "JobId"),
-            (&aws.names.job_status_table, "JobId"),
-        ] {
-            aws.create_table(table, key);
-        }
-        for bucket in [&aws.names.input_bucket, &aws.names.output_bucket] {
-            aws.rt
-                .block_on(aws.s3.create_bucket().bucket(bucket).send())
-                .unwrap_or_else(|e| panic!("create bucket {bucket} in moto: {e:?}"));
-        }
-        aws
-    }
-
-    fn create_table(&self, table: &str, key: &str) {
-        let request = self
-            .dynamodb
-            .create_table()
-            .table_name(table)
-            .billing_mode(BillingMode::PayPerRequest)
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(key)
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .expect("attribute definition"),
-            )
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name(key)
-                    .key_type(KeyType::Hash)
-                    .build()
-                    .expect("key schema"),
-            );
-        self.rt
-            .block_on(request.send())
-            .unwrap_or_else(|e| panic!("create table {table} in moto: {e:?}"));
+        let resources = rt.block_on(Resources::create(&moto.endpoint(), &unique));
+        LocalAws { rt, resources }
     }
 
     /// The value of each variable of wiring.md for this run.
@@ -238,52 +166,24 @@ impl LocalAws {
             .expect("put the Output item into moto");
     }
 
-    /// A whole item, or `None` when the key holds none.
-    pub fn item(
-        &self,
-        table: &str,
-        key: &str,
-        value: &str,
-    ) -> Option<HashMap<String, AttributeValue>> {
-        let request = self
-            .dynamodb
-            .get_item()
-            .table_name(table)
-            .key(key, s(value))
-            .consistent_read(true);
-        self.rt
-            .block_on(request.send())
-            .unwrap_or_else(|e| panic!("get {key}={value} from {table}: {e:?}"))
-            .item
+    /// [`Resources::item`], blocking.
+    pub fn item(&self, table: &str, key: &str, value: &str) -> Option<Item> {
+        self.rt.block_on(self.resources.item(table, key, value))
     }
 
-    /// Every item of a table (tests keep them small).
-    pub fn scan(&self, table: &str) -> Vec<HashMap<String, AttributeValue>> {
-        self.rt
-            .block_on(self.dynamodb.scan().table_name(table).send())
-            .unwrap_or_else(|e| panic!("scan {table}: {e:?}"))
-            .items
-            .unwrap_or_default()
+    /// [`Resources::scan`], blocking.
+    pub fn scan(&self, table: &str) -> Vec<Item> {
+        self.rt.block_on(self.resources.scan(table))
     }
 
-    /// An object's bytes, or `None` when it does not exist.
+    /// [`Resources::object`], blocking.
     pub fn object(&self, bucket: &str, key: &str) -> Option<Vec<u8>> {
-        self.rt.block_on(async {
-            let answer = self.s3.get_object().bucket(bucket).key(key).send().await;
-            match answer {
-                Ok(object) => Some(
-                    object
-                        .body
-                        .collect()
-                        .await
-                        .expect("read the object body")
-                        .into_bytes()
-                        .to_vec(),
-                ),
-                Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => None,
-                Err(e) => panic!("get s3://{bucket}/{key}: {e:?}"),
-            }
-        })
+        self.rt.block_on(self.resources.object(bucket, key))
+    }
+
+    /// [`Resources::keys`], blocking.
+    pub fn keys(&self, bucket: &str) -> Vec<String> {
+        self.rt.block_on(self.resources.keys(bucket))
     }
 }
 
@@ -292,7 +192,7 @@ pub fn s(value: &str) -> AttributeValue {
 }
 
 /// A string attribute's value, or a number's digits; panics naming the attribute otherwise.
-pub fn text<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> &'a str {
+pub fn text<'a>(item: &'a Item, name: &str) -> &'a str {
     match item.get(name) {
         Some(AttributeValue::S(v)) | Some(AttributeValue::N(v)) => v,
         other => panic!("attribute {name} is {other:?} in {item:?}"),
