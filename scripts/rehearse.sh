@@ -38,9 +38,8 @@ elapsed() {
 for tool in python aws moto_server; do
   [ -x "$venv/bin/$tool" ] || die "$tool missing from .tools/venv: run scripts/tools.sh"
 done
-for bin in "${bins[@]}"; do
-  [ -f "target/lambda/$bin/bootstrap.zip" ] ||
-    die "missing target/lambda/$bin/bootstrap.zip: run scripts/build.sh first"
+for file in "${bins[@]/%//bootstrap.zip}" ARCH; do
+  [ -f "target/lambda/$file" ] || die "missing target/lambda/$file: run scripts/build.sh first"
 done
 
 scratch=$(mktemp -d)
@@ -101,7 +100,7 @@ else
 fi
 expect_error "build.sh --check-only with GLIBC_MAX=2.17" "needs glibc" \
   env GLIBC_MAX=2.17 bash scripts/build.sh --check-only
-case "$(cat target/lambda/ARCH 2>/dev/null)" in
+case "$(cat target/lambda/ARCH)" in
 x86_64) other=(--arm64 AArch64) ;;
 *) other=(--x86-64 X86-64) ;;
 esac
