@@ -619,6 +619,10 @@ pub fn sanitize_error_message(message: &str) -> String {
 
 /// S3's limit on a key, and so on anything that names an input file.
 pub const MAX_KEY_BYTES: usize = 1024;
+/// The longest upload file name. MediaConvert names its outputs after the input's base name,
+/// and a longer name would push those keys past what [`MAX_OUTPUT_PATH_BYTES`] leaves room for
+/// (it is also the usual file-system limit, so no real file is refused).
+pub const MAX_FILE_NAME_BYTES: usize = 255;
 /// A single PUT (what a presigned URL allows) is limited to 5 GiB.
 pub const MAX_SINGLE_PUT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
 
@@ -748,7 +752,11 @@ pub fn plan_upload(
         .as_deref()
         .ok_or_else(|| ApiError::bad_request("missing_field", "fileName is required"))?;
     let key = format!("{upload_prefix}{prefix_token}/{name}");
-    check_text("fileName", name, MAX_KEY_BYTES - (key.len() - name.len()))?;
+    check_text(
+        "fileName",
+        name,
+        MAX_FILE_NAME_BYTES.min(MAX_KEY_BYTES - (key.len() - name.len())),
+    )?;
     if name.contains('/') || name.contains('\\') || name == "." || name == ".." {
         return Err(ApiError::bad_request(
             "bad_file_name",

@@ -540,9 +540,12 @@ fn upload_plans() {
         "the configured prefix"
     );
     assert_eq!(plan.content_type.as_deref(), Some("video/mp4"));
-    let long_ok = format!(r#"{{"fileName":"{}.mp4"}}"#, "a".repeat(1024 - 12 - 4));
+    // 255 bytes is the most: MediaConvert's output names repeat the file name.
+    let long_ok = format!(r#"{{"fileName":"{}.mp4"}}"#, "a".repeat(255 - 4));
     assert!(plan_upload(Some(&long_ok), &suffixes, "uploads/", "abc").is_ok());
-    let long = format!(r#"{{"fileName":"{}.mp4"}}"#, "a".repeat(1024 - 12 - 3));
+    let long = format!(r#"{{"fileName":"{}.mp4"}}"#, "a".repeat(255 - 3));
+    // Multi-byte names count bytes, not characters: 85 three-byte characters + ".mp4".
+    let long_unicode = format!(r#"{{"fileName":"{}.mp4"}}"#, "動".repeat(85));
     let cases: Vec<(Option<&str>, &str)> = vec![
         (None, "missing_body"),
         (Some("  "), "missing_body"),
@@ -551,6 +554,7 @@ fn upload_plans() {
         (Some(r#"{"size":3}"#), "missing_field"),
         (Some(r#"{"fileName":""}"#), "empty"),
         (Some(&long), "too_long"),
+        (Some(&long_unicode), "too_long"),
         (Some(r#"{"fileName":"a\u0007.mp4"}"#), "control_characters"),
         (Some(r#"{"fileName":"a.txt"}"#), "bad_extension"),
         (Some(r#"{"fileName":"a.MP4"}"#), "bad_extension"),
