@@ -14,6 +14,9 @@ step() {
 step "tools: pinned Python tools into .tools/venv"
 bash scripts/tools.sh
 
+step "workflows: actionlint"
+bash scripts/lint-workflows.sh
+
 step "format"
 cargo fmt --all -- --check
 
