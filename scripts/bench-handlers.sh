@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Measures the three handler binaries as Lambda runs them (fresh processes on a local Runtime
 # API stub, DynamoDB and S3 on moto): cold start, warm wall and CPU time per event, peak RSS.
-# Prints a table; asserts nothing.
+# Prints a table per moto server; asserts nothing.
 #
-#   scripts/bench-handlers.sh [--cold N] [--events N]
+#   scripts/bench-handlers.sh [--cold N] [--events N] [--moto closing|keep-alive|both]
+#
+# --moto (default both): "closing" is moto's own server, which closes the connection after every
+# answer, so each AWS call pays a new TCP connection; "keep-alive" is the same moto with a
+# request handler that keeps connections open. AWS's endpoints keep connections alive and the
+# SDK reuses them across a warm Lambda environment's invocations, so the keep-alive table is the
+# one closer to Lambda (which adds TLS on top: a handshake per new connection, as on a cold start).
 #
 # What is measured are the release binaries (`cargo build --release`, the profile the Lambda
 # zips use, for this machine's architecture). The harness (handlers/benches/cold_start.rs) is

@@ -5,7 +5,17 @@
 //! `scripts/bench-handlers.sh` builds the release binaries and runs this. Options (after `--`):
 //! `--cold N` fresh processes per function (default 20), `--events N` warm events (default 500),
 //! `--bin-dir DIR` where the binaries to measure are (default: the ones cargo built for this
-//! target, in its own profile).
+//! target, in its own profile), `--moto closing|keep-alive|both` which moto server (default
+//! both, one table each).
+//!
+//! The two moto servers:
+//! - closing: moto's own server (werkzeug's dev server), which ends every connection after one
+//!   answer, so each AWS call pays a TCP connect (and the SDK's connection setup) again.
+//! - keep-alive: the same moto behind a request handler that keeps connections open
+//!   ([`Moto::start_keep_alive`]). AWS's endpoints keep connections alive and the SDK reuses
+//!   them across the invocations of a warm Lambda environment, so this table is the closer one
+//!   to Lambda for warm figures. Neither has TLS, which AWS adds: a handshake per new
+//!   connection (so on a cold start) and encryption per byte.
 //!
 //! What the figures mean:
 //! - cold start: process spawn until the runtime API received the first answer (init, first
@@ -13,9 +23,7 @@
 //! - warm wall: from queuing an event to receiving its answer, in one long-lived process;
 //!   dominated by moto (Python), so it is an upper bound for the handler's own latency.
 //! - warm CPU: the process's own user+system time (/proc/<pid>/stat, all threads) over the
-//!   warm events divided by their number; clock ticks are 10 ms, hence many events. moto's
-//!   server closes the connection after every answer, so each AWS call here pays a TCP connect
-//!   that a kept-alive TLS connection to AWS would not (and no TLS, which AWS would add).
+//!   warm events divided by their number; clock ticks are 10 ms, hence many events.
 //! - peak RSS: VmHWM of /proc/<pid>/status after the warm events.
 
 // The runtime API tests use all of it; the benchmark only what starts and feeds a function.
@@ -42,6 +50,35 @@ struct Options {
     cold: usize,
     events: usize,
     bin_dir: Option<String>,
+    servers: Vec<Server>,
+}
+
+#[derive(Clone, Copy)]
+enum Server {
+    Closing,
+    KeepAlive,
+}
+
+impl Server {
+    fn start(self) -> Moto {
+        match self {
+            Server::Closing => Moto::start(),
+            Server::KeepAlive => Moto::start_keep_alive(),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Server::Closing => {
+                "moto closing every connection after one answer (a TCP connect per AWS call; \
+                 further from Lambda than keep-alive)"
+            }
+            Server::KeepAlive => {
+                "moto keeping connections alive, as AWS's endpoints do (the SDK reuses one \
+                 connection across warm events; the closer one to Lambda, which adds TLS)"
+            }
+        }
+    }
 }
 
 fn options() -> Options {
@@ -49,6 +86,7 @@ fn options() -> Options {
         cold: 20,
         events: 500,
         bin_dir: None,
+        servers: vec![Server::Closing, Server::KeepAlive],
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -62,9 +100,19 @@ fn options() -> Options {
             "--cold" => opts.cold = value("--cold"),
             "--events" => opts.events = value("--events"),
             "--bin-dir" => opts.bin_dir = Some(args.next().expect("--bin-dir needs a folder")),
+            "--moto" => {
+                opts.servers = match args.next().as_deref() {
+                    Some("closing") => vec![Server::Closing],
+                    Some("keep-alive") => vec![Server::KeepAlive],
+                    Some("both") => vec![Server::Closing, Server::KeepAlive],
+                    _ => panic!("--moto needs closing, keep-alive or both"),
+                }
+            }
             // cargo bench passes --bench to every bench binary.
             "--bench" => {}
-            other => panic!("unknown option {other}; expected --cold N, --events N, --bin-dir DIR"),
+            other => panic!(
+                "unknown option {other}; expected --cold N, --events N, --bin-dir DIR, --moto closing|keep-alive|both"
+            ),
         }
     }
     opts
@@ -156,12 +204,29 @@ fn ms(d: Duration) -> String {
 
 fn main() {
     let opts = options();
-    let moto = Moto::start();
+    let [status_api, job_state, create_job] =
+        [STATUS_API, JOB_STATE, CREATE_JOB].map(|b| located(b, opts.bin_dir.as_deref()));
+    let binaries_dir = std::path::Path::new(status_api.path)
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    println!(
+        "handler binaries from {binaries_dir}; {} cold starts and {} warm events (after {WARM_UP} warm-up) per function",
+        opts.cold, opts.events
+    );
+    for &server in &opts.servers {
+        println!();
+        println!("## {}", server.describe());
+        run(server, [status_api, job_state, create_job], &opts);
+    }
+}
+
+/// Measures the three functions against a fresh `server` and prints their table.
+fn run(server: Server, [status_api, job_state, create_job]: [Binary; 3], opts: &Options) {
+    let moto = server.start();
     let aws = LocalAws::create(&moto, "bench");
     let mediaconvert: HttpStub = mediaconvert_stub();
     let mediaconvert_endpoint = mediaconvert.endpoint();
-    let [status_api, job_state, create_job] =
-        [STATUS_API, JOB_STATE, CREATE_JOB].map(|b| located(b, opts.bin_dir.as_deref()));
     seed_completed_job(&aws, job_state);
 
     let input_bucket = aws.names.input_bucket.clone();
@@ -188,14 +253,7 @@ fn main() {
         },
     ];
 
-    let binaries_dir = std::path::Path::new(status_api.path)
-        .parent()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-    println!(
-        "handler binaries from {binaries_dir}; {} cold starts and {} warm events (after {WARM_UP} warm-up) per function; moto at {}",
-        opts.cold, opts.events, aws.endpoint
-    );
+    println!("moto at {}", aws.endpoint);
     println!();
     println!(
         "| function | cold start ms median | cold p95 | init ms median | warm wall ms median | warm p95 | warm CPU µs/event | peak RSS MiB |"
@@ -203,7 +261,7 @@ fn main() {
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     let mut serial = 0;
     for subject in &subjects {
-        let mut f = measure(&aws, subject, &opts, &mut serial);
+        let mut f = measure(&aws, subject, opts, &mut serial);
         f.cold.sort();
         f.init.sort();
         f.warm_wall.sort();

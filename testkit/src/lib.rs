@@ -67,18 +67,125 @@ sys.stdin.read()
 server.stop()
 "#;
 
+/// The same moto application and thread-per-connection server as `ThreadedMotoServer`, with a
+/// request handler that keeps connections open. werkzeug's handler sends `Connection: close`
+/// on every answer (its dev server cannot find the next request after an unread body), so
+/// every client request would pay a TCP connect that AWS's endpoints, which keep connections
+/// alive, do not charge. This handler reads each request body whole before the application
+/// runs, so the stream always sits at the next request, and answers every body with its
+/// exact `Content-Length`, so the client always knows where the answer ends.
+const KEEP_ALIVE_SUPERVISOR: &str = r#"
+import io, sys, threading
+from werkzeug.serving import make_server
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication, MotoRequestHandler, create_backend_app)
+
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
+
+class KeepAliveHandler(MotoRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # One buffered write per answer and no Nagle: a head and a body sent apart on a kept
+    # connection wait for the client's delayed ACK (40 ms on Linux) before the body leaves.
+    wbufsize = -1
+    disable_nagle_algorithm = True
+
+    def run_wsgi(self):
+        if self.headers.get("Expect", "").lower().strip(" 	") == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self.wfile.flush()
+        self.environ = environ = self.make_environ()
+        try:
+            if environ.pop("wsgi.input_terminated", False):
+                body = environ["wsgi.input"].read()
+                environ.pop("HTTP_TRANSFER_ENCODING", None)
+            else:
+                body = self.rfile.read(int(environ.get("CONTENT_LENGTH") or 0))
+        except ValueError:
+            self.close_connection = True
+            self.send_error(400, "unreadable request body")
+            return
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+
+        answer = {}
+        chunks = []
+        def start_response(status, headers, exc_info=None):
+            answer["status"], answer["headers"] = status, headers
+            return chunks.append
+        try:
+            result = self.server.app(environ, start_response)
+            try:
+                chunks.extend(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        except Exception as e:
+            self.server.log("error", f"moto failed on {self.command} {self.path}: {e!r}")
+            self.close_connection = True
+            answer = {"status": "500 INTERNAL SERVER ERROR",
+                      "headers": [("Content-Type", "text/plain")]}
+            chunks = [b"moto raised an exception"]
+
+        code, _, reason = answer["status"].partition(" ")
+        code = int(code)
+        declared = None
+        self.send_response(code, reason)
+        for name, value in answer["headers"]:
+            if name.lower() == "content-length":
+                declared = value
+            if name.lower() not in HOP_BY_HOP:
+                self.send_header(name, value)
+        body = b"".join(chunks)
+        if code < 200 or code in (204, 304):
+            body = b""
+        elif self.command == "HEAD":
+            # The length of the body a GET would get, as the application declared it.
+            if declared is not None:
+                self.send_header("Content-Length", declared)
+            body = b""
+        else:
+            self.send_header("Content-Length", str(len(body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+
+server = make_server("127.0.0.1", 0, DomainDispatcherApplication(create_backend_app),
+                     threaded=True, request_handler=KeepAliveHandler)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+print(server.server_address[1], flush=True)
+sys.stdin.read()
+server.shutdown()
+"#;
+
 impl Moto {
     /// Starts a fresh server and waits until it answers.
     ///
     /// # Panics
     /// When moto is not installed or does not come up within 60 seconds.
     pub fn start() -> Moto {
+        Moto::launch(SUPERVISOR)
+    }
+
+    /// Like [`Moto::start`], but the server keeps each client connection open across requests
+    /// (HTTP/1.1 keep-alive, every answer length-delimited), as AWS's endpoints do. The default
+    /// server closes the connection after every answer, so a client connects once per request.
+    /// For measuring clients' per-request cost; the tests use [`Moto::start`].
+    ///
+    /// # Panics
+    /// As [`Moto::start`].
+    pub fn start_keep_alive() -> Moto {
+        Moto::launch(KEEP_ALIVE_SUPERVISOR)
+    }
+
+    fn launch(supervisor: &str) -> Moto {
         let python = tool("python");
         // moto must exist as a package, not just the venv's python.
         tool("moto_server");
         let mut child = Command::new(python)
             .arg("-c")
-            .arg(SUPERVISOR)
+            .arg(supervisor)
             .env("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID)
             .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
             .env("AWS_DEFAULT_REGION", REGION)
@@ -194,6 +301,84 @@ mod tests {
             TcpStream::connect(("127.0.0.1", moto.port())).is_err(),
             "port still open after stop"
         );
+    }
+
+    fn connect(moto: &Moto) -> BufReader<TcpStream> {
+        let stream = TcpStream::connect(("127.0.0.1", moto.port())).expect("connect to moto");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        BufReader::new(stream)
+    }
+
+    /// Sends one request on `conn` and reads its answer by its `Content-Length`:
+    /// (status, body, whether the server announced it closes the connection).
+    fn exchange(
+        conn: &mut BufReader<TcpStream>,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> (u16, String, bool) {
+        write!(
+            conn.get_mut(),
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("send the request");
+        let mut head = Vec::new();
+        loop {
+            let mut line = String::new();
+            conn.read_line(&mut line).expect("read the answer's head");
+            assert!(
+                !line.is_empty(),
+                "connection closed before an answer to {method} {path}"
+            );
+            if line == "\r\n" {
+                break;
+            }
+            head.push(line.trim_end().to_ascii_lowercase());
+        }
+        let status = head[0].split_whitespace().nth(1).unwrap().parse().unwrap();
+        let header = |name: &str| {
+            head.iter()
+                .find_map(|h| h.strip_prefix(name).map(|v| v.trim().to_string()))
+        };
+        let length: usize = header("content-length:")
+            .expect("every answer is length-delimited")
+            .parse()
+            .unwrap();
+        let mut answer = vec![0; length];
+        conn.read_exact(&mut answer)
+            .expect("read the answer's body");
+        let closes = header("connection:").is_some_and(|v| v == "close");
+        (status, String::from_utf8_lossy(&answer).into(), closes)
+    }
+
+    #[test]
+    fn keep_alive_moto_answers_several_requests_on_one_connection() {
+        let moto = Moto::start_keep_alive();
+        let mut conn = connect(&moto);
+        let (status, page, closes) = exchange(&mut conn, "GET", "/moto-api/", "");
+        assert_eq!((status, closes), (200, false));
+        assert!(page.contains("<html"), "not moto's dashboard: {page:.80}");
+        // A body the application never reads must not be taken for the next request.
+        let (status, _, closes) = exchange(&mut conn, "POST", "/moto-api/reset", "{\"x\": 1}");
+        assert_eq!((status, closes), (200, false));
+        let (status, data, _) = exchange(&mut conn, "GET", "/moto-api/data.json", "");
+        assert_eq!(status, 200);
+        assert!(data.starts_with('{'), "not moto's data: {data:.80}");
+    }
+
+    #[test]
+    fn default_moto_closes_the_connection_after_each_answer() {
+        let moto = Moto::shared();
+        let mut conn = connect(moto);
+        let (status, _, closes) = exchange(&mut conn, "GET", "/moto-api/", "");
+        assert_eq!((status, closes), (200, true));
+        let mut rest = Vec::new();
+        conn.read_to_end(&mut rest)
+            .expect("the server closes, not stalls");
+        assert!(rest.is_empty());
     }
 
     #[test]
