@@ -23,7 +23,8 @@
 //! - warm wall: from queuing an event to receiving its answer, in one long-lived process;
 //!   dominated by moto (Python), so it is an upper bound for the handler's own latency.
 //! - warm CPU: the process's own user+system time (/proc/<pid>/stat, all threads) over the
-//!   warm events divided by their number; clock ticks are 10 ms, hence many events.
+//!   warm events divided by their number; clock ticks are 10 ms, hence many events. "Of which
+//!   kernel" is the system part: syscalls, the loopback TCP stack, page faults.
 //! - peak RSS: VmHWM of /proc/<pid>/status after the warm events.
 
 // The runtime API tests use all of it; the benchmark only what starts and feeds a function.
@@ -38,7 +39,7 @@ use setup::{
     mediaconvert_stub,
 };
 use testkit::Moto;
-use testkit::runtime_api::{Function, HttpStub, Invocation};
+use testkit::runtime_api::{CpuTime, Function, HttpStub, Invocation};
 
 const ANSWER: Duration = Duration::from_secs(30);
 /// Events a fresh process handles before the measured ones (connection pools, lazy init).
@@ -131,7 +132,7 @@ struct Figures {
     cold: Vec<Duration>,
     init: Vec<Duration>,
     warm_wall: Vec<Duration>,
-    warm_cpu: Duration,
+    warm_cpu: CpuTime,
     peak_rss_kib: u64,
 }
 
@@ -166,7 +167,12 @@ fn measure(aws: &LocalAws, subject: &Subject, opts: &Options, serial: &mut usize
         let done = invoke(&mut function, subject.binary, next_event());
         warm_wall.push(done.answered_at() - done.enqueued_at);
     }
-    let warm_cpu = (function.cpu_time() - cpu_before) / opts.events as u32;
+    let warm_cpu = function.cpu_time() - cpu_before;
+    let per_event = |d: Duration| d / opts.events as u32;
+    let warm_cpu = CpuTime {
+        user: per_event(warm_cpu.user),
+        system: per_event(warm_cpu.system),
+    };
     Figures {
         cold,
         init,
@@ -256,9 +262,9 @@ fn run(server: Server, [status_api, job_state, create_job]: [Binary; 3], opts: &
     println!("moto at {}", aws.endpoint);
     println!();
     println!(
-        "| function | cold start ms median | cold p95 | init ms median | warm wall ms median | warm p95 | warm CPU µs/event | peak RSS MiB |"
+        "| function | cold start ms median | cold p95 | init ms median | warm wall ms median | warm p95 | warm CPU µs/event | of which kernel | peak RSS MiB |"
     );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     let mut serial = 0;
     for subject in &subjects {
         let mut f = measure(&aws, subject, opts, &mut serial);
@@ -266,14 +272,15 @@ fn run(server: Server, [status_api, job_state, create_job]: [Binary; 3], opts: &
         f.init.sort();
         f.warm_wall.sort();
         println!(
-            "| {} | {} | {} | {} | {} | {} | {:.0} | {:.1} |",
+            "| {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.1} |",
             subject.binary.name,
             ms(percentile(&f.cold, 0.5)),
             ms(percentile(&f.cold, 0.95)),
             ms(percentile(&f.init, 0.5)),
             ms(percentile(&f.warm_wall, 0.5)),
             ms(percentile(&f.warm_wall, 0.95)),
-            f.warm_cpu.as_secs_f64() * 1e6,
+            f.warm_cpu.total().as_secs_f64() * 1e6,
+            f.warm_cpu.system.as_secs_f64() * 1e6,
             f.peak_rss_kib as f64 / 1024.0,
         );
     }

@@ -780,8 +780,8 @@ impl Function {
         String::from_utf8_lossy(&self.log.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
     }
 
-    /// CPU time the process has used so far, user plus system, all threads (`/proc/<pid>/stat`).
-    pub fn cpu_time(&self) -> Duration {
+    /// CPU time the process has used so far, all threads (`/proc/<pid>/stat`).
+    pub fn cpu_time(&self) -> CpuTime {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid()))
             .expect("read /proc/<pid>/stat (Linux only)");
         // Fields after the command name, which is in parentheses and may hold spaces.
@@ -790,9 +790,14 @@ impl Function {
             .map(|(_, rest)| rest.split_whitespace().collect())
             .unwrap_or_default();
         // utime and stime are fields 14 and 15 of the file, 12 and 13 after the name.
-        let ticks: u64 =
-            fields[11].parse::<u64>().unwrap_or(0) + fields[12].parse::<u64>().unwrap_or(0);
-        Duration::from_secs_f64(ticks as f64 / clock_ticks_per_second() as f64)
+        let time = |i: usize| {
+            let ticks = fields[i].parse::<u64>().unwrap_or(0);
+            Duration::from_secs_f64(ticks as f64 / clock_ticks_per_second() as f64)
+        };
+        CpuTime {
+            user: time(11),
+            system: time(12),
+        }
     }
 
     /// Peak resident memory so far, in KiB (`VmHWM` of `/proc/<pid>/status`).
@@ -805,6 +810,30 @@ impl Function {
             .and_then(|v| v.split_whitespace().next())
             .and_then(|v| v.parse().ok())
             .expect("VmHWM in /proc/<pid>/status")
+    }
+}
+
+/// A process's CPU time in user space and in the kernel on its behalf.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CpuTime {
+    pub user: Duration,
+    pub system: Duration,
+}
+
+impl CpuTime {
+    pub fn total(self) -> Duration {
+        self.user + self.system
+    }
+}
+
+impl std::ops::Sub for CpuTime {
+    type Output = CpuTime;
+
+    fn sub(self, earlier: CpuTime) -> CpuTime {
+        CpuTime {
+            user: self.user - earlier.user,
+            system: self.system - earlier.system,
+        }
     }
 }
 
