@@ -222,6 +222,16 @@ impl JobStatus {
     pub fn is_terminal(self) -> bool {
         self.rank() == 3
     }
+
+    /// The progress to show for a stored item. Status and progress are separate conditional
+    /// writes, so a reader can see COMPLETE or ERROR before the 100 that comes with them
+    /// lands; the status alone already says the job is done.
+    pub fn progress_shown(self, stored: u8) -> u8 {
+        match self {
+            JobStatus::Complete | JobStatus::Error => 100,
+            _ => stored,
+        }
+    }
 }
 
 impl fmt::Display for JobStatus {

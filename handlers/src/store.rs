@@ -394,7 +394,7 @@ fn read_status_item(item: &Item) -> StoredJob {
     StoredJob {
         state: JobState {
             status,
-            progress: get_n(item, "ProgressRate").unwrap_or(0),
+            progress: status.progress_shown(get_n(item, "ProgressRate").unwrap_or(0)),
             last_event_time: get_n(item, "LastEventTime"),
             complete,
             error,

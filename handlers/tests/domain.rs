@@ -669,3 +669,13 @@ fn presigned_headers_to_send_are_the_signed_ones_without_host() {
     let unsigned = "https://b.s3.amazonaws.com/k?X-Amz-Signature=ab";
     assert!(signed_headers_to_send(unsigned, present.into_iter()).is_err());
 }
+
+#[test]
+fn a_finished_status_shows_100_even_before_its_progress_write_lands() {
+    assert_eq!(JobStatus::Complete.progress_shown(31), 100);
+    assert_eq!(JobStatus::Error.progress_shown(0), 100);
+    // CANCELED keeps the progress it had; the others show what is stored.
+    assert_eq!(JobStatus::Canceled.progress_shown(31), 31);
+    assert_eq!(JobStatus::Progressing.progress_shown(31), 31);
+    assert_eq!(JobStatus::Submitted.progress_shown(0), 0);
+}
