@@ -18,6 +18,14 @@
 # overwrite target/release's binaries with it. The harness only queues events and reads
 # timestamps; the handlers' own cost is measured in their processes.
 #
+# To see where a handler's CPU goes, build a copy with symbols and profile the bench under perf:
+#   CARGO_PROFILE_RELEASE_STRIP=false CARGO_PROFILE_RELEASE_DEBUG=line-tables-only \
+#     cargo build --release -p handlers --bins --target-dir target/profiling
+#   perf record -F 2000 --call-graph dwarf,8192 -o perf.data -- target/debug/deps/cold_start-<hash> \
+#     --bin-dir target/profiling/release --cold 1 --events 1500 --moto keep-alive
+#   perf report -i perf.data --comms create-job --percentage relative --no-children --stdio
+# (the harness binary is the one `cargo test -p handlers --bench cold_start --no-run` names).
+#
 # The build runs under `nice`: it is long and the machine is usually shared.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
