@@ -1,0 +1,177 @@
+//! The stack's job-template settings, as synth renders them into the template's
+//! `AWS::MediaConvert::JobTemplate` `SettingsJson`, against MediaConvert's own model; and
+//! mutations of them that the service would refuse, each caught at its path.
+
+mod support;
+
+use mediaconvert_model::{Invalid, Naming, Problem, Violation};
+use serde_json::{Value, json};
+
+/// CloudFormation's `SettingsJson` is the API's `JobTemplateSettings`, with member names.
+const SHAPE: &str = "JobTemplateSettings";
+
+fn settings() -> Value {
+    synth::job_settings::render(&synth::job_settings::LADDER).expect("the settings render")
+}
+
+/// The one violation of the rendered settings with `new` put at the JSON pointer `at`.
+fn violation_with(at: &str, new: Value) -> Violation {
+    let mut value = settings();
+    let (parent, member) = at.rsplit_once('/').expect("a JSON pointer");
+    let parent = value
+        .pointer_mut(parent)
+        .unwrap_or_else(|| panic!("the settings have {parent}"));
+    match parent {
+        Value::Object(members) => drop(members.insert(member.into(), new)),
+        Value::Array(items) => items[member.parse::<usize>().expect("an index")] = new,
+        _ => panic!("{at} is inside a scalar"),
+    }
+    match support::model().validate(SHAPE, &value, Naming::MemberNames) {
+        Ok(()) => panic!("the settings with {at} changed passed"),
+        Err(Invalid(mut found)) => {
+            assert_eq!(
+                found.len(),
+                1,
+                "expected one violation:\n{}",
+                Invalid(found.clone())
+            );
+            found.remove(0)
+        }
+    }
+}
+
+const HLS: &str = "/OutputGroups/0/OutputGroupSettings/HlsGroupSettings";
+const VIDEO: &str = "/OutputGroups/0/Outputs/0/VideoDescription";
+const H264: &str = "/OutputGroups/0/Outputs/0/VideoDescription/CodecSettings/H264Settings";
+
+#[test]
+fn the_pinned_model_is_mediaconverts_with_every_pattern_enforced() {
+    let model = support::model();
+    assert_eq!(
+        (model.service_id(), model.api_version()),
+        ("MediaConvert", "2017-08-29")
+    );
+    assert_eq!(model.unchecked_patterns(), [] as [String; 0]);
+}
+
+#[test]
+fn the_rendered_settings_are_valid() {
+    if let Err(e) = support::model().validate(SHAPE, &settings(), Naming::MemberNames) {
+        panic!("the job-template settings violate MediaConvert's model:\n{e}");
+    }
+}
+
+#[test]
+fn the_settings_use_member_names_not_wire_names() {
+    let e = support::model()
+        .validate(SHAPE, &settings(), Naming::WireNames)
+        .unwrap_err();
+    assert!(e.0.iter().any(|v| v.problem
+        == Problem::UnknownMember {
+            member: "OutputGroups".into(),
+            suggestion: Some("outputGroups".into()),
+        }));
+}
+
+#[test]
+fn a_misspelled_codec_fails_at_its_path() {
+    let v = violation_with(&format!("{VIDEO}/CodecSettings/Codec"), json!("H_246"));
+    assert_eq!(
+        v.path,
+        "OutputGroups[0].Outputs[0].VideoDescription.CodecSettings.Codec"
+    );
+    assert!(
+        matches!(&v.problem, Problem::NotInEnum { value, suggestion: Some(s), .. }
+            if value == "H_246" && s == "H_264"),
+        "{v}"
+    );
+}
+
+#[test]
+fn a_misspelled_rate_control_mode_fails_at_its_path() {
+    let v = violation_with(&format!("{H264}/RateControlMode"), json!("QBVR"));
+    assert_eq!(
+        v.path,
+        "OutputGroups[0].Outputs[0].VideoDescription.CodecSettings.H264Settings.RateControlMode"
+    );
+    assert_eq!(v.shape, "H264RateControlMode");
+    assert!(v.to_string().contains("allowed: VBR, CBR, QVBR"), "{v}");
+}
+
+#[test]
+fn an_unknown_member_fails_naming_it_and_the_closest_member() {
+    let v = violation_with(&format!("{HLS}/SegmentLenght"), json!(6));
+    assert_eq!(
+        v.path,
+        "OutputGroups[0].OutputGroupSettings.HlsGroupSettings.SegmentLenght"
+    );
+    assert_eq!(
+        v.problem,
+        Problem::UnknownMember {
+            member: "SegmentLenght".into(),
+            suggestion: Some("SegmentLength".into()),
+        }
+    );
+}
+
+#[test]
+fn numbers_out_of_range_fail_at_their_paths() {
+    // QVBR quality levels are 1..=10.
+    let v = violation_with(&format!("{H264}/QvbrSettings/QvbrQualityLevel"), json!(11));
+    assert_eq!(
+        v.path,
+        "OutputGroups[0].Outputs[0].VideoDescription.CodecSettings.H264Settings.QvbrSettings.QvbrQualityLevel"
+    );
+    assert!(
+        matches!(&v.problem, Problem::OutOfRange { value, max: Some(max), .. } if value == "11" && max == "10"),
+        "{v}"
+    );
+
+    let v = violation_with(&format!("{HLS}/SegmentLength"), json!(0));
+    assert_eq!(
+        v.path,
+        "OutputGroups[0].OutputGroupSettings.HlsGroupSettings.SegmentLength"
+    );
+    assert!(matches!(v.problem, Problem::OutOfRange { .. }), "{v}");
+}
+
+#[test]
+fn a_wrong_json_type_fails_at_its_path() {
+    let v = violation_with(
+        "/OutputGroups/0/Outputs/3/VideoDescription/Width",
+        json!("640"),
+    );
+    assert_eq!(v.path, "OutputGroups[0].Outputs[3].VideoDescription.Width");
+    assert_eq!(
+        v.problem,
+        Problem::WrongType {
+            expected: "an integer",
+            found: "a string"
+        }
+    );
+}
+
+/// The model requires no member anywhere inside `JobTemplateSettings` (its only required
+/// members are on requests and a few top-level structures), so a dropped member can fail the
+/// model only one level up: the template's settings themselves, required by
+/// CreateJobTemplate, which the CloudFormation resource calls with `SettingsJson`.
+#[test]
+fn dropping_a_required_member_fails_naming_it() {
+    let model = support::model();
+    let request = json!({"Name": "vod-hls", "Settings": settings()});
+    if let Err(e) = model.validate("CreateJobTemplateRequest", &request, Naming::MemberNames) {
+        panic!("the job-template request violates MediaConvert's model:\n{e}");
+    }
+    let mut dropped = request.clone();
+    dropped.as_object_mut().unwrap().remove("Settings");
+    let e = model
+        .validate("CreateJobTemplateRequest", &dropped, Naming::MemberNames)
+        .unwrap_err();
+    assert_eq!(e.paths(), ["Settings"]);
+    assert_eq!(
+        e.0[0].problem,
+        Problem::MissingRequired {
+            member: "Settings".into()
+        }
+    );
+}
