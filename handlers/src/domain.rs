@@ -557,8 +557,11 @@ pub fn client_request_token(input_key: &str, normalized_sequencer: &str) -> Stri
 /// matches `stack`; nothing secret.
 pub fn user_metadata(stack: &str, input_key: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
-        ("stack".to_string(), stack.to_string()),
-        ("inputFile".to_string(), input_key.to_string()),
+        (wiring::metadata::STACK.to_string(), stack.to_string()),
+        (
+            wiring::metadata::INPUT_FILE.to_string(),
+            input_key.to_string(),
+        ),
     ])
 }
 
