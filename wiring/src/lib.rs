@@ -2,7 +2,9 @@
 //! one place so that the two crates, which never link to each other, cannot drift apart:
 //! each function's environment is a typed struct that synth must fill field by field and
 //! handlers reads field by field, so a variable added on one side only does not compile.
+//! `docs/wiring.md` is rendered from this crate ([`doc::render`]).
 
+pub mod doc;
 pub mod env;
 
 pub use env::{CreateJobEnv, JobStateEnv, StatusApiEnv, Var};
