@@ -1,8 +1,10 @@
-//! Configuration, read once at start from the environment (names as docs/wiring.md). A
+//! Configuration, read once at start from the environment (the `wiring` crate's structs name
+//! the variables, so the stack cannot leave one out). A
 //! missing or malformed variable stops the start with a message naming it, so a broken
 //! deployment fails its first invocation loudly instead of misbehaving later.
 
 use std::fmt;
+use wiring::{CreateJobEnv, JobStateEnv, StatusApiEnv};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError(pub String);
@@ -29,20 +31,19 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
             ))),
         }
     }
+}
 
-    fn number(&self, name: &str, allowed: impl Fn(u32) -> bool) -> Result<u32, ConfigError> {
-        let raw = self.required(name)?;
-        match raw.parse::<u32>() {
-            Ok(n) if allowed(n) => Ok(n),
-            _ => Err(ConfigError(format!(
-                "environment variable {name} has the invalid value {raw:?}"
-            ))),
-        }
+fn number(name: &str, raw: String, allowed: impl Fn(u32) -> bool) -> Result<u32, ConfigError> {
+    match raw.parse::<u32>() {
+        Ok(n) if allowed(n) => Ok(n),
+        _ => Err(ConfigError(format!(
+            "environment variable {name} has the invalid value {raw:?}"
+        ))),
     }
+}
 
-    pub fn ttl_days(&self) -> Result<u32, ConfigError> {
-        self.number("TTL_DAYS", |n| (1..=3650).contains(&n))
-    }
+fn ttl_days(raw: String) -> Result<u32, ConfigError> {
+    number(wiring::env::TTL_DAYS.name, raw, |n| (1..=3650).contains(&n))
 }
 
 pub fn process_env() -> Vars<impl Fn(&str) -> Option<String>> {
@@ -50,9 +51,7 @@ pub fn process_env() -> Vars<impl Fn(&str) -> Option<String>> {
 }
 
 /// MediaConvert accepts only these intervals (`StatusUpdateInterval` SECONDS_n).
-pub const STATUS_UPDATE_INTERVALS: [u32; 15] = [
-    10, 12, 15, 20, 30, 60, 120, 180, 240, 300, 360, 420, 480, 540, 600,
-];
+pub use wiring::STATUS_UPDATE_INTERVALS;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateJobConfig {
@@ -68,19 +67,34 @@ pub struct CreateJobConfig {
 }
 
 impl CreateJobConfig {
+    /// The environment is destructured field by field (here and in the other `load`s) so that
+    /// a variable added to the `wiring` crate fails to compile until it is read here.
     pub fn load<F: Fn(&str) -> Option<String>>(v: &Vars<F>) -> Result<Self, ConfigError> {
+        let CreateJobEnv {
+            input_file_table,
+            job_output_table,
+            job_status_table,
+            output_bucket,
+            mediaconvert_role_arn,
+            mediaconvert_job_template,
+            status_update_interval_seconds,
+            ttl_days: ttl,
+            stack_name,
+        } = CreateJobEnv::read(|name| v.required(name))?;
         Ok(CreateJobConfig {
-            input_file_table: v.required("INPUT_FILE_TABLE")?,
-            job_output_table: v.required("JOB_OUTPUT_TABLE")?,
-            job_status_table: v.required("JOB_STATUS_TABLE")?,
-            output_bucket: v.required("OUTPUT_BUCKET")?,
-            mediaconvert_role_arn: v.required("MEDIACONVERT_ROLE_ARN")?,
-            mediaconvert_job_template: v.required("MEDIACONVERT_JOB_TEMPLATE")?,
-            status_update_interval_seconds: v.number("STATUS_UPDATE_INTERVAL_SECONDS", |n| {
-                STATUS_UPDATE_INTERVALS.contains(&n)
-            })?,
-            ttl_days: v.ttl_days()?,
-            stack_name: v.required("STACK_NAME")?,
+            input_file_table,
+            job_output_table,
+            job_status_table,
+            output_bucket,
+            mediaconvert_role_arn,
+            mediaconvert_job_template,
+            status_update_interval_seconds: number(
+                wiring::env::STATUS_UPDATE_INTERVAL_SECONDS.name,
+                status_update_interval_seconds,
+                |n| STATUS_UPDATE_INTERVALS.contains(&n),
+            )?,
+            ttl_days: ttl_days(ttl)?,
+            stack_name,
         })
     }
 }
@@ -95,11 +109,17 @@ pub struct JobStateConfig {
 
 impl JobStateConfig {
     pub fn load<F: Fn(&str) -> Option<String>>(v: &Vars<F>) -> Result<Self, ConfigError> {
+        let JobStateEnv {
+            job_output_table,
+            job_status_table,
+            output_bucket,
+            ttl_days: ttl,
+        } = JobStateEnv::read(|name| v.required(name))?;
         Ok(JobStateConfig {
-            job_output_table: v.required("JOB_OUTPUT_TABLE")?,
-            job_status_table: v.required("JOB_STATUS_TABLE")?,
-            output_bucket: v.required("OUTPUT_BUCKET")?,
-            ttl_days: v.ttl_days()?,
+            job_output_table,
+            job_status_table,
+            output_bucket,
+            ttl_days: ttl_days(ttl)?,
         })
     }
 }
@@ -117,7 +137,13 @@ pub struct StatusApiConfig {
 
 impl StatusApiConfig {
     pub fn load<F: Fn(&str) -> Option<String>>(v: &Vars<F>) -> Result<Self, ConfigError> {
-        let raw = v.required("VIDEO_SUFFIXES")?;
+        let StatusApiEnv {
+            input_file_table,
+            job_status_table,
+            input_bucket,
+            video_suffixes: raw,
+            upload_prefix: prefix,
+        } = StatusApiEnv::read(|name| v.required(name))?;
         let video_suffixes: Vec<String> = raw
             .split(',')
             .map(|s| s.trim().to_string())
@@ -130,19 +156,18 @@ impl StatusApiConfig {
             )));
         }
         Ok(StatusApiConfig {
-            input_file_table: v.required("INPUT_FILE_TABLE")?,
-            job_status_table: v.required("JOB_STATUS_TABLE")?,
-            input_bucket: v.required("INPUT_BUCKET")?,
+            input_file_table,
+            job_status_table,
+            input_bucket,
             video_suffixes,
-            upload_prefix: upload_prefix(v)?,
+            upload_prefix: upload_prefix(prefix)?,
         })
     }
 }
 
 /// A folder-like key prefix: `uploads/`, not `/uploads/` (S3 keys have no leading slash, so
 /// that would be an empty first folder) nor `uploads` (keys would run into the token).
-fn upload_prefix<F: Fn(&str) -> Option<String>>(v: &Vars<F>) -> Result<String, ConfigError> {
-    let prefix = v.required("UPLOAD_PREFIX")?;
+fn upload_prefix(prefix: String) -> Result<String, ConfigError> {
     if !prefix.ends_with('/') || prefix.starts_with('/') {
         return Err(ConfigError(format!(
             "environment variable UPLOAD_PREFIX has the invalid value {prefix:?}: expected a \

@@ -33,7 +33,7 @@ pub enum Created {
 /// The Output table holds the key and output path chosen for an upload before CreateJob,
 /// under this id, until the job id is known. See `CreateJob::record`.
 pub fn pending_output_id(client_request_token: &str) -> String {
-    format!("pending:{client_request_token}")
+    format!("{}{client_request_token}", wiring::PENDING_PREFIX)
 }
 
 impl CreateJob {

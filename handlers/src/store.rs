@@ -1,6 +1,6 @@
-//! The three DynamoDB tables (names and attributes as docs/wiring.md). Every rule that must
-//! hold under concurrent, repeated and reordered delivery is a condition expression, never a
-//! read followed by a write: a failed condition means "already at or past this state" and
+//! The three DynamoDB tables (keys from the `wiring` crate, attributes as docs/wiring.md).
+//! Every rule that must hold under concurrent, repeated and reordered delivery is a condition
+//! expression, never a read followed by a write: a failed condition means "already at or past this state" and
 //! is a success that changes nothing.
 
 use crate::domain::{CompleteDetails, ErrorDetails, JobState, JobStatus, StateUpdate};
@@ -12,6 +12,7 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use wiring::table::{INPUT_FILE, JOB_ID, TTL_ATTRIBUTE};
 
 /// A store call that failed for a reason other than a condition (unreachable, throttled,
 /// missing table...). Handlers return it so Lambda retries and the DLQ keeps the event.
@@ -213,12 +214,12 @@ impl StatusTable {
             .client
             .put_item()
             .table_name(&self.t.name)
-            .item("JobId", s(job_id))
+            .item(JOB_ID, s(job_id))
             .item("JobStatus", s(JobStatus::Submitted.as_str()))
             .item("StatusRank", n(JobStatus::Submitted.rank()))
             .item("ProgressRate", n(0))
             .item("CreationTime", n(now))
-            .item("ExpirationTime", self.t.ttl.expiry(now))
+            .item(TTL_ATTRIBUTE, self.t.ttl.expiry(now))
             .condition_expression("attribute_not_exists(JobId)")
             .send()
             .await;
@@ -329,7 +330,7 @@ impl StatusTable {
             .client
             .update_item()
             .table_name(&self.t.name)
-            .key("JobId", s(&update.job_id))
+            .key(JOB_ID, s(&update.job_id))
             .update_expression(format!("SET {}", sets.join(", ")))
             .condition_expression("attribute_not_exists(StatusRank) OR StatusRank < :rank")
             .set_expression_attribute_values(Some(values))
@@ -350,7 +351,7 @@ impl StatusTable {
             .client
             .update_item()
             .table_name(&self.t.name)
-            .key("JobId", s(job_id))
+            .key(JOB_ID, s(job_id))
             .update_expression(format!("SET {attr} = :v, {KEEP_TIMES}"))
             .condition_expression(format!("attribute_not_exists({attr}) OR {attr} < :v"))
             .expression_attribute_values(":v", value)
@@ -362,7 +363,7 @@ impl StatusTable {
     }
 
     pub async fn get(&self, job_id: &str) -> Result<Option<StoredJob>, StoreError> {
-        let out = self.t.get("JobId", job_id).await?;
+        let out = self.t.get(JOB_ID, job_id).await?;
         Ok(out.as_ref().map(read_status_item))
     }
 }
@@ -451,12 +452,12 @@ impl OutputTable {
             .client
             .put_item()
             .table_name(&self.t.name)
-            .item("JobId", s(id))
+            .item(JOB_ID, s(id))
             .item("OutputPath", s(&output.output_path))
             .item("KeyFile", s(&output.key_file))
             .item("KeyValue", s(&output.key_value))
             .item("CreationTime", n(now))
-            .item("ExpirationTime", self.t.ttl.expiry(now))
+            .item(TTL_ATTRIBUTE, self.t.ttl.expiry(now))
             .condition_expression("attribute_not_exists(JobId)")
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
@@ -468,7 +469,7 @@ impl OutputTable {
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<JobOutput>, StoreError> {
-        match self.t.get("JobId", id).await? {
+        match self.t.get(JOB_ID, id).await? {
             Some(item) => self.read_output(id, &item).map(Some),
             None => Ok(None),
         }
@@ -497,7 +498,7 @@ impl OutputTable {
             .client
             .delete_item()
             .table_name(&self.t.name)
-            .key("JobId", s(id))
+            .key(JOB_ID, s(id))
             .send()
             .await
             .map_err(|e| store_error("DeleteItem", &self.t.name, e))?;
@@ -552,7 +553,7 @@ impl InputFileTable {
             .client
             .update_item()
             .table_name(&self.t.name)
-            .key("InputFile", s(input_file))
+            .key(INPUT_FILE, s(input_file))
             .update_expression(format!("SET #seq = :seq, {KEEP_TIMES}"))
             .condition_expression("attribute_not_exists(#seq) OR #seq < :seq")
             .expression_attribute_names("#seq", "Sequencer")
@@ -569,7 +570,7 @@ impl InputFileTable {
         if claimed.as_str() > sequencer {
             return Ok(Claim::Superseded);
         }
-        match (get_s(&item, "JobSequencer"), get_s(&item, "JobId")) {
+        match (get_s(&item, "JobSequencer"), get_s(&item, JOB_ID)) {
             (Some(js), Some(job_id)) if js == sequencer => Ok(Claim::Done { job_id }),
             _ => Ok(Claim::Resume),
         }
@@ -589,7 +590,7 @@ impl InputFileTable {
             .client
             .update_item()
             .table_name(&self.t.name)
-            .key("InputFile", s(input_file))
+            .key(INPUT_FILE, s(input_file))
             .update_expression(
                 "SET JobId = :job, JobSequencer = :seq, CreationTime = :now, ExpirationTime = :exp",
             )
@@ -607,8 +608,8 @@ impl InputFileTable {
     pub async fn latest_job(&self, input_file: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .t
-            .get("InputFile", input_file)
+            .get(INPUT_FILE, input_file)
             .await?
-            .and_then(|item| get_s(&item, "JobId")))
+            .and_then(|item| get_s(&item, JOB_ID)))
     }
 }

@@ -1,8 +1,8 @@
 //! The application: every resource of the video-transcoding stack and how they are wired,
 //! top to bottom in the order data flows (upload -> job -> events -> status API).
 //!
-//! Names shared with the Lambda code (binaries, environment variables, user metadata) follow
-//! `docs/wiring.md`.
+//! Names shared with the Lambda code (binaries, environment variables, user metadata, table
+//! keys) come from the `wiring` crate (docs/wiring.md is rendered from it).
 
 use crate::constructs::bucket::BucketOptions;
 use crate::constructs::http_api::HttpApiProps;
@@ -12,28 +12,14 @@ use crate::constructs::{
 use crate::job_settings;
 use crate::model::{Expr, Id, Parameter, Pseudo, Template};
 
-/// Upload suffixes that start a job; S3 suffix filters are case-sensitive, and phones name
-/// their files `.MOV`/`.MP4`.
-pub const VIDEO_SUFFIXES: [&str; 7] = [".mp4", ".mov", ".m4v", ".mkv", ".webm", ".MP4", ".MOV"];
-
-/// The values MediaConvert's `StatusUpdateInterval` enum allows (`SECONDS_<n>`).
-pub const STATUS_UPDATE_INTERVALS: [u32; 15] = [
-    10, 12, 15, 20, 30, 60, 120, 180, 240, 300, 360, 420, 480, 540, 600,
-];
+use wiring::{CreateJobEnv, JobStateEnv, StatusApiEnv, metadata, table};
+pub use wiring::{PENDING_PREFIX, STATUS_UPDATE_INTERVALS, UPLOAD_PREFIX, VIDEO_SUFFIXES};
 
 /// The retention values CloudWatch Logs accepts.
 pub const LOG_RETENTION_DAYS: [u32; 22] = [
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
     3288, 3653,
 ];
-
-/// The prefix under which status-api presigns uploads: its s3:PutObject grant is scoped to
-/// it, and status-api reads it from `UPLOAD_PREFIX`, so the two cannot drift apart.
-pub const UPLOAD_PREFIX: &str = "uploads/";
-
-/// Key prefix of create-job's placeholder items in the job output table, the only items it
-/// deletes (docs/wiring.md).
-pub const PENDING_PREFIX: &str = "pending:";
 
 /// API throttling for every route of the `$default` stage.
 const API_BURST_LIMIT: i64 = 50;
@@ -151,7 +137,11 @@ pub fn stack() -> Template {
     );
 
     // 2. Each new video starts a MediaConvert job.
-    let mut create_job = Function::new(&mut t, "CreateJob", p.function("create-job", 30, true));
+    let mut create_job = Function::new(
+        &mut t,
+        "CreateJob",
+        p.function(wiring::CREATE_JOB, 30, true),
+    );
     input.notify_function(&mut t, &create_job, &VIDEO_SUFFIXES);
 
     // 3. MediaConvert reads the upload and writes HLS with the template's ladder.
@@ -187,19 +177,16 @@ pub fn stack() -> Template {
     let mediaconvert_role = mediaconvert_role.finish(&mut t);
 
     // 5. MediaConvert's job state changes of this stack's jobs reach job-state.
-    let mut job_state = Function::new(&mut t, "JobState", p.function("job-state", 30, true));
+    let mut job_state = Function::new(&mut t, "JobState", p.function(wiring::JOB_STATE, 30, true));
     let pattern = Expr::map(vec![
-        ("source", Expr::strs(&["aws.mediaconvert"])),
-        (
-            "detail-type",
-            Expr::strs(&["MediaConvert Job State Change"]),
-        ),
+        ("source", Expr::strs(&[wiring::MEDIACONVERT_SOURCE])),
+        ("detail-type", Expr::strs(&[wiring::JOB_STATE_CHANGE])),
         (
             "detail",
             Expr::map(vec![(
                 "userMetadata",
                 Expr::map(vec![(
-                    "stack",
+                    metadata::STACK,
                     vec![Expr::pseudo(Pseudo::StackName)].into(),
                 )]),
             )]),
@@ -215,9 +202,9 @@ pub fn stack() -> Template {
     output.grant_put(&mut job_state, "");
 
     // 6. The three tables of the seed.
-    let input_files = Table::new(&mut t, "InputFileTable", "InputFile");
-    let job_outputs = Table::new(&mut t, "JobOutputTable", "JobId");
-    let job_statuses = Table::new(&mut t, "JobStatusTable", "JobId");
+    let input_files = Table::new(&mut t, "InputFileTable", table::INPUT_FILE);
+    let job_outputs = Table::new(&mut t, "JobOutputTable", table::JOB_ID);
+    let job_statuses = Table::new(&mut t, "JobStatusTable", table::JOB_ID);
     // The calls each function makes, as docs/wiring.md lists them.
     input_files.grant_update(&mut create_job);
     job_outputs.grant_put(&mut create_job);
@@ -227,7 +214,11 @@ pub fn stack() -> Template {
     job_statuses.grant_update(&mut job_state);
 
     // 7. The front end's API: presigned uploads and job status.
-    let mut status_api = Function::new(&mut t, "StatusApi", p.function("status-api", 10, false));
+    let mut status_api = Function::new(
+        &mut t,
+        "StatusApi",
+        p.function(wiring::STATUS_API, 10, false),
+    );
     let mut api = HttpApi::new(
         &mut t,
         "HttpApi",
@@ -246,30 +237,41 @@ pub fn stack() -> Template {
     job_statuses.grant_read(&mut status_api);
     input.grant_put(&mut status_api, UPLOAD_PREFIX);
 
-    // Environment, as docs/wiring.md lists it.
-    create_job.env("INPUT_FILE_TABLE", input_files.name());
-    create_job.env("JOB_OUTPUT_TABLE", job_outputs.name());
-    create_job.env("JOB_STATUS_TABLE", job_statuses.name());
-    create_job.env("OUTPUT_BUCKET", output.name());
-    create_job.env("MEDIACONVERT_ROLE_ARN", mediaconvert_role.arn());
-    create_job.env("MEDIACONVERT_JOB_TEMPLATE", job_template.name());
-    create_job.env(
-        "STATUS_UPDATE_INTERVAL_SECONDS",
-        p.status_update_interval.r(),
-    );
-    create_job.env("TTL_DAYS", p.ttl_days.r());
-    create_job.env("STACK_NAME", Expr::pseudo(Pseudo::StackName));
-
-    job_state.env("JOB_OUTPUT_TABLE", job_outputs.name());
-    job_state.env("JOB_STATUS_TABLE", job_statuses.name());
-    job_state.env("OUTPUT_BUCKET", output.name());
-    job_state.env("TTL_DAYS", p.ttl_days.r());
-
-    status_api.env("INPUT_FILE_TABLE", input_files.name());
-    status_api.env("JOB_STATUS_TABLE", job_statuses.name());
-    status_api.env("INPUT_BUCKET", input.name());
-    status_api.env("VIDEO_SUFFIXES", VIDEO_SUFFIXES.join(","));
-    status_api.env("UPLOAD_PREFIX", UPLOAD_PREFIX);
+    // Environment: the wiring crate's structs, so a variable the handlers read cannot be
+    // left out here.
+    let create_job_env = CreateJobEnv {
+        input_file_table: input_files.name(),
+        job_output_table: job_outputs.name(),
+        job_status_table: job_statuses.name(),
+        output_bucket: output.name(),
+        mediaconvert_role_arn: mediaconvert_role.arn(),
+        mediaconvert_job_template: job_template.name(),
+        status_update_interval_seconds: p.status_update_interval.r(),
+        ttl_days: p.ttl_days.r(),
+        stack_name: Expr::pseudo(Pseudo::StackName),
+    };
+    for (name, value) in create_job_env.into_pairs() {
+        create_job.env(name, value);
+    }
+    let job_state_env = JobStateEnv {
+        job_output_table: job_outputs.name(),
+        job_status_table: job_statuses.name(),
+        output_bucket: output.name(),
+        ttl_days: p.ttl_days.r(),
+    };
+    for (name, value) in job_state_env.into_pairs() {
+        job_state.env(name, value);
+    }
+    let status_api_env = StatusApiEnv {
+        input_file_table: input_files.name(),
+        job_status_table: job_statuses.name(),
+        input_bucket: input.name(),
+        video_suffixes: VIDEO_SUFFIXES.join(",").into(),
+        upload_prefix: UPLOAD_PREFIX.into(),
+    };
+    for (name, value) in status_api_env.into_pairs() {
+        status_api.env(name, value);
+    }
 
     for function in [create_job, job_state, status_api] {
         function.finish(&mut t);

@@ -497,26 +497,6 @@ fn every_log_group_keeps_logs_for_the_parameters_retention() {
 
 // ---- functions ----
 
-/// `(binary, zip)` rows of docs/wiring.md's function table.
-fn wiring_functions() -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(workspace_file("docs/wiring.md")).unwrap();
-    let section = text
-        .split("## Functions")
-        .nth(1)
-        .unwrap()
-        .split("## ")
-        .next()
-        .unwrap();
-    section
-        .lines()
-        .filter(|l| l.starts_with("| `"))
-        .map(|l| {
-            let cells: Vec<&str> = l.split('|').map(|c| c.trim().trim_matches('`')).collect();
-            (cells[1].to_owned(), cells[2].to_owned())
-        })
-        .collect()
-}
-
 /// `create-job` -> `CreateJobFunction`
 fn function_id(binary: &str) -> String {
     let stem: String = binary
@@ -529,12 +509,11 @@ fn function_id(binary: &str) -> String {
 #[test]
 fn functions_package_the_zips_cargo_lambda_builds() {
     let t = template();
-    let wiring = wiring_functions();
-    assert_eq!(wiring.len(), 3);
     assert_eq!(resources(&t, "AWS::Lambda::Function").len(), 3);
-    for (binary, zip) in wiring {
+    for wiring::Function { binary, .. } in wiring::FUNCTIONS {
+        let zip = wiring::zip_path(binary);
         assert_eq!(zip, format!("target/lambda/{binary}/bootstrap.zip"));
-        let p = props(&t, &function_id(&binary));
+        let p = props(&t, &function_id(binary));
         assert_eq!(p["Code"], json!(zip), "{binary}");
         assert_eq!(p["Runtime"], "provided.al2023");
         assert_eq!(p["Handler"], "bootstrap");
@@ -542,38 +521,8 @@ fn functions_package_the_zips_cargo_lambda_builds() {
     }
 }
 
-/// Rows of docs/wiring.md's environment table: variable -> binaries that read it.
-fn wiring_environment() -> BTreeMap<String, BTreeSet<String>> {
-    let text = std::fs::read_to_string(workspace_file("docs/wiring.md")).unwrap();
-    let section = text
-        .split("## Environment")
-        .nth(1)
-        .unwrap()
-        .split("## ")
-        .next()
-        .unwrap();
-    let mut lines = section.lines().filter(|l| l.starts_with('|'));
-    let header: Vec<String> = lines
-        .next()
-        .unwrap()
-        .split('|')
-        .map(|c| c.trim().to_owned())
-        .collect();
-    lines
-        .filter(|l| l.starts_with("| `"))
-        .map(|l| {
-            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
-            let readers = (2..5)
-                .filter(|&i| cells[i] == "x")
-                .map(|i| header[i].clone())
-                .collect();
-            (cells[1].trim_matches('`').to_owned(), readers)
-        })
-        .collect()
-}
-
 #[test]
-fn each_function_gets_exactly_the_environment_docs_wiring_lists() {
+fn each_function_gets_exactly_the_environment_the_wiring_crate_lists() {
     let t = template();
     let expected_values: BTreeMap<&str, Value> = [
         ("INPUT_FILE_TABLE", reference("InputFileTable")),
@@ -593,15 +542,12 @@ fn each_function_gets_exactly_the_environment_docs_wiring_lists() {
     ]
     .into_iter()
     .collect();
-    let wiring = wiring_environment();
-    assert!(wiring.len() >= 11, "the wiring table was read");
-    for (binary, _) in wiring_functions() {
-        let actual = env(&t, &function_id(&binary));
-        let wanted: BTreeSet<&str> = wiring
-            .iter()
-            .filter(|(_, readers)| readers.contains(&binary))
-            .map(|(name, _)| name.as_str())
-            .collect();
+    for wiring::Function {
+        binary, env: names, ..
+    } in wiring::FUNCTIONS
+    {
+        let actual = env(&t, &function_id(binary));
+        let wanted: BTreeSet<&str> = names.iter().copied().collect();
         let have: BTreeSet<&str> = actual.keys().map(String::as_str).collect();
         assert_eq!(have, wanted, "{binary}'s environment");
         for (name, value) in &actual {

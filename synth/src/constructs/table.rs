@@ -7,7 +7,7 @@ use crate::model::resources::{
 use crate::model::{Expr, Id, Resource, Template};
 
 /// The TTL attribute of every table (epoch seconds), as in the seed.
-pub const TTL_ATTRIBUTE: &str = "ExpirationTime";
+pub use wiring::table::TTL_ATTRIBUTE;
 
 /// Why CKV_AWS_119 (customer-managed KMS key) does not apply.
 const AWS_KEY: &str = "Encrypted at rest with the AWS-managed DynamoDB key (SSEEnabled); IAM \

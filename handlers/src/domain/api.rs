@@ -1,0 +1,267 @@
+//! The status API: input validation, errors and answer shapes.
+
+use super::job_state::{CompleteDetails, JobState, JobStatus};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// S3's limit on a key, and so on anything that names an input file.
+pub const MAX_KEY_BYTES: usize = 1024;
+/// The longest upload file name. MediaConvert names its outputs after the input's base name,
+/// and a longer name would push those keys past what
+/// [`MAX_OUTPUT_PATH_BYTES`](super::naming::MAX_OUTPUT_PATH_BYTES) leaves room for
+/// (it is also the usual file-system limit, so no real file is refused).
+pub const MAX_FILE_NAME_BYTES: usize = 255;
+/// A single PUT (what a presigned URL allows) is limited to 5 GiB.
+pub const MAX_SINGLE_PUT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+
+/// An API error: status, a stable code and a message for people. Never carries a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: String,
+    /// For 405: the method the resource allows (the `Allow` header).
+    pub allow: Option<&'static str>,
+}
+
+impl ApiError {
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status: 400,
+            code,
+            message: message.into(),
+            allow: None,
+        }
+    }
+
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status: 404,
+            code,
+            message: message.into(),
+            allow: None,
+        }
+    }
+
+    pub fn method_not_allowed(method: &str, allowed: &'static str) -> Self {
+        ApiError {
+            status: 405,
+            code: "method_not_allowed",
+            message: format!("method {method} is not allowed here; use {allowed}"),
+            allow: Some(allowed),
+        }
+    }
+
+    pub fn body(&self) -> String {
+        serde_json::json!({"error": {"code": self.code, "message": self.message}}).to_string()
+    }
+}
+
+fn check_text(field: &str, value: &str, max_bytes: usize) -> Result<(), ApiError> {
+    if value.is_empty() {
+        return Err(ApiError::bad_request(
+            "empty",
+            format!("{field} must not be empty"),
+        ));
+    }
+    if value.len() > max_bytes {
+        return Err(ApiError::bad_request(
+            "too_long",
+            format!(
+                "{field} is {} bytes long; the limit is {max_bytes}",
+                value.len()
+            ),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            "control_characters",
+            format!("{field} contains control characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// `inputFile` of `GET /jobs`: an S3 key, already URL-decoded by API Gateway.
+pub fn validate_input_file(value: Option<&str>) -> Result<&str, ApiError> {
+    let value = value.ok_or_else(|| {
+        ApiError::bad_request("missing_parameter", "query parameter inputFile is required")
+    })?;
+    check_text("inputFile", value, MAX_KEY_BYTES)?;
+    Ok(value)
+}
+
+/// `jobId` of `GET /jobs/{jobId}`: MediaConvert ids are short ASCII (`1763942400123-abc123`).
+pub fn validate_job_id(value: &str) -> Result<&str, ApiError> {
+    check_text("jobId", value, 128)?;
+    if !value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(ApiError::bad_request(
+            "bad_job_id",
+            "jobId may contain only letters, digits, '-' and '_'",
+        ));
+    }
+    Ok(value)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UploadRequest {
+    pub file_name: Option<String>,
+    pub content_type: Option<String>,
+    pub size: Option<u64>,
+}
+
+/// A validated upload: the key under a fresh prefix and the optional content type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadPlan {
+    pub key: String,
+    pub content_type: Option<String>,
+}
+
+/// Checks `POST /uploads`'s body. The key is `<upload_prefix><prefix_token>/<fileName>`;
+/// `prefix_token` is fresh randomness from the caller, so two uploads of one file name never
+/// share a key.
+pub fn plan_upload(
+    body: Option<&str>,
+    suffixes: &[String],
+    upload_prefix: &str,
+    prefix_token: &str,
+) -> Result<UploadPlan, ApiError> {
+    let body = body.filter(|b| !b.trim().is_empty()).ok_or_else(|| {
+        ApiError::bad_request("missing_body", "a JSON body with fileName is required")
+    })?;
+    let req: UploadRequest = serde_json::from_str(body)
+        .map_err(|e| ApiError::bad_request("malformed_body", format!("body is not valid: {e}")))?;
+    let name = req
+        .file_name
+        .as_deref()
+        .ok_or_else(|| ApiError::bad_request("missing_field", "fileName is required"))?;
+    let key = format!("{upload_prefix}{prefix_token}/{name}");
+    check_text(
+        "fileName",
+        name,
+        MAX_FILE_NAME_BYTES.min(MAX_KEY_BYTES - (key.len() - name.len())),
+    )?;
+    if name.contains('/') || name.contains('\\') || name == "." || name == ".." {
+        return Err(ApiError::bad_request(
+            "bad_file_name",
+            "fileName must be a plain file name without '/' or '\\'",
+        ));
+    }
+    // The S3 trigger's suffix filter is case-sensitive, so this check is too: an upload it
+    // would not see must not be accepted.
+    if !suffixes.iter().any(|s| name.ends_with(s.as_str())) {
+        return Err(ApiError::bad_request(
+            "bad_extension",
+            format!("fileName must end with one of {}", suffixes.join(", ")),
+        ));
+    }
+    if let Some(ct) = req.content_type.as_deref() {
+        check_text("contentType", ct, 255)?;
+        if !ct.is_ascii() {
+            return Err(ApiError::bad_request(
+                "bad_content_type",
+                "contentType must be ASCII",
+            ));
+        }
+    }
+    if let Some(size) = req.size
+        && (size == 0 || size > MAX_SINGLE_PUT_BYTES)
+    {
+        return Err(ApiError::bad_request(
+            "bad_size",
+            format!("size must be between 1 and {MAX_SINGLE_PUT_BYTES} bytes"),
+        ));
+    }
+    Ok(UploadPlan {
+        key,
+        content_type: req.content_type,
+    })
+}
+
+/// `GET /jobs/{jobId}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobView {
+    pub job_id: String,
+    pub status: String,
+    pub progress: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_event_time: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width_px: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height_px: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub playlists: Option<BTreeMap<String, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+}
+
+impl JobView {
+    pub fn new(job_id: &str, state: &JobState, output_path: Option<String>) -> Self {
+        let complete = state
+            .complete
+            .as_ref()
+            .filter(|_| state.status == JobStatus::Complete);
+        let error = state
+            .error
+            .as_ref()
+            .filter(|_| state.status == JobStatus::Error);
+        JobView {
+            job_id: job_id.to_string(),
+            status: state.status.as_str().to_string(),
+            progress: state.progress,
+            last_event_time: state.last_event_time,
+            duration_ms: complete.and_then(|c| c.duration_ms),
+            width_px: complete.and_then(|c| c.width_px),
+            height_px: complete.and_then(|c| c.height_px),
+            output_path: output_path.filter(|_| complete.is_some()),
+            playlists: complete
+                .map(|c| c.playlists.clone())
+                .filter(|p| !p.is_empty()),
+            error_code: error.and_then(|e| e.code),
+            error_message: error.and_then(|e| e.message.clone()),
+        }
+    }
+}
+
+/// `GET /jobs?inputFile=KEY`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LatestJobView {
+    pub input_file: String,
+    pub job_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<u8>,
+}
+
+/// `POST /uploads`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadView {
+    pub upload_url: String,
+    pub method: &'static str,
+    /// Headers the PUT must carry (the signature covers them).
+    pub headers: BTreeMap<String, String>,
+    /// The key to poll with `GET /jobs?inputFile=`.
+    pub input_file: String,
+    pub expires_at: String,
+    pub expires_in_seconds: u64,
+}
+
+/// `info.json`, written next to the output on COMPLETE (the seed's snake_case names).
+pub fn info_json(details: &CompleteDetails) -> String {
+    serde_json::to_string(details).expect("plain data serializes")
+}

@@ -1,0 +1,170 @@
+//! MediaConvert's "Job State Change" events and what each means for a job's state.
+
+use super::job_state::{CompleteDetails, ErrorDetails, JobStatus, StateUpdate};
+use super::sanitize::sanitize_error_message;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A "MediaConvert Job State Change" event. EventBridge delivers the full envelope; the seed's
+/// own test events carry only `detail`, so every envelope field is optional.
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobStateChange {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub time: Option<String>,
+    pub detail: JobDetail,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobDetail {
+    pub job_id: String,
+    pub status: String,
+    /// Epoch milliseconds. Events of one job can share a timestamp, so it only informs.
+    #[serde(default)]
+    pub timestamp: Option<i64>,
+    #[serde(default)]
+    pub user_metadata: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub job_progress: Option<JobProgress>,
+    #[serde(default)]
+    pub output_group_details: Option<Vec<OutputGroupDetail>>,
+    #[serde(default)]
+    pub error_code: Option<i64>,
+    #[serde(default)]
+    pub error_message: Option<String>,
+    /// A string in the documented samples (`"000000"`), unlike `errorCode`.
+    #[serde(default)]
+    pub warning_code: Option<String>,
+    #[serde(default)]
+    pub warning_message: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobProgress {
+    /// Absent while probing and null for some containers.
+    #[serde(default)]
+    pub job_percent_complete: Option<f64>,
+    #[serde(default)]
+    pub current_phase: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutputGroupDetail {
+    #[serde(default)]
+    pub output_details: Option<Vec<OutputDetail>>,
+    #[serde(default)]
+    pub playlist_file_paths: Option<Vec<String>>,
+    #[serde(default, rename = "type")]
+    pub group_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutputDetail {
+    #[serde(default)]
+    pub output_file_paths: Option<Vec<String>>,
+    #[serde(default)]
+    pub duration_in_ms: Option<i64>,
+    #[serde(default)]
+    pub video_details: Option<VideoDetails>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VideoDetails {
+    #[serde(default)]
+    pub width_in_px: Option<i64>,
+    #[serde(default)]
+    pub height_in_px: Option<i64>,
+}
+
+/// Why an event could not be understood. The message names the field; it never carries
+/// anything secret because events hold no secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadEvent(pub String);
+
+impl fmt::Display for BadEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "bad MediaConvert event: {}", self.0)
+    }
+}
+
+impl std::error::Error for BadEvent {}
+
+impl JobStateChange {
+    pub fn from_value(value: serde_json::Value) -> Result<Self, BadEvent> {
+        let event: JobStateChange =
+            serde_json::from_value(value).map_err(|e| BadEvent(e.to_string()))?;
+        if event.detail.job_id.trim().is_empty() {
+            return Err(BadEvent("detail.jobId is empty".into()));
+        }
+        Ok(event)
+    }
+
+    pub fn from_json(text: &str) -> Result<Self, BadEvent> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| BadEvent(format!("malformed JSON: {e}")))?;
+        Self::from_value(value)
+    }
+
+    /// What this event means for the stored job state; `None` for the statuses that are
+    /// not stored (INPUT_INFORMATION, NEW_WARNING, QUEUE_HOP and anything unknown).
+    pub fn to_update(&self) -> Option<StateUpdate> {
+        let d = &self.detail;
+        let (status, progress, complete, error) = match d.status.as_str() {
+            "PROGRESSING" => (JobStatus::Progressing, None, None, None),
+            "STATUS_UPDATE" => (
+                JobStatus::Progressing,
+                d.job_progress
+                    .as_ref()
+                    .and_then(|p| p.job_percent_complete)
+                    .map(percent_to_progress),
+                None,
+                None,
+            ),
+            "COMPLETE" => (
+                JobStatus::Complete,
+                Some(100),
+                Some(CompleteDetails::from_groups(
+                    d.output_group_details.as_deref().unwrap_or_default(),
+                )),
+                None,
+            ),
+            "ERROR" => (
+                JobStatus::Error,
+                Some(100),
+                None,
+                Some(ErrorDetails {
+                    code: d.error_code,
+                    message: d.error_message.as_deref().map(sanitize_error_message),
+                }),
+            ),
+            "CANCELED" => (JobStatus::Canceled, None, None, None),
+            _ => return None,
+        };
+        Some(StateUpdate {
+            job_id: d.job_id.clone(),
+            status,
+            progress,
+            event_time: d.timestamp,
+            complete,
+            error,
+        })
+    }
+}
+
+/// Progress while PROGRESSING stays within 0..=99: 100 belongs to the terminal states, so a
+/// front end can treat 100 as "done".
+fn percent_to_progress(p: f64) -> u8 {
+    if p.is_nan() {
+        return 0;
+    }
+    p.clamp(0.0, 99.0).floor() as u8
+}

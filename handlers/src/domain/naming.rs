@@ -1,0 +1,127 @@
+//! Names and identities of a job: output path, key file name, CreateJob's idempotency
+//! token, user metadata, and the date and hex encodings they use.
+
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+/// `yyyymmddHHMMSS` in UTC for epoch seconds.
+pub fn utc_compact(epoch_secs: i64) -> String {
+    utc(epoch_secs).format("%Y%m%d%H%M%S").to_string()
+}
+
+/// RFC 3339 in UTC for epoch seconds.
+pub fn utc_rfc3339(epoch_secs: i64) -> String {
+    utc(epoch_secs).format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Epoch seconds come from S3 event times and the clock, far inside chrono's range (some
+/// 262,000 years); anything outside it reads as the epoch rather than failing a job.
+fn utc(epoch_secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(epoch_secs, 0).unwrap_or_default()
+}
+
+/// The most bytes an output path (a key prefix) takes. S3 keys end at 1024 bytes, and
+/// MediaConvert appends its file names to the path: the input's base name, the output's name
+/// modifier, a segment number and the extension. 700 leaves 324 bytes for those: a base name
+/// of up to 255 bytes (the file-name limit of the file systems uploads come from) plus 69 for
+/// modifier, `_00001` and `.m3u8`. The key file (`key_file_name`) fits in the same room.
+pub const MAX_OUTPUT_PATH_BYTES: usize = 700;
+
+/// The longest key file name; see [`MAX_OUTPUT_PATH_BYTES`].
+pub const MAX_KEY_FILE_NAME_BYTES: usize = 255;
+
+/// `<input key>_<UTC yyyymmddHHMMSS of the upload>_<sequencer>/`: unique per upload (S3's
+/// sequencer differs between two writes of one key) and the same for every retry of one
+/// event, so a retried CreateJob that MediaConvert deduplicates still matches what we stored.
+///
+/// A key too long for [`MAX_OUTPUT_PATH_BYTES`] is cut (on a character boundary) and followed
+/// by `~` and 16 hex digits of a hash of the whole key, so two long keys that share their
+/// beginning still get different paths.
+pub fn output_path(input_key: &str, upload_epoch_secs: i64, raw_sequencer: &str) -> String {
+    let suffix = format!(
+        "_{}_{}/",
+        utc_compact(upload_epoch_secs),
+        raw_sequencer.to_ascii_lowercase()
+    );
+    if input_key.len() + suffix.len() <= MAX_OUTPUT_PATH_BYTES {
+        return format!("{input_key}{suffix}");
+    }
+    let digest = format!("~{:016x}", fnv1a_128(input_key.bytes()) >> 64);
+    let room = MAX_OUTPUT_PATH_BYTES.saturating_sub(suffix.len() + digest.len());
+    format!("{}{digest}{suffix}", prefix_within(input_key, room))
+}
+
+/// The longest prefix of `s` of at most `max_bytes` bytes that ends on a character boundary.
+fn prefix_within(s: &str, max_bytes: usize) -> &str {
+    let mut end = max_bytes.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// The input's base name without its extension, plus `.key` (the seed's naming), cut to
+/// [`MAX_KEY_FILE_NAME_BYTES`]. No hash is needed: the output path is unique per job already.
+pub fn key_file_name(input_key: &str) -> String {
+    let base = input_key.rsplit('/').next().unwrap_or(input_key);
+    let stem = match base.rsplit_once('.') {
+        Some((stem, _)) => stem,
+        None => base,
+    };
+    if stem.is_empty() {
+        "media.key".into()
+    } else {
+        let stem = prefix_within(stem, MAX_KEY_FILE_NAME_BYTES - ".key".len());
+        format!("{stem}.key")
+    }
+}
+
+/// FNV-1a, 128 bits: stable across builds and platforms, which `std`'s hasher is not.
+fn fnv1a_128(bytes: impl IntoIterator<Item = u8>) -> u128 {
+    const OFFSET: u128 = 0x6c62272e07bb014262b821756295c58d;
+    const PRIME: u128 = 0x0000000001000000000000000000013B;
+    bytes
+        .into_iter()
+        .fold(OFFSET, |h, b| (h ^ u128::from(b)).wrapping_mul(PRIME))
+}
+
+/// CreateJob's idempotency token from the object's identity (key and sequencer): a stable
+/// hash, so a retry of the same event sends the same token.
+pub fn client_request_token(input_key: &str, normalized_sequencer: &str) -> String {
+    let h = fnv1a_128(
+        input_key
+            .bytes()
+            .chain(std::iter::once(0))
+            .chain(normalized_sequencer.bytes()),
+    );
+    format!("{h:032x}")
+}
+
+/// The user metadata MediaConvert carries into every event of the job: the stack's rule
+/// matches `stack`; nothing secret.
+pub fn user_metadata(stack: &str, input_key: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (wiring::metadata::STACK.to_string(), stack.to_string()),
+        (
+            wiring::metadata::INPUT_FILE.to_string(),
+            input_key.to_string(),
+        ),
+    ])
+}
+
+pub fn hex_encode(bytes: &[u8]) -> String {
+    hex::encode(bytes)
+}
+
+/// The key file holds the 16 raw key bytes. The error never echoes the value.
+pub fn hex_decode_key(value: &str) -> Result<[u8; 16], String> {
+    if value.len() != 32 {
+        return Err(format!(
+            "stored key value has {} hex digits, expected 32",
+            value.len()
+        ));
+    }
+    let mut out = [0u8; 16];
+    hex::decode_to_slice(value, &mut out).map_err(|_| "stored key value is not hex")?;
+    Ok(out)
+}

@@ -1,0 +1,134 @@
+//! `docs/wiring.md`, rendered from this crate's data so the page cannot disagree with the
+//! code (a test compares the committed file with [`render`]).
+
+use crate::{FUNCTIONS, env, metadata, table};
+use std::fmt::Write;
+
+/// The whole page.
+pub fn render() -> String {
+    let mut s = String::new();
+    s.push_str(
+        "# Wiring: the names the stack and the handlers share\n\n\
+         <!-- Generated from the `wiring` crate (wiring/src): edit it there, then run\n     \
+         UPDATE_WIRING_DOC=1 cargo test -p wiring --test doc -->\n\n\
+         `synth` (the stack) and `handlers` (the Lambda code) are separate crates that never \
+         link to\neach other; both depend on the `wiring` crate, which holds every name and \
+         value they share.\nThis page is rendered from it.\n\n",
+    );
+
+    s.push_str("## Functions\n");
+    s.push_str("| binary (`handlers/src/bin`) | zip (`Code` in the stack) | trigger |\n");
+    s.push_str("| --- | --- | --- |\n");
+    for f in FUNCTIONS {
+        let _ = writeln!(
+            s,
+            "| `{}` | `{}` | {} |",
+            f.binary,
+            crate::zip_path(f.binary),
+            f.trigger
+        );
+    }
+    s.push_str(
+        "\nRuntime `provided.al2023`, handler `bootstrap`, architecture from the \
+         `LambdaArchitecture`\nparameter (default `arm64`).\n\n",
+    );
+
+    s.push_str(
+        "## Environment (read once at start; a missing or malformed variable fails the start, \
+         naming it)\n",
+    );
+    s.push_str("| variable |");
+    for f in FUNCTIONS {
+        let _ = write!(s, " {} |", f.binary);
+    }
+    s.push_str(" value |\n| --- |");
+    for _ in FUNCTIONS {
+        s.push_str(" --- |");
+    }
+    s.push_str(" --- |\n");
+    for var in env::ALL {
+        let _ = write!(s, "| `{}` |", var.name);
+        for f in FUNCTIONS {
+            s.push_str(if f.env.contains(&var.name) {
+                " x |"
+            } else {
+                " |"
+            });
+        }
+        let _ = writeln!(s, " {} |", var.value);
+    }
+
+    s.push_str("\n## Shared values\n");
+    s.push_str("| name | value |\n| --- | --- |\n");
+    let _ = writeln!(s, "| `UPLOAD_PREFIX` | `{}` |", crate::UPLOAD_PREFIX);
+    let _ = writeln!(
+        s,
+        "| `VIDEO_SUFFIXES` | {} |",
+        code_list(crate::VIDEO_SUFFIXES.iter())
+    );
+    let _ = writeln!(
+        s,
+        "| `STATUS_UPDATE_INTERVALS` | {} |",
+        code_list(crate::STATUS_UPDATE_INTERVALS.iter())
+    );
+    let _ = writeln!(s, "| `PENDING_PREFIX` | `{}` |", crate::PENDING_PREFIX);
+
+    let _ = write!(
+        s,
+        "\n## MediaConvert user metadata (set at CreateJob; never a secret)\n\
+         `{{\"{stack}\": \"<STACK_NAME>\", \"{input}\": \"<decoded input key>\"}}`. The \
+         EventBridge rule's\npattern is `source: {source}`, `detail-type: {detail_type}`,\n\
+         `detail.userMetadata.{stack}: [<stack name>]`.\n\n",
+        stack = metadata::STACK,
+        input = metadata::INPUT_FILE,
+        source = crate::MEDIACONVERT_SOURCE,
+        detail_type = crate::JOB_STATE_CHANGE,
+    );
+
+    let _ = write!(
+        s,
+        "## Tables (partition key only, string; TTL attribute `{ttl}`, epoch seconds)\n\
+         | table | key | attributes (the seed's names; added ones marked +) |\n\
+         | --- | --- | --- |\n\
+         | input file | `{input_file}` | `{job_id}`, `CreationTime`, `{ttl}`, + `Sequencer` (S3 \
+         sequencer of the newest upload claimed), + `JobSequencer` (sequencer of the upload \
+         `{job_id}` belongs to) |\n\
+         | job output | `{job_id}` | `OutputPath`, `KeyFile`, `KeyValue`, `CreationTime`, \
+         `{ttl}` |\n\
+         | job status | `{job_id}` | `JobStatus`, `ProgressRate`, `DurationMs`, `WidthPx`, \
+         `HeightPx`, `OutputPath`, `Playlists`, `ErrorCode`, `ErrorMessage`, `CreationTime`, \
+         `{ttl}`, + `StatusRank`, + `LastEventTime` |\n\n",
+        ttl = table::TTL_ATTRIBUTE,
+        input_file = table::INPUT_FILE,
+        job_id = table::JOB_ID,
+    );
+
+    let _ = write!(
+        s,
+        "Between claiming an upload and learning its job id, create-job keeps the job's output \
+         path\nand key in the job output table under `{job_id} = {pending}<ClientRequestToken>` \
+         (same\nattributes), so a retried CreateJob reuses them; it deletes that item once the \
+         job is\nrecorded (TTL removes it if the delete fails). DynamoDB calls per function:\n\
+         create-job `UpdateItem` (input file), `PutItem` + `DeleteItem` (job output, the delete \
+         only\non `{pending}` keys), `PutItem` (job status), all conditional, no reads (a failed \
+         condition\nreturns the item it failed on); job-state `GetItem` (job output), \
+         `UpdateItem` (job status);\nstatus-api `GetItem` (input file, job status).\n\n",
+        job_id = table::JOB_ID,
+        pending = crate::PENDING_PREFIX,
+    );
+
+    s.push_str(
+        "## Output bucket layout\n\
+         `<OutputPath>` is a key prefix ending in `/`, unique per job. MediaConvert writes the \
+         HLS\nplaylists and segments there; on COMPLETE job-state writes `<OutputPath><KeyFile>` \
+         (the 16\nkey bytes) and `<OutputPath>info.json`.\n",
+    );
+    s
+}
+
+fn code_list<T: std::fmt::Display>(items: impl Iterator<Item = T>) -> String {
+    items
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,140 @@
+//! Each function's environment as a struct with one field per variable. synth builds the
+//! struct (every field, or it does not compile) and lists it as `(name, value)` pairs;
+//! handlers reads it by name and destructures it, so a new variable must be handled on both
+//! sides.
+
+/// One environment variable: its name and what its value is (for docs/wiring.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Var {
+    pub name: &'static str,
+    pub value: &'static str,
+}
+
+pub const INPUT_FILE_TABLE: Var = Var {
+    name: "INPUT_FILE_TABLE",
+    value: "table `InputFile -> JobId` (latest job of an upload)",
+};
+pub const JOB_OUTPUT_TABLE: Var = Var {
+    name: "JOB_OUTPUT_TABLE",
+    value: "table `JobId -> OutputPath, KeyFile, KeyValue`",
+};
+pub const JOB_STATUS_TABLE: Var = Var {
+    name: "JOB_STATUS_TABLE",
+    value: "table `JobId -> JobStatus, ProgressRate, ...`",
+};
+pub const INPUT_BUCKET: Var = Var {
+    name: "INPUT_BUCKET",
+    value: "input bucket name (presigned PUT)",
+};
+pub const OUTPUT_BUCKET: Var = Var {
+    name: "OUTPUT_BUCKET",
+    value: "output bucket name",
+};
+pub const MEDIACONVERT_ROLE_ARN: Var = Var {
+    name: "MEDIACONVERT_ROLE_ARN",
+    value: "role MediaConvert assumes for the job",
+};
+pub const MEDIACONVERT_JOB_TEMPLATE: Var = Var {
+    name: "MEDIACONVERT_JOB_TEMPLATE",
+    value: "job template name",
+};
+pub const STATUS_UPDATE_INTERVAL_SECONDS: Var = Var {
+    name: "STATUS_UPDATE_INTERVAL_SECONDS",
+    value: "one of `STATUS_UPDATE_INTERVALS` (MediaConvert's `SECONDS_<n>`)",
+};
+pub const TTL_DAYS: Var = Var {
+    name: "TTL_DAYS",
+    value: "days until `ExpirationTime` (1..=3650)",
+};
+pub const STACK_NAME: Var = Var {
+    name: "STACK_NAME",
+    value: "written to the job's user metadata as `stack`; the EventBridge rule matches it",
+};
+pub const VIDEO_SUFFIXES: Var = Var {
+    name: "VIDEO_SUFFIXES",
+    value: "comma-separated, e.g. `.mp4,.mov`: the same list the S3 trigger filters on",
+};
+pub const UPLOAD_PREFIX: Var = Var {
+    name: "UPLOAD_PREFIX",
+    value: "key prefix of presigned uploads, e.g. `uploads/` (non-empty, ends with `/`, no \
+            leading `/`): the prefix status-api's `s3:PutObject` grant is scoped to",
+};
+
+/// Every variable, in the order docs/wiring.md lists them.
+pub const ALL: [Var; 12] = [
+    INPUT_FILE_TABLE,
+    JOB_OUTPUT_TABLE,
+    JOB_STATUS_TABLE,
+    INPUT_BUCKET,
+    OUTPUT_BUCKET,
+    MEDIACONVERT_ROLE_ARN,
+    MEDIACONVERT_JOB_TEMPLATE,
+    STATUS_UPDATE_INTERVAL_SECONDS,
+    TTL_DAYS,
+    STACK_NAME,
+    VIDEO_SUFFIXES,
+    UPLOAD_PREFIX,
+];
+
+macro_rules! function_env {
+    ($(#[$meta:meta])* $name:ident { $($field:ident: $var:ident),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name<T> {
+            $(pub $field: T,)*
+        }
+
+        impl<T> $name<T> {
+            /// The variables' names, in field order.
+            pub const NAMES: &'static [&'static str] = &[$($var.name),*];
+
+            /// `(VARIABLE, value)` for every variable, in field order.
+            pub fn into_pairs(self) -> Vec<(&'static str, T)> {
+                vec![$(($var.name, self.$field)),*]
+            }
+
+            /// Reads every variable through `read`, in field order; the first error stops.
+            pub fn read<E>(mut read: impl FnMut(&'static str) -> Result<T, E>) -> Result<Self, E> {
+                Ok($name {
+                    $($field: read($var.name)?,)*
+                })
+            }
+        }
+    };
+}
+
+function_env! {
+    /// create-job's environment.
+    CreateJobEnv {
+        input_file_table: INPUT_FILE_TABLE,
+        job_output_table: JOB_OUTPUT_TABLE,
+        job_status_table: JOB_STATUS_TABLE,
+        output_bucket: OUTPUT_BUCKET,
+        mediaconvert_role_arn: MEDIACONVERT_ROLE_ARN,
+        mediaconvert_job_template: MEDIACONVERT_JOB_TEMPLATE,
+        status_update_interval_seconds: STATUS_UPDATE_INTERVAL_SECONDS,
+        ttl_days: TTL_DAYS,
+        stack_name: STACK_NAME,
+    }
+}
+
+function_env! {
+    /// job-state's environment.
+    JobStateEnv {
+        job_output_table: JOB_OUTPUT_TABLE,
+        job_status_table: JOB_STATUS_TABLE,
+        output_bucket: OUTPUT_BUCKET,
+        ttl_days: TTL_DAYS,
+    }
+}
+
+function_env! {
+    /// status-api's environment.
+    StatusApiEnv {
+        input_file_table: INPUT_FILE_TABLE,
+        job_status_table: JOB_STATUS_TABLE,
+        input_bucket: INPUT_BUCKET,
+        video_suffixes: VIDEO_SUFFIXES,
+        upload_prefix: UPLOAD_PREFIX,
+    }
+}

@@ -1,0 +1,85 @@
+//! The names and values the stack (`synth`) and the Lambda code (`handlers`) share, kept in
+//! one place so that the two crates, which never link to each other, cannot drift apart:
+//! each function's environment is a typed struct that synth must fill field by field and
+//! handlers reads field by field, so a variable added on one side only does not compile.
+//! `docs/wiring.md` is rendered from this crate ([`doc::render`]).
+
+pub mod doc;
+pub mod env;
+
+pub use env::{CreateJobEnv, JobStateEnv, StatusApiEnv, Var};
+
+/// The binaries in `handlers/src/bin` (also cargo-lambda's output folders).
+pub const CREATE_JOB: &str = "create-job";
+pub const JOB_STATE: &str = "job-state";
+pub const STATUS_API: &str = "status-api";
+
+/// One Lambda function: its binary, what starts it and the variables it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Function {
+    pub binary: &'static str,
+    pub trigger: &'static str,
+    pub env: &'static [&'static str],
+}
+
+pub const FUNCTIONS: [Function; 3] = [
+    Function {
+        binary: CREATE_JOB,
+        trigger: "S3 ObjectCreated on the input bucket, video suffixes (async: DLQ)",
+        env: CreateJobEnv::<()>::NAMES,
+    },
+    Function {
+        binary: JOB_STATE,
+        trigger: "EventBridge rule \"MediaConvert Job State Change\" of this stack's jobs (async: DLQ)",
+        env: JobStateEnv::<()>::NAMES,
+    },
+    Function {
+        binary: STATUS_API,
+        trigger: "HTTP API, payload format 2.0",
+        env: StatusApiEnv::<()>::NAMES,
+    },
+];
+
+/// Where cargo-lambda puts a binary's zip; the stack's `Code` points there.
+pub fn zip_path(binary: &str) -> String {
+    format!("target/lambda/{binary}/bootstrap.zip")
+}
+
+/// The prefix under which status-api presigns uploads: its s3:PutObject grant is scoped to
+/// it, and status-api reads it from `UPLOAD_PREFIX`.
+pub const UPLOAD_PREFIX: &str = "uploads/";
+
+/// Upload suffixes that start a job; S3 suffix filters are case-sensitive, and phones name
+/// their files `.MOV`/`.MP4`.
+pub const VIDEO_SUFFIXES: [&str; 7] = [".mp4", ".mov", ".m4v", ".mkv", ".webm", ".MP4", ".MOV"];
+
+/// The values MediaConvert's `StatusUpdateInterval` enum allows (`SECONDS_<n>`).
+pub const STATUS_UPDATE_INTERVALS: [u32; 15] = [
+    10, 12, 15, 20, 30, 60, 120, 180, 240, 300, 360, 420, 480, 540, 600,
+];
+
+/// The keys of the user metadata create-job sets on each job (never a secret).
+pub mod metadata {
+    /// The stack's name; the EventBridge rule matches it.
+    pub const STACK: &str = "stack";
+    /// The decoded input key.
+    pub const INPUT_FILE: &str = "inputFile";
+}
+
+/// The EventBridge event the job-state rule matches.
+pub const MEDIACONVERT_SOURCE: &str = "aws.mediaconvert";
+pub const JOB_STATE_CHANGE: &str = "MediaConvert Job State Change";
+
+/// Table key and attribute names both sides use.
+pub mod table {
+    /// Partition key of the input file table.
+    pub const INPUT_FILE: &str = "InputFile";
+    /// Partition key of the job output and job status tables.
+    pub const JOB_ID: &str = "JobId";
+    /// The TTL attribute of every table (epoch seconds).
+    pub const TTL_ATTRIBUTE: &str = "ExpirationTime";
+}
+
+/// Key prefix of create-job's placeholder items in the job output table, the only items it
+/// deletes.
+pub const PENDING_PREFIX: &str = "pending:";
