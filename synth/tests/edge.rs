@@ -145,22 +145,7 @@ fn guarded_refs(v: &Value, held: &BTreeSet<String>, out: &mut Vec<(String, BTree
                 guarded_refs(&args[2], held, out);
                 return;
             }
-            let mut push = |id: &str| out.push((id.to_owned(), held.clone()));
-            if let Some(Value::String(id)) = m.get("Ref") {
-                push(id);
-            }
-            if let Some(id) = m.get("Fn::GetAtt").and_then(|a| a[0].as_str()) {
-                push(id);
-            }
-            let sub = match m.get("Fn::Sub") {
-                Some(Value::String(s)) => Some(s.as_str()),
-                Some(Value::Array(a)) => a[0].as_str(),
-                _ => None,
-            };
-            for part in sub.unwrap_or("").split("${").skip(1) {
-                let name = part.split('}').next().unwrap_or("");
-                push(name.split('.').next().unwrap_or(""));
-            }
+            out.extend(direct_refs(m).into_iter().map(|id| (id, held.clone())));
             m.values().for_each(|i| guarded_refs(i, held, out));
         }
         _ => {}

@@ -222,21 +222,7 @@ fn collect_refs(v: &Value, out: &mut BTreeSet<String>) {
     match v {
         Value::Array(items) => items.iter().for_each(|i| collect_refs(i, out)),
         Value::Object(m) => {
-            if let Some(Value::String(id)) = m.get("Ref") {
-                out.insert(id.clone());
-            }
-            if let Some(id) = m.get("Fn::GetAtt").and_then(|a| a[0].as_str()) {
-                out.insert(id.to_owned());
-            }
-            let sub = match m.get("Fn::Sub") {
-                Some(Value::String(s)) => Some(s.as_str()),
-                Some(Value::Array(a)) => a[0].as_str(),
-                _ => None,
-            };
-            for part in sub.unwrap_or("").split("${").skip(1) {
-                let name = part.split('}').next().unwrap_or("");
-                out.insert(name.split('.').next().unwrap_or("").to_owned());
-            }
+            out.extend(direct_refs(m));
             m.values().for_each(|i| collect_refs(i, out));
         }
         _ => {}
