@@ -243,6 +243,22 @@ pub fn stack() -> Template {
     );
     let p = parameters(&mut t);
     let c = conditions(&mut t, &p);
+    // Half an OIDC configuration would deploy an API that refuses every token, or silently
+    // ignore the audience: refuse it before anything changes.
+    let empty = |id: &Id| Expr::equals(id.r(), "".into());
+    t.rule(
+        "OidcIssuerNeedsAudience",
+        Some(!empty(&p.oidc_issuer)),
+        !empty(&p.oidc_audience),
+        "OidcAudience is required with OidcIssuer: the client id the provider's tokens carry",
+    );
+    t.rule(
+        "OidcAudienceNeedsIssuer",
+        Some(!empty(&p.oidc_audience)),
+        !empty(&p.oidc_issuer),
+        "OidcAudience is used only with OidcIssuer: set both, or neither for the stack's own \
+         Cognito pool",
+    );
 
     // 0. Both buckets' server access logs, kept as long as the other logs.
     let access_logs = Bucket::new(

@@ -91,6 +91,53 @@ fn conditions_follow_the_sign_in_parameters() {
     );
 }
 
+/// Evaluates a rule's condition or assertion (Fn::Not, Fn::Equals, Ref) for given parameters.
+fn holds(v: &Value, params: &[(&str, &str)]) -> Value {
+    let m = match v {
+        Value::Object(m) => m,
+        other => return other.clone(),
+    };
+    if let Some(Value::String(name)) = m.get("Ref") {
+        let (_, value) = params.iter().find(|(k, _)| k == name).expect("a parameter");
+        return json!(value);
+    }
+    if let Some(args) = m.get("Fn::Equals") {
+        return json!(holds(&args[0], params) == holds(&args[1], params));
+    }
+    if let Some(args) = m.get("Fn::Not") {
+        return json!(holds(&args[0], params) == json!(false));
+    }
+    panic!("a rule uses an intrinsic this test does not evaluate: {v}")
+}
+
+/// The rule violations of a stage with these OIDC parameters.
+fn refused(t: &Value, issuer: &str, audience: &str) -> Vec<String> {
+    let params = [("OidcIssuer", issuer), ("OidcAudience", audience)];
+    let mut refused = Vec::new();
+    for (id, rule) in t["Rules"].as_object().unwrap() {
+        let applies = rule
+            .get("RuleCondition")
+            .is_none_or(|c| holds(c, &params) == json!(true));
+        for a in as_list(&rule["Assertions"]) {
+            if applies && holds(&a["Assert"], &params) != json!(true) {
+                assert!(a["AssertDescription"].as_str().unwrap().len() > 20, "{id}");
+                refused.push(id.clone());
+            }
+        }
+    }
+    refused
+}
+
+#[test]
+fn half_an_oidc_configuration_is_refused_before_any_change() {
+    let t = template();
+    let issuer = "https://issuer.example.com";
+    assert!(refused(&t, "", "").is_empty(), "the stack's own pool");
+    assert!(refused(&t, issuer, "client").is_empty(), "OIDC mode");
+    assert_eq!(refused(&t, issuer, ""), vec!["OidcIssuerNeedsAudience"]);
+    assert_eq!(refused(&t, "", "client"), vec!["OidcAudienceNeedsIssuer"]);
+}
+
 /// CloudFormation refuses (at deploy time, in the mode that leaves the resource out) a Ref,
 /// GetAtt or Sub variable naming a conditional resource from anywhere that may exist without
 /// it. Such a reference must sit under the same condition or in the matching branch of an

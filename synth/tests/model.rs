@@ -176,3 +176,18 @@ fn conditions_and_retention_print_beside_the_type() {
     assert_eq!(v["Outputs"]["QueueUrl"]["Condition"], "Always");
     assert!(v["Outputs"]["QueueUrl"]["Value"].is_object());
 }
+
+#[test]
+fn rules_may_name_only_parameters_that_exist() {
+    let mut t = Template::new("x");
+    t.rule(
+        "NeedsMissing",
+        None,
+        !Expr::equals(Expr::Ref("Missing".into()), "".into()),
+        "Missing must be set",
+    );
+    assert!(
+        problems(&t)
+            .contains("rule `NeedsMissing`: reference to unknown parameter or resource `Missing`")
+    );
+}

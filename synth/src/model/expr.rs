@@ -151,6 +151,15 @@ impl Expr {
     }
 }
 
+/// `!e` is `Fn::Not [e]`.
+impl std::ops::Not for Expr {
+    type Output = Expr;
+
+    fn not(self) -> Expr {
+        Expr::Not(Box::new(self))
+    }
+}
+
 impl From<&str> for Expr {
     fn from(s: &str) -> Self {
         Expr::Str(s.to_owned())

@@ -257,6 +257,8 @@ pub struct Template {
     pub description: String,
     pub parameters: Vec<(String, Parameter)>,
     pub conditions: Vec<(String, Expr)>,
+    /// `Rules`: assertions on the parameters, checked before any change is made.
+    pub rules: Vec<(String, Expr)>,
     /// `None` marks an id reserved by a construct that fills it in later.
     pub resources: Vec<(String, Option<Resource>)>,
     pub outputs: Vec<(String, Output)>,
@@ -292,6 +294,22 @@ impl Template {
         let handle = self.claim(id);
         self.conditions.push((id.to_owned(), condition));
         handle
+    }
+
+    /// A rule: when `when` holds (always, for `None`), `assert` must hold, else the stack
+    /// operation fails before any change with `description`.
+    pub fn rule(&mut self, id: &str, when: Option<Expr>, assert: Expr, description: &str) {
+        self.claim(id);
+        let assertion = Expr::map(vec![
+            ("Assert", assert),
+            ("AssertDescription", description.into()),
+        ]);
+        let mut rule = Vec::new();
+        if let Some(when) = when {
+            rule.push(("RuleCondition", when));
+        }
+        rule.push(("Assertions", vec![assertion].into()));
+        self.rules.push((id.to_owned(), Expr::map(rule)));
     }
 
     pub fn add(&mut self, id: &str, resource: Resource) -> Id {
@@ -388,6 +406,9 @@ impl Serialize for Template {
         m.serialize_entry("Description", &self.description)?;
         if !self.parameters.is_empty() {
             m.serialize_entry("Parameters", &OrderedMap(&self.parameters))?;
+        }
+        if !self.rules.is_empty() {
+            m.serialize_entry("Rules", &OrderedMap(&self.rules))?;
         }
         if !self.conditions.is_empty() {
             m.serialize_entry("Conditions", &OrderedMap(&self.conditions))?;

@@ -93,6 +93,12 @@ pub(super) fn check(template: &Template, duplicates: &[String]) -> Result<(), In
         .map(|(id, c)| (format!("condition `{id}`"), serde_json::to_value(c)))
         .chain(
             template
+                .rules
+                .iter()
+                .map(|(id, r)| (format!("rule `{id}`"), serde_json::to_value(r))),
+        )
+        .chain(
+            template
                 .outputs
                 .iter()
                 .map(|(id, o)| (format!("output `{id}`"), serde_json::to_value(o))),
