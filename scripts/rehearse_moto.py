@@ -26,7 +26,9 @@ What moto cannot model at all, and how it is covered instead: it does not verify
 HTTP API (no API Gateway data plane), so the authorizer's behaviour on real tokens is tested
 by the handlers' JWT-authorizer emulation; it does not enforce route throttles, bucket
 lifecycles or a pool's sign-up and password rules (read back here, enforced only by AWS);
-the template's own structure is checked by synth's tests, cfn-lint and checkov.
+it ignores the template's Rules (a half OIDC configuration deploys here), which synth's
+tests evaluate instead; the template's own structure is checked by synth's tests, cfn-lint
+and checkov.
 * AWS::MediaConvert::JobTemplate: moto has no MediaConvert at all. The model only records
   the resource (Name, Arn) so references resolve; nothing checks its settings here (the
   stack's structural tests and cfn-lint do).
