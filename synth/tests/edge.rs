@@ -423,6 +423,14 @@ fn uploads_route_has_its_own_lower_throttle() {
     assert!(rate > 0.0 && rate < default["ThrottlingRateLimit"].as_f64().unwrap());
     let settings = p["RouteSettings"].as_object().unwrap();
     assert_eq!(settings.len(), 1, "only the upload route is set apart");
+    let (route, _) = resources(&t, "AWS::ApiGatewayV2::Route")
+        .into_iter()
+        .find(|(_, r)| r["Properties"]["RouteKey"] == "POST /uploads")
+        .unwrap();
+    assert!(
+        as_list(&stage["DependsOn"]).contains(&json!(route)),
+        "API Gateway refuses settings for a route it does not know yet: the stage waits"
+    );
 }
 
 // ---- upload limits, listing and quota ----

@@ -45,7 +45,7 @@ pub struct HttpApi {
     pub stage: Id,
     pub access_logs: LogGroup,
     integrations: Vec<(String, Id)>,
-    routes: Vec<String>,
+    routes: Vec<(String, Id)>,
 }
 
 impl HttpApi {
@@ -113,16 +113,21 @@ impl HttpApi {
     /// Throttles `route_key` below the stage's default (API Gateway counts per stage and
     /// route, across all callers).
     ///
+    /// API Gateway refuses settings for a route it does not know yet, so the stage waits for
+    /// the route.
+    ///
     /// # Panics
-    /// When the route does not exist (yet): API Gateway refuses settings for unknown routes.
+    /// When the route does not exist (yet).
     pub fn throttle_route(&self, t: &mut Template, route_key: &str, burst: i64, rate: f64) {
-        assert!(
-            self.routes.iter().any(|r| r == route_key),
-            "no route `{route_key}` to throttle"
-        );
+        let (_, route) = self
+            .routes
+            .iter()
+            .find(|(key, _)| key == route_key)
+            .unwrap_or_else(|| panic!("no route `{route_key}` to throttle"));
         let stage = t
             .resource_mut(&self.stage)
             .expect("the stage was added by HttpApi::new");
+        stage.depends_on.push(route.clone());
         if let Properties::Stage(s) = &mut stage.properties {
             s.route_settings.push((
                 route_key.to_owned(),
@@ -148,8 +153,7 @@ impl HttpApi {
             Some((_, integration)) => integration.clone(),
             None => self.integrate(t, function),
         };
-        self.routes.push(route_key.to_owned());
-        add(
+        let route = add(
             t,
             &format!("{}Route", route_id_stem(route_key)),
             Properties::Route(Route {
@@ -159,7 +163,9 @@ impl HttpApi {
                 authorizer_id: Some(self.authorizer.r()),
                 target: Expr::join("/", vec!["integrations".into(), integration.r()]),
             }),
-        )
+        );
+        self.routes.push((route_key.to_owned(), route.clone()));
+        route
     }
 
     fn integrate(&mut self, t: &mut Template, function: &Function) -> Id {
