@@ -6,7 +6,12 @@
 #   2. dev deploys (synth -> package -> deploy); its tables, buckets, functions, rule, queues, log groups and HTTP API
 #      exist and each function's environment names dev's own resources;
 #   3. prod deploys beside it (the same template) and no physical name collides with dev;
-#   4. dev redeploys unchanged without failure and without replacing anything.
+#   4. a stage in OIDC mode (OidcIssuer/OidcAudience set) deploys the same template: no
+#      Cognito pool, client or domain exists and the JWT authorizer trusts the given issuer;
+#   5. dev redeploys unchanged without failure and without replacing anything.
+# Every stage is checked for sign-in (pool, client, hosted-UI domain, the authorizer on every
+# route), the upload route's throttle, the owner index, the quota table, the upload trigger's
+# prefix and suffix filters and the uploads' expiry.
 # Needs the zips of scripts/build.sh (it does not build them) and the pinned tools.
 # moto's gaps and how scripts/rehearse_moto.py fills them are described in that file.
 set -euo pipefail
@@ -140,11 +145,12 @@ echo "rehearse.sh: build check and error paths in $(elapsed "$t")"
 "$AWS_CLI" s3api create-bucket --bucket "$bucket" >/dev/null
 export ARTIFACT_BUCKET=$bucket
 
-# deploy STAGE [ARGS]: runs deploy.sh, counts it, keeps its output in the scratch directory.
+# deploy STAGE [ARGS]: runs deploy.sh ($DEPLOY if set), counts it, keeps its output in the
+# scratch directory.
 deploy() {
   local stage=$1 t
   t=$(date +%s)
-  if bash scripts/deploy.sh "$@" >"$scratch/deploy-$stage.log" 2>&1; then
+  if bash "${DEPLOY:-scripts/deploy.sh}" "$@" >"$scratch/deploy-$stage.log" 2>&1; then
     ok "deploy.sh $stage ($(elapsed "$t"))"
     return 0
   fi
@@ -177,6 +183,18 @@ fi
 # template: "unchanged" then means exactly that, even while synth/ is being edited.
 if deploy prod --template stack.yaml; then
   check dev prod
+fi
+# OIDC mode: dev's values plus an external issuer, from the scratch copy of the deploy inputs
+# (a stage file the repository does not ship).
+"$venv/bin/python" - cloudformation/dev.json "$scratch/clone/cloudformation/oidc.json" <<'PY'
+import json, sys
+params = [p for p in json.load(open(sys.argv[1])) if not p.startswith("Stage=")]
+params += ["Stage=oidc", "OidcIssuer=https://issuer.example.com/realms/rehearsal", "OidcAudience=rehearsal-client"]
+json.dump(params, open(sys.argv[2], "w"), indent=2)
+PY
+cp stack.yaml "$scratch/clone/stack.yaml"
+if DEPLOY="$scratch/clone/scripts/deploy.sh" deploy oidc --template "$scratch/clone/stack.yaml"; then
+  check oidc --stage-dir "$scratch/clone/cloudformation"
 fi
 if deploy dev --template stack.yaml; then
   if grep -q 'No changes to deploy' "$scratch/deploy-dev.log"; then

@@ -1,12 +1,16 @@
 """Checks deployed stages through the AWS API (boto3), for scripts/rehearse.sh.
 
-    rehearse_check.py STAGE [STAGE ...] [--snapshot FILE] [--unchanged FILE]
+    rehearse_check.py STAGE [STAGE ...] [--stage-dir DIR] [--snapshot FILE] [--unchanged FILE]
 
 For each stage, the stack vod-progress-<STAGE> must be complete and its resources must exist
-as the stack and docs/wiring.md say: tables (with their keys), buckets, functions (runtime,
+as the stack and docs/wiring.md say: tables (with their keys and the owner index), buckets
+(the upload trigger's prefix and suffix filters, the uploads' expiry), functions (runtime,
 architecture, the zip of the right binary, the environment naming this stage's own tables,
 buckets, role, template and parameters), dead-letter queues, the EventBridge rule and its
-target, log groups, the HTTP API and its routes, and the outputs. With several stages, no
+target, log groups, the HTTP API, its routes (each behind the JWT authorizer), the upload
+route's throttle, sign-in (the Cognito pool, its client and hosted-UI domain, or in OIDC mode
+none of them and the given issuer), and the outputs. Stage parameters come from
+<DIR>/<STAGE>.json (default cloudformation/). With several stages, no
 physical name may be shared between them. --snapshot writes the physical ids;
 --unchanged compares against such a file (a redeploy of an unchanged stage replaces nothing).
 
@@ -40,14 +44,36 @@ ENVIRONMENT = {
         "STACK_NAME",
     },
     "job-state": {"JOB_OUTPUT_TABLE", "JOB_STATUS_TABLE", "OUTPUT_BUCKET", "TTL_DAYS"},
-    "status-api": {"INPUT_FILE_TABLE", "JOB_STATUS_TABLE", "INPUT_BUCKET", "VIDEO_SUFFIXES"},
+    "status-api": {
+        "INPUT_FILE_TABLE",
+        "JOB_STATUS_TABLE",
+        "INPUT_BUCKET",
+        "VIDEO_SUFFIXES",
+        "UPLOAD_PREFIX",
+        "MAX_UPLOAD_BYTES",
+        "UPLOADS_PER_USER_PER_DAY",
+        "UPLOAD_QUOTA_TABLE",
+    },
 }
+# The template's defaults for the parameters a stage file may leave out.
+DEFAULTS = {
+    "MaxUploadBytes": "1073741824",
+    "UploadsPerUserPerDay": "20",
+    "InputRetentionDays": "7",
+    "SelfSignUp": "false",
+    "OidcIssuer": "",
+    "OidcAudience": "",
+}
+UPLOAD_PREFIX = "uploads/"
+UPLOAD_ROUTE = "POST /uploads"
+JWT_IDENTITY_SOURCE = ["$request.header.Authorization"]
 # Asynchronously invoked (S3, EventBridge): each needs an on-failure dead-letter queue.
 ASYNC_BINARIES = ("create-job", "job-state")
 TABLE_OUTPUTS = {
     "INPUT_FILE_TABLE": ("InputFileTableName", "InputFile"),
     "JOB_OUTPUT_TABLE": ("JobOutputTableName", "JobId"),
     "JOB_STATUS_TABLE": ("JobStatusTableName", "JobId"),
+    "UPLOAD_QUOTA_TABLE": ("UploadQuotaTableName", "QuotaKey"),
 }
 BUCKET_OUTPUTS = {"INPUT_BUCKET": "InputBucketName", "OUTPUT_BUCKET": "OutputBucketName"}
 ROUTES = {"GET /jobs", "GET /jobs/{jobId}", "POST /uploads"}
@@ -56,7 +82,10 @@ SCOPED_TYPES = {
     "AWS::ApiGatewayV2::Stage",
     "AWS::ApiGatewayV2::Route",
     "AWS::ApiGatewayV2::Integration",
+    "AWS::ApiGatewayV2::Authorizer",
 }
+COGNITO_TYPES = ("AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolDomain")
+STAGE_DIR = ROOT / "cloudformation"
 
 
 class Checks:
@@ -89,8 +118,8 @@ def client(service: str) -> Any:
 
 
 def stage_parameters(stage: str) -> dict[str, str]:
-    data = json.loads((ROOT / "cloudformation" / f"{stage}.json").read_text())
-    return dict(item.split("=", 1) for item in data)
+    data = json.loads((STAGE_DIR / f"{stage}.json").read_text())
+    return {**DEFAULTS, **dict(item.split("=", 1) for item in data)}
 
 
 def zip_digests() -> dict[str, str]:
@@ -132,9 +161,9 @@ def check_stage(c: Checks, stage: str, digests: dict[str, str]) -> dict[str, Any
     res = resources(stack)
     physical = {r["LogicalResourceId"]: r.get("PhysicalResourceId", "") for r in res}
 
-    # Tables: the three of wiring.md, each with its partition key.
+    # Tables: the three of wiring.md and the upload quota, each with its partition key.
     tables = of_type(res, "AWS::DynamoDB::Table")
-    c.check(f"{stage}: 3 tables in the stack", len(tables) == 3, f"found {tables}")
+    c.check(f"{stage}: 4 tables in the stack", len(tables) == 4, f"found {tables}")
     ddb = client("dynamodb")
     for variable, (output, key) in TABLE_OUTPUTS.items():
         name = outputs.get(output, "")
@@ -143,6 +172,10 @@ def check_stage(c: Checks, stage: str, digests: dict[str, str]) -> dict[str, Any
         if table:
             schema = table["Table"]["KeySchema"]
             c.check(f"{stage}: table {output} is keyed by {key}", schema == [{"AttributeName": key, "KeyType": "HASH"}], str(schema))
+            if output == "InputFileTableName":
+                indexes = {i["IndexName"]: i["KeySchema"] for i in table["Table"].get("GlobalSecondaryIndexes", [])}
+                owner = [{"AttributeName": "Owner", "KeyType": "HASH"}, {"AttributeName": "CreationTime", "KeyType": "RANGE"}]
+                c.check(f"{stage}: table {output} has OwnerIndex (Owner, CreationTime)", indexes.get("OwnerIndex") == owner, str(indexes))
 
     # Buckets: every bucket of the stack exists; input and output are distinct.
     buckets = of_type(res, "AWS::S3::Bucket")
@@ -153,6 +186,7 @@ def check_stage(c: Checks, stage: str, digests: dict[str, str]) -> dict[str, Any
     for output in BUCKET_OUTPUTS.values():
         c.check(f"{stage}: output {output} is a bucket of this stack", outputs.get(output) in buckets, str(outputs.get(output)))
     c.check(f"{stage}: input and output buckets differ", outputs.get("InputBucketName") != outputs.get("OutputBucketName"))
+    check_input_bucket(c, stage, s3, outputs.get("InputBucketName", ""), params)
 
     # Queues: all exist.
     queues = {}
@@ -193,6 +227,9 @@ def check_stage(c: Checks, stage: str, digests: dict[str, str]) -> dict[str, Any
         "MEDIACONVERT_JOB_TEMPLATE": templates[0] if len(templates) == 1 else None,
         "STATUS_UPDATE_INTERVAL_SECONDS": params.get("StatusUpdateIntervalSeconds"),
         "TTL_DAYS": params.get("TtlDays"),
+        "UPLOAD_PREFIX": UPLOAD_PREFIX,
+        "MAX_UPLOAD_BYTES": params["MaxUploadBytes"],
+        "UPLOADS_PER_USER_PER_DAY": params["UploadsPerUserPerDay"],
         **{v: outputs.get(o) for v, (o, _) in TABLE_OUTPUTS.items()},
         **{v: outputs.get(o) for v, o in BUCKET_OUTPUTS.items()},
     }
@@ -261,6 +298,16 @@ def check_stage(c: Checks, stage: str, digests: dict[str, str]) -> dict[str, Any
             )
         stages = apigw.get_stages(ApiId=api_id)["Items"]
         c.check(f"{stage}: API has an auto-deployed stage", any(s.get("AutoDeploy") for s in stages), str(stages))
+        for s in stages:
+            default = s.get("DefaultRouteSettings") or {}
+            upload = (s.get("RouteSettings") or {}).get(UPLOAD_ROUTE) or {}
+            c.check(
+                f"{stage}: stage {s['StageName']} throttles {UPLOAD_ROUTE} below the default",
+                0 < upload.get("ThrottlingBurstLimit", 0) < default.get("ThrottlingBurstLimit", 0)
+                and 0 < upload.get("ThrottlingRateLimit", 0) < default.get("ThrottlingRateLimit", 0),
+                f"{upload} vs {default}",
+            )
+        check_sign_in(c, stage, res, outputs, params, apigw, api_id, routes)
 
     envs = [
         str(v)
@@ -268,6 +315,120 @@ def check_stage(c: Checks, stage: str, digests: dict[str, str]) -> dict[str, Any
         for v in (conf.get("Environment") or {}).get("Variables", {}).values()
     ]
     return {"physical": physical, "types": {r["LogicalResourceId"]: r["ResourceType"] for r in res}, "env": envs}
+
+
+def check_input_bucket(c: Checks, stage: str, s3: Any, bucket: str, params: dict[str, str]) -> None:
+    """The upload trigger fires under the upload prefix only; uploads expire."""
+    notifications = c.attempt(
+        f"{stage}: input bucket notification configuration readable",
+        lambda: s3.get_bucket_notification_configuration(Bucket=bucket),
+    )
+    if notifications:
+        configs = notifications.get("LambdaFunctionConfigurations", [])
+        rules = [{r["Name"].lower(): r["Value"] for r in cfg["Filter"]["Key"]["FilterRules"]} for cfg in configs]
+        c.check(
+            f"{stage}: every upload trigger filters on prefix {UPLOAD_PREFIX} and a video suffix",
+            bool(rules) and all(r.get("prefix") == UPLOAD_PREFIX and r.get("suffix") for r in rules),
+            str(rules),
+        )
+    lifecycle = c.attempt(
+        f"{stage}: input bucket lifecycle readable",
+        lambda: s3.get_bucket_lifecycle_configuration(Bucket=bucket),
+    )
+    if lifecycle:
+        days = [
+            r.get("Expiration", {}).get("Days")
+            for r in lifecycle["Rules"]
+            if (r.get("Filter") or {}).get("Prefix", r.get("Prefix")) == UPLOAD_PREFIX and r["Status"] == "Enabled"
+        ]
+        c.check(f"{stage}: uploads expire after InputRetentionDays={params['InputRetentionDays']}", days == [int(params["InputRetentionDays"])], str(days))
+        aborts = [r.get("AbortIncompleteMultipartUpload", {}).get("DaysAfterInitiation") for r in lifecycle["Rules"]]
+        c.check(f"{stage}: incomplete multipart uploads are aborted after 1 day", 1 in aborts, str(aborts))
+
+
+def check_sign_in(
+    c: Checks,
+    stage: str,
+    res: list[dict[str, Any]],
+    outputs: dict[str, str],
+    params: dict[str, str],
+    apigw: Any,
+    api_id: str,
+    routes: list[dict[str, Any]],
+) -> None:
+    """The JWT authorizer guards every route; it trusts the stack's pool, or in OIDC mode the
+    given issuer (and then no pool, client or domain exists)."""
+    region = os.environ["AWS_DEFAULT_REGION"]
+    # By id from the stack's resources: moto has GetAuthorizer but not GetAuthorizers.
+    ids = of_type(res, "AWS::ApiGatewayV2::Authorizer")
+    authorizers = [apigw.get_authorizer(ApiId=api_id, AuthorizerId=i) for i in ids]
+    c.check(f"{stage}: one JWT authorizer", [a.get("AuthorizerType") for a in authorizers] == ["JWT"], str(authorizers))
+    if not authorizers:
+        return
+    authorizer = authorizers[0]
+    c.check(f"{stage}: authorizer reads {JWT_IDENTITY_SOURCE[0]}", authorizer.get("IdentitySource") == JWT_IDENTITY_SOURCE, str(authorizer.get("IdentitySource")))
+    for route in routes:
+        c.check(
+            f"{stage}: route {route['RouteKey']} requires a JWT from the authorizer",
+            route.get("AuthorizationType") == "JWT" and route.get("AuthorizerId") == authorizer["AuthorizerId"],
+            f"{route.get('AuthorizationType')} {route.get('AuthorizerId')}",
+        )
+    jwt = authorizer.get("JwtConfiguration") or {}
+    cognito = [r for r in res if r["ResourceType"] in COGNITO_TYPES]
+    if params["OidcIssuer"]:
+        c.check(f"{stage}: OIDC mode creates no Cognito pool, client or domain", not cognito, str([r["LogicalResourceId"] for r in cognito]))
+        names = [p["Name"] for p in client("cognito-idp").list_user_pools(MaxResults=60)["UserPools"]]
+        c.check(f"{stage}: no user pool of this stack exists", f"vod-progress-{stage}-users" not in names, str(names))
+        c.check(
+            f"{stage}: authorizer trusts the given issuer and audience",
+            jwt.get("Issuer") == params["OidcIssuer"] and jwt.get("Audience") == [params["OidcAudience"]],
+            str(jwt),
+        )
+        missing = {"UserPoolId", "UserPoolClientId", "HostedUiUrl"} & outputs.keys()
+        c.check(f"{stage}: OIDC mode has no pool outputs", not missing, str(sorted(missing)))
+        c.check(f"{stage}: output OidcIssuerUrl is the given issuer", outputs.get("OidcIssuerUrl") == params["OidcIssuer"], str(outputs.get("OidcIssuerUrl")))
+        return
+    idp = client("cognito-idp")
+    pools = of_type(res, "AWS::Cognito::UserPool")
+    clients = of_type(res, "AWS::Cognito::UserPoolClient")
+    domains = of_type(res, "AWS::Cognito::UserPoolDomain")
+    if not c.check(f"{stage}: one pool, client and domain", (len(pools), len(clients), len(domains)) == (1, 1, 1), str(cognito)):
+        return
+    pool_id, client_id, domain = pools[0], clients[0], domains[0]
+    pool = c.attempt(f"{stage}: user pool {pool_id} exists", lambda: idp.describe_user_pool(UserPoolId=pool_id))
+    if pool:
+        p = pool["UserPool"]
+        c.check(f"{stage}: pool signs in by email", p.get("UsernameAttributes") == ["email"] and p.get("AutoVerifiedAttributes") == ["email"], str(p.get("UsernameAttributes")))
+        admin_only = params["SelfSignUp"] != "true"
+        c.check(
+            f"{stage}: pool AllowAdminCreateUserOnly={admin_only} (SelfSignUp={params['SelfSignUp']})",
+            (p.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly") is admin_only,
+            str(p.get("AdminCreateUserConfig")),
+        )
+    described = c.attempt(f"{stage}: pool client {client_id} exists", lambda: idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id))
+    if described:
+        cl = described["UserPoolClient"]
+        origins = params["AllowedOrigins"].split(",")
+        c.check(f"{stage}: client calls back and signs out to AllowedOrigins", cl.get("CallbackURLs") == origins and cl.get("LogoutURLs") == origins, f"{cl.get('CallbackURLs')} {cl.get('LogoutURLs')}")
+        c.check(
+            f"{stage}: client is public, code flow only, scopes openid email",
+            "ClientSecret" not in cl and cl.get("AllowedOAuthFlows") == ["code"] and cl.get("AllowedOAuthScopes") == ["openid", "email"],
+            str({k: cl.get(k) for k in ("AllowedOAuthFlows", "AllowedOAuthScopes")}),
+        )
+        c.check(f"{stage}: client hides whether a user exists", cl.get("PreventUserExistenceErrors") == "ENABLED", str(cl.get("PreventUserExistenceErrors")))
+    found = c.attempt(f"{stage}: hosted-UI domain {domain} exists", lambda: idp.describe_user_pool_domain(Domain=domain))
+    if found:
+        c.check(f"{stage}: hosted-UI domain belongs to the pool", found["DomainDescription"].get("UserPoolId") == pool_id, str(found["DomainDescription"]))
+    issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+    c.check(f"{stage}: authorizer trusts the pool's issuer and client", jwt.get("Issuer") == issuer and jwt.get("Audience") == [client_id], str(jwt))
+    c.check(
+        f"{stage}: outputs UserPoolId, UserPoolClientId, HostedUiUrl, OidcIssuerUrl",
+        outputs.get("UserPoolId") == pool_id
+        and outputs.get("UserPoolClientId") == client_id
+        and outputs.get("HostedUiUrl") == f"https://{domain}.auth.{region}.amazoncognito.com"
+        and outputs.get("OidcIssuerUrl") == issuer,
+        str({k: outputs.get(k) for k in ("UserPoolId", "UserPoolClientId", "HostedUiUrl", "OidcIssuerUrl")}),
+    )
 
 
 def global_names(found: dict[str, Any]) -> set[str]:
@@ -279,11 +440,14 @@ def global_names(found: dict[str, Any]) -> set[str]:
 
 
 def main() -> int:
+    global STAGE_DIR
     parser = argparse.ArgumentParser()
     parser.add_argument("stages", nargs="+")
+    parser.add_argument("--stage-dir", type=Path, default=STAGE_DIR)
     parser.add_argument("--snapshot", type=Path)
     parser.add_argument("--unchanged", type=Path)
     args = parser.parse_args()
+    STAGE_DIR = args.stage_dir
     for variable in ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION"):
         if not os.environ.get(variable):
             print(f"rehearse_check.py: {variable} is not set", file=sys.stderr)

@@ -5,9 +5,30 @@ GetAtt on a skipped resource fails the whole stack ("Fn::GetAtt references undef
 resource"). The stack uses two such families, so this launcher registers models for them
 before the server starts; the template itself is deployed unchanged:
 
-* AWS::ApiGatewayV2::Api, ::Integration, ::Route, ::Stage: created through moto's own
-  apigatewayv2 backend, so the rehearsal can read the API, its routes and its stage back
-  through the AWS API.
+* AWS::ApiGatewayV2::Api, ::Integration, ::Route, ::Stage, ::Authorizer: created through
+  moto's own apigatewayv2 backend, so the rehearsal can read the API, its routes (with their
+  authorization type and authorizer), its stage (with the per-route throttle) and the JWT
+  authorizer (issuer, audience, identity source) back through the AWS API.
+* AWS::Cognito::UserPool, ::UserPoolClient, ::UserPoolDomain: created through moto's own
+  cognito-idp backend, so the rehearsal reads the pool, its client (callback URLs, flows,
+  no secret) and the hosted-UI domain back through the AWS API.
+
+moto's CloudFormation honours Conditions (a resource or output whose condition is false is
+left out, Fn::If takes its branch): the rehearsal deploys one stage in OIDC mode and checks
+that no pool, client or domain exists and that the authorizer trusts the given issuer.
+
+moto's CloudFormation creates AWS::S3::Bucket without its LifecycleConfiguration and
+NotificationConfiguration; both are applied here to the bucket moto created, translated to
+the S3 API's shape, so the rehearsal reads the upload expiry and the trigger's prefix and
+suffix filters back through the S3 API.
+
+What moto cannot model at all, and how it is covered instead: it does not verify JWTs at an
+HTTP API (no API Gateway data plane), so the authorizer's behaviour on real tokens is tested
+by the handlers' JWT-authorizer emulation; it does not enforce route throttles, bucket
+lifecycles or a pool's sign-up and password rules (read back here, enforced only by AWS);
+it ignores the template's Rules (a half OIDC configuration deploys here), which synth's
+tests evaluate instead; the template's own structure is checked by synth's tests, cfn-lint
+and checkov.
 * AWS::MediaConvert::JobTemplate: moto has no MediaConvert at all. The model only records
   the resource (Name, Arn) so references resolve; nothing checks its settings here (the
   stack's structural tests and cfn-lint do).
@@ -36,9 +57,11 @@ from typing import Any
 
 from moto.apigatewayv2.models import apigatewayv2_backends
 from moto.awslambda.models import LambdaFunction
+from moto.cognitoidp.models import cognitoidp_backends
 from moto.cloudformation.models import CloudFormationBackend
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.common_models import CloudFormationModel
+from moto.s3.models import FakeBucket
 from moto.server import ThreadedMotoServer
 
 
@@ -249,9 +272,109 @@ class HttpApiStage(_Model, CloudFormationModel):
     def create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> _Model:
         p = dict(p)
         api_id = p.pop("ApiId")
-        # moto's backend takes the CreateStage request body (camelCase).
-        config = {k[0].lower() + k[1:]: v for k, v in p.items()}
+        # moto's backend takes the CreateStage request body (camelCase); route settings are
+        # keyed by route key, which keeps its case.
+        config = {_camel(k): v for k, v in p.items()}
+        for key in ("defaultRouteSettings", "accessLogSettings"):
+            if isinstance(config.get(key), dict):
+                config[key] = _camel_keys(config[key])
+        if isinstance(config.get("routeSettings"), dict):
+            config["routeSettings"] = {
+                route: _camel_keys(settings) for route, settings in config["routeSettings"].items()
+            }
         return cls(_apigw(account_id, region_name).create_stage(api_id, config).name)
+
+
+class HttpApiAuthorizer(_Model, CloudFormationModel):
+    __module__ = "moto.apigatewayv2.rehearse"
+    ATTRIBUTES = ("AuthorizerId",)
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::ApiGatewayV2::Authorizer"
+
+    @classmethod
+    def create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> _Model:
+        jwt = p.get("JwtConfiguration")
+        authorizer = _apigw(account_id, region_name).create_authorizer(
+            api_id=p["ApiId"],
+            auth_creds_arn=p.get("AuthorizerCredentialsArn"),
+            auth_payload_format_version=p.get("AuthorizerPayloadFormatVersion"),
+            auth_result_ttl=p.get("AuthorizerResultTtlInSeconds"),
+            authorizer_uri=p.get("AuthorizerUri"),
+            authorizer_type=p.get("AuthorizerType"),
+            enable_simple_response=p.get("EnableSimpleResponses"),
+            identity_source=p.get("IdentitySource"),
+            identity_validation_expr=p.get("IdentityValidationExpression"),
+            jwt_config=_camel_keys(jwt) if jwt else None,
+            name=p.get("Name", name),
+        )
+        return cls(authorizer.id, AuthorizerId=authorizer.id)
+
+
+def _camel(key: str) -> str:
+    return key[0].lower() + key[1:]
+
+
+def _camel_keys(d: dict[str, Any]) -> dict[str, Any]:
+    return {_camel(k): v for k, v in d.items()}
+
+
+def _idp(account_id: str, region_name: str) -> Any:
+    return cognitoidp_backends[account_id][region_name]
+
+
+class CognitoUserPool(_Model, CloudFormationModel):
+    __module__ = "moto.cognitoidp.rehearse"
+    ATTRIBUTES = ("Arn", "ProviderName", "ProviderURL", "UserPoolId")
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Cognito::UserPool"
+
+    @classmethod
+    def create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> _Model:
+        config = dict(p)
+        pool_name = config.pop("UserPoolName", name)
+        # CloudFormation-only properties; the CreateUserPool call has no such fields.
+        config.pop("UserPoolTags", None)
+        pool = _idp(account_id, region_name).create_user_pool(pool_name, config)
+        provider = f"cognito-idp.{region_name}.amazonaws.com/{pool.id}"
+        return cls(pool.id, Arn=pool.arn, ProviderName=provider, ProviderURL=f"https://{provider}", UserPoolId=pool.id)
+
+
+class CognitoUserPoolClient(_Model, CloudFormationModel):
+    __module__ = "moto.cognitoidp.rehearse"
+    ATTRIBUTES = ("ClientId", "Name")
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Cognito::UserPoolClient"
+
+    @classmethod
+    def create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> _Model:
+        config = dict(p)
+        pool_id = config.pop("UserPoolId")
+        generate_secret = bool(config.pop("GenerateSecret", False))
+        client = _idp(account_id, region_name).create_user_pool_client(pool_id, generate_secret, config)
+        return cls(client.id, ClientId=client.id, Name=config.get("ClientName", name))
+
+
+class CognitoUserPoolDomain(_Model, CloudFormationModel):
+    __module__ = "moto.cognitoidp.rehearse"
+    ATTRIBUTES = ("CloudFrontDistribution",)
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Cognito::UserPoolDomain"
+
+    @classmethod
+    def create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> _Model:
+        domain = _idp(account_id, region_name).create_user_pool_domain(
+            p["UserPoolId"], p["Domain"], p.get("CustomDomainConfig")
+        )
+        # Ref of a user pool domain is the domain (prefix) itself.
+        return cls(domain.domain, CloudFrontDistribution=domain.to_json()["CloudFrontDistribution"])
 
 
 class MediaConvertJobTemplate(_Model, CloudFormationModel):
@@ -291,9 +414,54 @@ def _patch_lambda_functions() -> None:
     LambdaFunction.get_configuration = configuration_with_dlq  # type: ignore[method-assign]
 
 
+def _lifecycle_rules(cfn: dict[str, Any]) -> list[dict[str, Any]]:
+    """CloudFormation's lifecycle rules in PutBucketLifecycleConfiguration's shape."""
+    rules = []
+    for r in cfn.get("Rules", []):
+        rule: dict[str, Any] = {"ID": r.get("Id"), "Status": r["Status"], "Filter": {"Prefix": r.get("Prefix", "")}}
+        if "ExpirationInDays" in r:
+            rule["Expiration"] = {"Days": int(r["ExpirationInDays"])}
+        if "AbortIncompleteMultipartUpload" in r:
+            rule["AbortIncompleteMultipartUpload"] = r["AbortIncompleteMultipartUpload"]
+        if "NoncurrentVersionExpiration" in r:
+            rule["NoncurrentVersionExpiration"] = {"NoncurrentDays": r["NoncurrentVersionExpiration"]["NoncurrentDays"]}
+        rules.append(rule)
+    return rules
+
+
+def _notifications(cfn: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation's Lambda notifications in the shape moto parses from the S3 API's XML."""
+    return {
+        "CloudFunctionConfiguration": [
+            {
+                "CloudFunction": c["Function"],
+                "Event": [c["Event"]],
+                "Filter": {"S3Key": {"FilterRule": c["Filter"]["S3Key"]["Rules"]}},
+            }
+            for c in cfn.get("LambdaConfigurations", [])
+        ]
+    }
+
+
+def _patch_buckets() -> None:
+    create = FakeBucket.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create_with_lifecycle_and_notifications(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        bucket = create(cls, *args, **kwargs)
+        properties = args[1].get("Properties", {})
+        if "LifecycleConfiguration" in properties:
+            bucket.set_lifecycle(_lifecycle_rules(properties["LifecycleConfiguration"]))
+        if "NotificationConfiguration" in properties:
+            bucket.set_notification_configuration(_notifications(properties["NotificationConfiguration"]))
+        return bucket
+
+    FakeBucket.create_from_cloudformation_json = classmethod(create_with_lifecycle_and_notifications)  # type: ignore[assignment]
+
+
 def main() -> None:
     _patch_change_sets()
     _patch_lambda_functions()
+    _patch_buckets()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     print(server.get_host_and_port()[1], flush=True)

@@ -5,9 +5,11 @@
 //! keys) come from the `wiring` crate (docs/wiring.md is rendered from it).
 
 use crate::constructs::bucket::BucketOptions;
-use crate::constructs::http_api::HttpApiProps;
+use crate::constructs::cognito::UserPoolOptions;
+use crate::constructs::http_api::{HttpApiProps, JwtProps};
 use crate::constructs::{
     Bucket, EventRule, Function, FunctionProps, HttpApi, JobTemplate, MediaConvertRole, Table,
+    UserPool,
 };
 use crate::job_settings;
 use crate::model::{Expr, Id, Parameter, Pseudo, Template};
@@ -25,6 +27,43 @@ pub const LOG_RETENTION_DAYS: [u32; 22] = [
 const API_BURST_LIMIT: i64 = 50;
 const API_RATE_LIMIT: f64 = 20.0;
 
+/// The route that presigns uploads: each call may bring a file of up to `MaxUploadBytes` and
+/// a MediaConvert job, so it has its own, lower throttle. API Gateway counts it per stage
+/// and route, across all callers: 1 request/s sustained (86,400 uploads a day, far above
+/// what a team uploads, far below what a script would try) with bursts of 5 (a user
+/// dropping several files at once). The per-user daily quota is the finer limit.
+pub const UPLOAD_ROUTE: &str = "POST /uploads";
+pub const UPLOAD_ROUTE_BURST_LIMIT: i64 = 5;
+pub const UPLOAD_ROUTE_RATE_LIMIT: f64 = 1.0;
+
+/// The data routes of the HTTP API, all behind the JWT authorizer.
+pub const API_ROUTES: [&str; 3] = ["GET /jobs", "GET /jobs/{jobId}", UPLOAD_ROUTE];
+
+/// Default of `MaxUploadBytes`: 1 GiB.
+pub const DEFAULT_MAX_UPLOAD_BYTES: i64 = 1 << 30;
+/// S3's limit for one PUT, the upper bound of `MaxUploadBytes`: the upload is a single
+/// presigned PUT.
+pub const S3_SINGLE_PUT_LIMIT_BYTES: i64 = 5 << 30;
+
+/// status-api's environment: the largest upload it presigns (bytes), the uploads per owner
+/// and UTC day, and the table that counts them.
+pub const ENV_MAX_UPLOAD_BYTES: &str = "MAX_UPLOAD_BYTES";
+pub const ENV_UPLOADS_PER_USER_PER_DAY: &str = "UPLOADS_PER_USER_PER_DAY";
+pub const ENV_UPLOAD_QUOTA_TABLE: &str = "UPLOAD_QUOTA_TABLE";
+
+/// The input-file table's index of an owner's uploads, newest first: partition key
+/// `Owner` (S, the owner segment of the upload key), sort key `CreationTime` (N, epoch s).
+pub const OWNER_INDEX: &str = "OwnerIndex";
+pub const OWNER_ATTRIBUTE: &str = "Owner";
+pub const CREATION_TIME_ATTRIBUTE: &str = "CreationTime";
+
+/// The quota table's partition key: `<owner>#<UTC yyyy-mm-dd>`.
+pub const QUOTA_KEY: &str = "QuotaKey";
+
+/// Literal part of the hosted UI's domain prefix (the rest is the stack's unique id, lower
+/// case hex and hyphens). Cognito refuses prefixes containing `aws`, `amazon` or `cognito`.
+pub const HOSTED_UI_PREFIX: &str = "signin-";
+
 struct Parameters {
     stage: Id,
     status_update_interval: Id,
@@ -32,6 +71,28 @@ struct Parameters {
     allowed_origins: Id,
     log_retention: Id,
     architecture: Id,
+    max_upload_bytes: Id,
+    uploads_per_user_per_day: Id,
+    input_retention_days: Id,
+    self_sign_up: Id,
+    oidc_issuer: Id,
+    oidc_audience: Id,
+}
+
+struct Conditions {
+    /// No external issuer given: the stack creates a Cognito user pool.
+    create_user_pool: Id,
+    allow_self_sign_up: Id,
+}
+
+fn conditions(t: &mut Template, p: &Parameters) -> Conditions {
+    Conditions {
+        create_user_pool: t.condition("CreateUserPool", Expr::equals(p.oidc_issuer.r(), "".into())),
+        allow_self_sign_up: t.condition(
+            "AllowSelfSignUp",
+            Expr::equals(p.self_sign_up.r(), "true".into()),
+        ),
+    }
 }
 
 fn parameters(t: &mut Template) -> Parameters {
@@ -74,6 +135,58 @@ fn parameters(t: &mut Template) -> Parameters {
                 .default("arm64")
                 .allowed(&["arm64", "x86_64"]),
         ),
+        max_upload_bytes: t.parameter(
+            "MaxUploadBytes",
+            Parameter::number(
+                "Largest upload status-api presigns, in bytes (signed into the PUT). Default \
+                 1 GiB: about 14 minutes of 1080p phone video, and a single PUT that a home \
+                 uplink finishes in minutes; S3's 5 GiB single-PUT limit would let one URL \
+                 take an hour with no resume and multiply what each upload and job can cost.",
+            )
+            .default(DEFAULT_MAX_UPLOAD_BYTES)
+            .range(1, S3_SINGLE_PUT_LIMIT_BYTES),
+        ),
+        uploads_per_user_per_day: t.parameter(
+            "UploadsPerUserPerDay",
+            Parameter::number(
+                "Uploads (and so MediaConvert jobs) each user may start per UTC day.",
+            )
+            .default(20)
+            .range(1, 10000),
+        ),
+        input_retention_days: t.parameter(
+            "InputRetentionDays",
+            Parameter::number("Days until uploaded videos expire from the input bucket.")
+                .default(7)
+                .range(1, 3650),
+        ),
+        self_sign_up: t.parameter(
+            "SelfSignUp",
+            Parameter::string(
+                "true: anyone may create an account in the hosted UI; false: only an \
+                 administrator adds users (the README's AWS CLI steps).",
+            )
+            .default("false")
+            .allowed(&["false", "true"]),
+        ),
+        oidc_issuer: t.parameter(
+            "OidcIssuer",
+            Parameter::string(
+                "Issuer URL of an existing OIDC provider whose tokens the API accepts; empty: \
+                 the stack creates a Cognito user pool instead.",
+            )
+            .default("")
+            .pattern("^(https://[^\\s,]+)?$", "empty, or an https:// URL"),
+        ),
+        oidc_audience: t.parameter(
+            "OidcAudience",
+            Parameter::string(
+                "Audience (client id) the OIDC provider's tokens must carry; used only with \
+                 OidcIssuer.",
+            )
+            .default("")
+            .pattern("^[^\\s,]*$", "one audience, no spaces or commas"),
+        ),
     }
 }
 
@@ -100,8 +213,12 @@ impl Parameters {
 /// uses the lower-case stage and the unique id CloudFormation gives each stack (the last part of
 /// `AWS::StackId`), which keeps stages and stacks sharing an account apart. At most 59 chars.
 fn input_bucket_name(stage: &Id) -> Expr {
-    let stack_uuid = Expr::select(2, Expr::split("/", Expr::pseudo(Pseudo::StackId)));
-    Expr::join("-", vec![stage.r(), "input".into(), stack_uuid])
+    Expr::join("-", vec![stage.r(), "input".into(), stack_uuid()])
+}
+
+/// The unique id CloudFormation gives each stack: lower-case hex and hyphens, 36 chars.
+fn stack_uuid() -> Expr {
+    Expr::select(2, Expr::split("/", Expr::pseudo(Pseudo::StackId)))
 }
 
 /// The whole stack.
@@ -111,6 +228,23 @@ pub fn stack() -> Template {
          EventBridge -> DynamoDB, and an HTTP API for uploads and job status.",
     );
     let p = parameters(&mut t);
+    let c = conditions(&mut t, &p);
+    // Half an OIDC configuration would deploy an API that refuses every token, or silently
+    // ignore the audience: refuse it before anything changes.
+    let empty = |id: &Id| Expr::equals(id.r(), "".into());
+    t.rule(
+        "OidcIssuerNeedsAudience",
+        Some(!empty(&p.oidc_issuer)),
+        !empty(&p.oidc_audience),
+        "OidcAudience is required with OidcIssuer: the client id the provider's tokens carry",
+    );
+    t.rule(
+        "OidcAudienceNeedsIssuer",
+        Some(!empty(&p.oidc_audience)),
+        !empty(&p.oidc_issuer),
+        "OidcAudience is used only with OidcIssuer: set both, or neither for the stack's own \
+         Cognito pool",
+    );
 
     // 0. Both buckets' server access logs, kept as long as the other logs.
     let access_logs = Bucket::new(
@@ -121,6 +255,7 @@ pub fn stack() -> Template {
             upload_origins: None,
             access_logs: None,
             expire_after_days: Some(p.log_retention.r()),
+            expire_prefix_after_days: None,
         },
     );
 
@@ -133,16 +268,18 @@ pub fn stack() -> Template {
             upload_origins: Some(p.allowed_origins.r()),
             access_logs: Some(&access_logs),
             expire_after_days: None,
+            // Uploads are inputs only: once transcoded (or not), they go.
+            expire_prefix_after_days: Some((UPLOAD_PREFIX, p.input_retention_days.r())),
         },
     );
 
-    // 2. Each new video starts a MediaConvert job.
+    // 2. Each new video under the upload prefix starts a MediaConvert job.
     let mut create_job = Function::new(
         &mut t,
         "CreateJob",
         p.function(wiring::CREATE_JOB, 30, true),
     );
-    input.notify_function(&mut t, &create_job, &VIDEO_SUFFIXES);
+    input.notify_function(&mut t, &create_job, UPLOAD_PREFIX, &VIDEO_SUFFIXES);
 
     // 3. MediaConvert reads the upload and writes HLS with the template's ladder.
     let mut mediaconvert_role = MediaConvertRole::new(&mut t, "MediaConvertRole");
@@ -159,7 +296,7 @@ pub fn stack() -> Template {
         ),
     );
     job_template.grant_create_job(&mut create_job, &mediaconvert_role);
-    input.grant_read_objects(&mut mediaconvert_role);
+    input.grant_read_objects(&mut mediaconvert_role, UPLOAD_PREFIX);
 
     // 4. ... into the output bucket.
     let output = Bucket::new(
@@ -170,6 +307,7 @@ pub fn stack() -> Template {
             upload_origins: None,
             access_logs: Some(&access_logs),
             expire_after_days: None,
+            expire_prefix_after_days: None,
         },
     );
     output.grant_put(&mut mediaconvert_role, "");
@@ -201,10 +339,17 @@ pub fn stack() -> Template {
     );
     output.grant_put(&mut job_state, "");
 
-    // 6. The three tables of the seed.
-    let input_files = Table::new(&mut t, "InputFileTable", table::INPUT_FILE);
+    // 6. The three tables of the seed, and the upload counters.
+    let mut input_files = Table::new(&mut t, "InputFileTable", table::INPUT_FILE);
+    input_files.add_index(
+        &mut t,
+        OWNER_INDEX,
+        (OWNER_ATTRIBUTE, "S"),
+        (CREATION_TIME_ATTRIBUTE, "N"),
+    );
     let job_outputs = Table::new(&mut t, "JobOutputTable", table::JOB_ID);
     let job_statuses = Table::new(&mut t, "JobStatusTable", table::JOB_ID);
+    let upload_quota = Table::new(&mut t, "UploadQuotaTable", QUOTA_KEY);
     // The calls each function makes, as docs/wiring.md lists them.
     input_files.grant_update(&mut create_job);
     job_outputs.grant_put(&mut create_job);
@@ -213,7 +358,19 @@ pub fn stack() -> Template {
     job_outputs.grant_read(&mut job_state);
     job_statuses.grant_update(&mut job_state);
 
-    // 7. The front end's API: presigned uploads and job status.
+    // 7. Sign-in: a Cognito user pool unless the stage names another OIDC issuer.
+    let pool = UserPool::new(
+        &mut t,
+        "UserPool",
+        UserPoolOptions {
+            condition: &c.create_user_pool,
+            self_sign_up: &c.allow_self_sign_up,
+            app_urls: p.allowed_origins.r(),
+            domain_prefix: Expr::join("", vec![HOSTED_UI_PREFIX.into(), stack_uuid()]),
+        },
+    );
+
+    // 8. The front end's API: presigned uploads and job status, for signed-in users only.
     let mut status_api = Function::new(
         &mut t,
         "StatusApi",
@@ -228,13 +385,26 @@ pub fn stack() -> Template {
             log_retention_days: p.log_retention.r(),
             throttling_burst_limit: API_BURST_LIMIT,
             throttling_rate_limit: API_RATE_LIMIT,
+            jwt: JwtProps {
+                issuer: Expr::when(&c.create_user_pool, pool.issuer(), p.oidc_issuer.r()),
+                audience: Expr::when(&c.create_user_pool, pool.client_id(), p.oidc_audience.r()),
+            },
         },
     );
-    for route in ["GET /jobs", "GET /jobs/{jobId}", "POST /uploads"] {
+    for route in API_ROUTES {
         api.route(&mut t, route, &status_api);
     }
+    api.throttle_route(
+        &mut t,
+        UPLOAD_ROUTE,
+        UPLOAD_ROUTE_BURST_LIMIT,
+        UPLOAD_ROUTE_RATE_LIMIT,
+    );
     input_files.grant_read(&mut status_api);
+    input_files.grant_query_index(&mut status_api, OWNER_INDEX);
     job_statuses.grant_read(&mut status_api);
+    job_statuses.grant_batch_read(&mut status_api);
+    upload_quota.grant_update(&mut status_api);
     input.grant_put(&mut status_api, UPLOAD_PREFIX);
 
     // Environment: the wiring crate's structs, so a variable the handlers read cannot be
@@ -272,6 +442,9 @@ pub fn stack() -> Template {
     for (name, value) in status_api_env.into_pairs() {
         status_api.env(name, value);
     }
+    status_api.env(ENV_MAX_UPLOAD_BYTES, p.max_upload_bytes.r());
+    status_api.env(ENV_UPLOADS_PER_USER_PER_DAY, p.uploads_per_user_per_day.r());
+    status_api.env(ENV_UPLOAD_QUOTA_TABLE, upload_quota.name());
 
     for function in [create_job, job_state, status_api] {
         function.finish(&mut t);
@@ -302,6 +475,37 @@ pub fn stack() -> Template {
         "JobStatusTableName",
         "Table JobId -> JobStatus, ProgressRate, ...",
         job_statuses.name(),
+    );
+    t.output(
+        "UploadQuotaTableName",
+        "Table QuotaKey (owner#UTC day) -> UploadCount",
+        upload_quota.name(),
+    );
+    // What a front end needs to sign in: with the stack's pool, its hosted UI and client;
+    // with another provider, the issuer it already knows.
+    t.output(
+        "OidcIssuerUrl",
+        "Issuer (iss) of the tokens the API accepts; its OIDC discovery document is at \
+         <issuer>/.well-known/openid-configuration",
+        Expr::when(&c.create_user_pool, pool.issuer(), p.oidc_issuer.r()),
+    );
+    t.output_if(
+        &c.create_user_pool,
+        "UserPoolId",
+        "Cognito user pool of the stage (add users here)",
+        pool.id.r(),
+    );
+    t.output_if(
+        &c.create_user_pool,
+        "UserPoolClientId",
+        "OAuth client id of the browser (public client: code flow with PKCE)",
+        pool.client_id(),
+    );
+    t.output_if(
+        &c.create_user_pool,
+        "HostedUiUrl",
+        "Base URL of the hosted sign-in pages (/oauth2/authorize, /oauth2/token, /logout)",
+        pool.hosted_ui_url(),
     );
     t
 }

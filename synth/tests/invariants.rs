@@ -10,10 +10,11 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The upload prefix: status-api's s3:PutObject grant and its `UPLOAD_PREFIX` must agree.
 const UPLOAD_PREFIX: &str = "uploads/";
 
-const TABLES: [(&str, &str); 3] = [
+const TABLES: [(&str, &str); 4] = [
     ("InputFileTable", "InputFile"),
     ("JobOutputTable", "JobId"),
     ("JobStatusTable", "JobId"),
+    ("UploadQuotaTable", "QuotaKey"),
 ];
 
 fn set<T: Ord + Clone>(items: &[T]) -> BTreeSet<T> {
@@ -23,10 +24,14 @@ fn set<T: Ord + Clone>(items: &[T]) -> BTreeSet<T> {
 // ---- tables ----
 
 #[test]
-fn three_tables_on_demand_with_ttl_and_the_seeds_keys() {
+fn four_tables_on_demand_with_ttl_and_their_keys() {
     let t = template();
     let tables = resources(&t, "AWS::DynamoDB::Table");
-    assert_eq!(tables.len(), 3, "exactly three tables");
+    assert_eq!(
+        tables.len(),
+        4,
+        "exactly the seed's three tables and the upload quota"
+    );
     for (id, key) in TABLES {
         let p = props(&t, id);
         assert_eq!(
@@ -43,8 +48,8 @@ fn three_tables_on_demand_with_ttl_and_the_seeds_keys() {
             "{id}: partition key {key} only"
         );
         assert_eq!(
-            p["AttributeDefinitions"],
-            json!([{ "AttributeName": key, "AttributeType": "S" }]),
+            p["AttributeDefinitions"][0],
+            json!({ "AttributeName": key, "AttributeType": "S" }),
             "{id}: string key"
         );
         assert_eq!(
@@ -136,7 +141,7 @@ fn input_and_output_are_different_buckets_and_only_input_triggers() {
 }
 
 #[test]
-fn input_bucket_notifies_create_job_once_per_video_suffix() {
+fn input_bucket_notifies_create_job_once_per_video_suffix_under_the_upload_prefix() {
     let t = template();
     let configs =
         as_list(&props(&t, "InputBucket")["NotificationConfiguration"]["LambdaConfigurations"]);
@@ -145,9 +150,14 @@ fn input_bucket_notifies_create_job_once_per_video_suffix() {
         assert_eq!(c["Event"], "s3:ObjectCreated:*");
         assert_eq!(c["Function"], get_att("CreateJobFunction", "Arn"));
         let rules = as_list(&c["Filter"]["S3Key"]["Rules"]);
-        assert_eq!(rules.len(), 1, "one suffix per configuration");
-        assert_eq!(rules[0]["Name"], "suffix");
-        suffixes.push(rules[0]["Value"].as_str().unwrap().to_owned());
+        assert_eq!(rules.len(), 2, "a prefix and one suffix per configuration");
+        assert_eq!(
+            rules[0],
+            json!({ "Name": "prefix", "Value": UPLOAD_PREFIX }),
+            "only uploads start jobs: nothing else written to the bucket may"
+        );
+        assert_eq!(rules[1]["Name"], "suffix");
+        suffixes.push(rules[1]["Value"].as_str().unwrap().to_owned());
     }
     for must in [".mp4", ".mov"] {
         assert!(suffixes.iter().any(|s| s == must), "{must} starts a job");
@@ -212,21 +222,7 @@ fn collect_refs(v: &Value, out: &mut BTreeSet<String>) {
     match v {
         Value::Array(items) => items.iter().for_each(|i| collect_refs(i, out)),
         Value::Object(m) => {
-            if let Some(Value::String(id)) = m.get("Ref") {
-                out.insert(id.clone());
-            }
-            if let Some(id) = m.get("Fn::GetAtt").and_then(|a| a[0].as_str()) {
-                out.insert(id.to_owned());
-            }
-            let sub = match m.get("Fn::Sub") {
-                Some(Value::String(s)) => Some(s.as_str()),
-                Some(Value::Array(a)) => a[0].as_str(),
-                _ => None,
-            };
-            for part in sub.unwrap_or("").split("${").skip(1) {
-                let name = part.split('}').next().unwrap_or("");
-                out.insert(name.split('.').next().unwrap_or("").to_owned());
-            }
+            out.extend(direct_refs(m));
             m.values().for_each(|i| collect_refs(i, out));
         }
         _ => {}
@@ -539,6 +535,12 @@ fn each_function_gets_exactly_the_environment_the_wiring_crate_lists() {
         ("TTL_DAYS", reference("TtlDays")),
         ("STACK_NAME", reference("AWS::StackName")),
         ("UPLOAD_PREFIX", json!(UPLOAD_PREFIX)),
+        ("MAX_UPLOAD_BYTES", reference("MaxUploadBytes")),
+        (
+            "UPLOADS_PER_USER_PER_DAY",
+            reference("UploadsPerUserPerDay"),
+        ),
+        ("UPLOAD_QUOTA_TABLE", reference("UploadQuotaTable")),
     ]
     .into_iter()
     .collect();
@@ -547,7 +549,14 @@ fn each_function_gets_exactly_the_environment_the_wiring_crate_lists() {
     } in wiring::FUNCTIONS
     {
         let actual = env(&t, &function_id(binary));
-        let wanted: BTreeSet<&str> = names.iter().copied().collect();
+        let mut wanted: BTreeSet<&str> = names.iter().copied().collect();
+        if binary == wiring::STATUS_API {
+            wanted.extend([
+                synth::stack::ENV_MAX_UPLOAD_BYTES,
+                synth::stack::ENV_UPLOADS_PER_USER_PER_DAY,
+                synth::stack::ENV_UPLOAD_QUOTA_TABLE,
+            ]);
+        }
         let have: BTreeSet<&str> = actual.keys().map(String::as_str).collect();
         assert_eq!(have, wanted, "{binary}'s environment");
         for (name, value) in &actual {
@@ -725,7 +734,13 @@ fn each_role_is_granted_exactly_what_its_wiring_needs() {
                 logs("StatusApi").to_vec(),
                 vec![
                     ("dynamodb:GetItem", table("InputFileTable")),
+                    (
+                        "dynamodb:Query",
+                        json!({ "Fn::Sub": "${InputFileTable.Arn}/index/OwnerIndex" }),
+                    ),
                     ("dynamodb:GetItem", table("JobStatusTable")),
+                    ("dynamodb:BatchGetItem", table("JobStatusTable")),
+                    ("dynamodb:UpdateItem", table("UploadQuotaTable")),
                     ("s3:PutObject", input_objects(UPLOAD_PREFIX)),
                 ],
             ]
@@ -734,7 +749,7 @@ fn each_role_is_granted_exactly_what_its_wiring_needs() {
         (
             "MediaConvertRole",
             vec![
-                ("s3:GetObject", input_objects("")),
+                ("s3:GetObject", input_objects(UPLOAD_PREFIX)),
                 ("s3:PutObject", objects(output, "")),
             ],
         ),
@@ -888,6 +903,10 @@ fn outputs_name_the_api_url_buckets_and_tables() {
     assert_eq!(
         o["JobStatusTableName"]["Value"],
         reference("JobStatusTable")
+    );
+    assert_eq!(
+        o["UploadQuotaTableName"]["Value"],
+        reference("UploadQuotaTable")
     );
 }
 

@@ -144,3 +144,50 @@ fn duplicate_ids_and_unfilled_reservations_are_rejected() {
         "{p}"
     );
 }
+
+#[test]
+fn resource_and_output_conditions_must_exist() {
+    let mut t = Template::new("x");
+    let mut other = Template::new("elsewhere");
+    let foreign = other.condition("Foreign", Expr::equals("a".into(), "b".into()));
+    let q = t.add("Queue", queue().condition(&foreign));
+    t.output_if(&foreign, "QueueUrl", "d", q.r());
+    let p = problems(&t);
+    assert!(
+        p.contains("resource `Queue`: reference to unknown condition `Foreign`"),
+        "{p}"
+    );
+    assert!(
+        p.contains("output `QueueUrl`: reference to unknown condition `Foreign`"),
+        "{p}"
+    );
+}
+
+#[test]
+fn conditions_and_retention_print_beside_the_type() {
+    let mut t = Template::new("x");
+    let always = t.condition("Always", Expr::equals("a".into(), "a".into()));
+    let q = t.add("Queue", queue().condition(&always).retain());
+    t.output_if(&always, "QueueUrl", "d", q.r());
+    let v: serde_json::Value = serde_json::from_str(&t.to_json().expect("valid")).unwrap();
+    assert_eq!(v["Resources"]["Queue"]["Condition"], "Always");
+    assert_eq!(v["Resources"]["Queue"]["DeletionPolicy"], "Retain");
+    assert_eq!(v["Resources"]["Queue"]["UpdateReplacePolicy"], "Retain");
+    assert_eq!(v["Outputs"]["QueueUrl"]["Condition"], "Always");
+    assert!(v["Outputs"]["QueueUrl"]["Value"].is_object());
+}
+
+#[test]
+fn rules_may_name_only_parameters_that_exist() {
+    let mut t = Template::new("x");
+    t.rule(
+        "NeedsMissing",
+        None,
+        !Expr::equals(Expr::Ref("Missing".into()), "".into()),
+        "Missing must be set",
+    );
+    assert!(
+        problems(&t)
+            .contains("rule `NeedsMissing`: reference to unknown parameter or resource `Missing`")
+    );
+}

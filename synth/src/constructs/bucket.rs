@@ -24,6 +24,8 @@ pub struct BucketOptions<'a> {
     pub access_logs: Option<&'a Bucket>,
     /// Objects are deleted this many days after creation (the log bucket's retention).
     pub expire_after_days: Option<Expr>,
+    /// Objects under the prefix are deleted this many days after creation (the uploads).
+    pub expire_prefix_after_days: Option<(&'a str, Expr)>,
 }
 
 /// Why the access-log bucket itself does not log access.
@@ -64,9 +66,10 @@ impl Bucket {
                 status: "Enabled".to_owned(),
             }),
             lifecycle_configuration: Some(LifecycleConfiguration {
-                rules: vec![LifecycleRule {
+                rules: std::iter::once(LifecycleRule {
                     id: "ExpireOldVersionsAndAbandonedUploads".to_owned(),
                     status: "Enabled".to_owned(),
+                    prefix: None,
                     expiration_in_days: options.expire_after_days,
                     abort_incomplete_multipart_upload: Some(AbortIncompleteMultipartUpload {
                         days_after_initiation: 1,
@@ -74,7 +77,20 @@ impl Bucket {
                     noncurrent_version_expiration: Some(NoncurrentVersionExpiration {
                         noncurrent_days: NONCURRENT_VERSION_DAYS,
                     }),
-                }],
+                })
+                .chain(
+                    options
+                        .expire_prefix_after_days
+                        .map(|(prefix, days)| LifecycleRule {
+                            id: "ExpireUnderPrefix".to_owned(),
+                            status: "Enabled".to_owned(),
+                            prefix: Some(prefix.to_owned()),
+                            expiration_in_days: Some(days),
+                            abort_incomplete_multipart_upload: None,
+                            noncurrent_version_expiration: None,
+                        }),
+                )
+                .collect(),
             }),
             cors_configuration: options.upload_origins.map(|origins| CorsConfiguration {
                 cors_rules: vec![CorsRule {
@@ -168,9 +184,10 @@ impl Bucket {
         }
     }
 
-    pub fn grant_read_objects(&self, to: &mut impl Grantee) {
+    /// GetObject under `prefix` only (`""`: anywhere in the bucket).
+    pub fn grant_read_objects(&self, to: &mut impl Grantee, prefix: &str) {
         to.policy()
-            .allow(&["s3:GetObject"], vec![self.objects_arn("")]);
+            .allow(&["s3:GetObject"], vec![self.objects_arn(prefix)]);
     }
 
     /// PutObject under `prefix` only (`""`: anywhere in the bucket).
@@ -179,7 +196,9 @@ impl Bucket {
             .allow(&["s3:PutObject"], vec![self.objects_arn(prefix)]);
     }
 
-    /// Invokes `function` for every object created with one of `suffixes`.
+    /// Invokes `function` for every object created under `prefix` with one of `suffixes`
+    /// (one configuration per suffix, each filtering on both: S3 filters are one prefix and
+    /// one suffix per configuration).
     ///
     /// The classic cycle (bucket -> notification -> function permission -> bucket ARN) is
     /// broken by the fixed name: the permission names the bucket by its name-derived ARN,
@@ -188,7 +207,13 @@ impl Bucket {
     ///
     /// # Panics
     /// When the bucket has no fixed name: without one the cycle cannot be broken.
-    pub fn notify_function(&self, t: &mut Template, function: &Function, suffixes: &[&str]) -> Id {
+    pub fn notify_function(
+        &self,
+        t: &mut Template,
+        function: &Function,
+        prefix: &str,
+        suffixes: &[&str],
+    ) -> Id {
         assert!(
             self.fixed_name.is_some(),
             "bucket `{}` needs a fixed name to notify a function without a dependency cycle",
@@ -212,10 +237,16 @@ impl Bucket {
                 function: function.arn(),
                 filter: NotificationFilter {
                     s3_key: S3KeyFilter {
-                        rules: vec![FilterRule {
-                            name: "suffix".to_owned(),
-                            value: (*suffix).to_owned(),
-                        }],
+                        rules: vec![
+                            FilterRule {
+                                name: "prefix".to_owned(),
+                                value: prefix.to_owned(),
+                            },
+                            FilterRule {
+                                name: "suffix".to_owned(),
+                                value: (*suffix).to_owned(),
+                            },
+                        ],
                     },
                 },
             })

@@ -2,8 +2,8 @@ use super::add;
 use super::function::Function;
 use super::logs::LogGroup;
 use crate::model::resources::{
-    AccessLogSettings, Api, ApiCors, Integration, Permission, Properties, Route, RouteSettings,
-    Stage,
+    AccessLogSettings, Api, ApiCors, Authorizer, Integration, JwtConfiguration, Permission,
+    Properties, Route, RouteSettings, Stage,
 };
 use crate::model::{Expr, Id, Template};
 
@@ -13,7 +13,20 @@ pub struct HttpApiProps {
     pub log_retention_days: Expr,
     pub throttling_burst_limit: i64,
     pub throttling_rate_limit: f64,
+    /// Every route requires a JWT from this issuer for this audience.
+    pub jwt: JwtProps,
 }
+
+/// The tokens the API accepts: `iss` must equal `issuer`, and `aud` (ID tokens) or
+/// `client_id` (access tokens) one of `audience`.
+pub struct JwtProps {
+    pub issuer: Expr,
+    pub audience: Expr,
+}
+
+/// Where API Gateway reads the token: `Authorization: Bearer <jwt>` (the `Bearer ` prefix is
+/// optional for JWT authorizers).
+pub const JWT_IDENTITY_SOURCE: &str = "$request.header.Authorization";
 
 /// One access-log line per request, as JSON (no request bodies, no headers).
 const ACCESS_LOG_FORMAT: &str = concat!(
@@ -23,12 +36,16 @@ const ACCESS_LOG_FORMAT: &str = concat!(
     r#""integrationError":"$context.integrationErrorMessage"}"#
 );
 
-/// An HTTP API (API Gateway v2) with CORS, a `$default` stage that auto-deploys, throttles
-/// every route and writes access logs to its own log group.
+/// An HTTP API (API Gateway v2) with CORS, a JWT authorizer that every route uses, and a
+/// `$default` stage that auto-deploys, throttles every route and writes access logs to its
+/// own log group.
 pub struct HttpApi {
     pub id: Id,
+    pub authorizer: Id,
+    pub stage: Id,
     pub access_logs: LogGroup,
     integrations: Vec<(String, Id)>,
+    routes: Vec<(String, Id)>,
 }
 
 impl HttpApi {
@@ -42,13 +59,29 @@ impl HttpApi {
                 cors_configuration: ApiCors {
                     allow_origins: props.allowed_origins,
                     allow_methods: vec!["GET".to_owned(), "POST".to_owned()],
-                    allow_headers: vec!["content-type".to_owned()],
+                    // `authorization` carries the token: without it every browser call with a
+                    // token fails its preflight.
+                    allow_headers: vec!["authorization".to_owned(), "content-type".to_owned()],
                     max_age: 3600,
                 },
             }),
         );
+        let authorizer = add(
+            t,
+            &format!("{id}JwtAuthorizer"),
+            Properties::Authorizer(Authorizer {
+                api_id: api.r(),
+                authorizer_type: "JWT".to_owned(),
+                name: "jwt".to_owned(),
+                identity_source: vec![JWT_IDENTITY_SOURCE.to_owned()],
+                jwt_configuration: JwtConfiguration {
+                    audience: vec![props.jwt.audience],
+                    issuer: props.jwt.issuer,
+                },
+            }),
+        );
         let access_logs = LogGroup::new(t, &format!("{id}AccessLogs"), props.log_retention_days);
-        add(
+        let stage = add(
             t,
             &format!("{id}DefaultStage"),
             Properties::Stage(Stage {
@@ -60,6 +93,7 @@ impl HttpApi {
                     throttling_rate_limit: props.throttling_rate_limit,
                     detailed_metrics_enabled: false,
                 },
+                route_settings: Vec::new(),
                 access_log_settings: AccessLogSettings {
                     destination_arn: access_logs.arn(),
                     format: ACCESS_LOG_FORMAT.to_owned(),
@@ -68,8 +102,41 @@ impl HttpApi {
         );
         HttpApi {
             id: api,
+            authorizer,
+            stage,
             access_logs,
             integrations: Vec::new(),
+            routes: Vec::new(),
+        }
+    }
+
+    /// Throttles `route_key` below the stage's default (API Gateway counts per stage and
+    /// route, across all callers).
+    ///
+    /// API Gateway refuses settings for a route it does not know yet, so the stage waits for
+    /// the route.
+    ///
+    /// # Panics
+    /// When the route does not exist (yet).
+    pub fn throttle_route(&self, t: &mut Template, route_key: &str, burst: i64, rate: f64) {
+        let (_, route) = self
+            .routes
+            .iter()
+            .find(|(key, _)| key == route_key)
+            .unwrap_or_else(|| panic!("no route `{route_key}` to throttle"));
+        let stage = t
+            .resource_mut(&self.stage)
+            .expect("the stage was added by HttpApi::new");
+        stage.depends_on.push(route.clone());
+        if let Properties::Stage(s) = &mut stage.properties {
+            s.route_settings.push((
+                route_key.to_owned(),
+                RouteSettings {
+                    throttling_burst_limit: burst,
+                    throttling_rate_limit: rate,
+                    detailed_metrics_enabled: false,
+                },
+            ));
         }
     }
 
@@ -78,24 +145,27 @@ impl HttpApi {
         self.id.att("ApiEndpoint")
     }
 
-    /// Routes `route_key` (`"GET /jobs/{jobId}"`) to `function`. The first route of a function
-    /// adds its integration (payload format 2.0) and the permission for this API to invoke it.
+    /// Routes `route_key` (`"GET /jobs/{jobId}"`) to `function`, behind the JWT authorizer. The
+    /// first route of a function adds its integration (payload format 2.0) and the permission
+    /// for this API to invoke it.
     pub fn route(&mut self, t: &mut Template, route_key: &str, function: &Function) -> Id {
         let integration = match self.integrations.iter().find(|(f, _)| f == function.name()) {
             Some((_, integration)) => integration.clone(),
             None => self.integrate(t, function),
         };
-        add(
+        let route = add(
             t,
             &format!("{}Route", route_id_stem(route_key)),
             Properties::Route(Route {
                 api_id: self.id.r(),
                 route_key: route_key.to_owned(),
-                // Public by design: the front end polls anonymously; see the stack's notes.
-                authorization_type: "NONE".to_owned(),
+                authorization_type: "JWT".to_owned(),
+                authorizer_id: Some(self.authorizer.r()),
                 target: Expr::join("/", vec!["integrations".into(), integration.r()]),
             }),
-        )
+        );
+        self.routes.push((route_key.to_owned(), route.clone()));
+        route
     }
 
     fn integrate(&mut self, t: &mut Template, function: &Function) -> Id {

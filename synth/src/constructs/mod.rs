@@ -2,6 +2,7 @@
 //! and grants that add exactly the actions and ARNs a wiring needs to the grantee's policy.
 
 pub mod bucket;
+pub mod cognito;
 pub mod events;
 pub mod function;
 pub mod http_api;
@@ -11,6 +12,7 @@ pub mod queue;
 pub mod table;
 
 pub use bucket::Bucket;
+pub use cognito::UserPool;
 pub use events::EventRule;
 pub use function::{Function, FunctionProps};
 pub use http_api::HttpApi;

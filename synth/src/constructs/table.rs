@@ -1,8 +1,8 @@
 use super::Grantee;
 use crate::model::iam::Conditions;
 use crate::model::resources::{
-    AttributeDefinition, KeySchemaElement, PointInTimeRecoverySpecification, Properties,
-    SseSpecification, Table as TableProps, TimeToLiveSpecification,
+    AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement, PointInTimeRecoverySpecification,
+    Projection, Properties, SseSpecification, Table as TableProps, TimeToLiveSpecification,
 };
 use crate::model::{Expr, Id, Resource, Template};
 
@@ -19,6 +19,7 @@ const AWS_KEY: &str = "Encrypted at rest with the AWS-managed DynamoDB key (SSEE
 /// capacity, so no auto scaling and none of the CloudWatch alarms it creates.
 pub struct Table {
     pub id: Id,
+    indexes: Vec<String>,
 }
 
 impl Table {
@@ -33,6 +34,7 @@ impl Table {
                 attribute_name: partition_key.to_owned(),
                 key_type: "HASH".to_owned(),
             }],
+            global_secondary_indexes: Vec::new(),
             time_to_live_specification: TimeToLiveSpecification {
                 attribute_name: TTL_ATTRIBUTE.to_owned(),
                 enabled: true,
@@ -47,6 +49,7 @@ impl Table {
             Resource::new(Properties::Table(Box::new(props))).skip_checkov("CKV_AWS_119", AWS_KEY);
         Table {
             id: t.add(id, table),
+            indexes: Vec::new(),
         }
     }
 
@@ -58,9 +61,85 @@ impl Table {
         self.id.arn()
     }
 
-    /// Reads of single items by key: the tables are key-value lookups, never queried or scanned.
+    /// Adds a global secondary index keyed by `(hash, range)`, each `(attribute, type)` with
+    /// type `S` or `N`, projecting every attribute. Items without both attributes stay out of
+    /// the index; an item whose attribute has another type is refused by DynamoDB.
+    pub fn add_index(
+        &mut self,
+        t: &mut Template,
+        name: &str,
+        hash: (&str, &str),
+        range: (&str, &str),
+    ) {
+        let resource = t
+            .resource_mut(&self.id)
+            .expect("the table was added by Table::new");
+        let Properties::Table(props) = &mut resource.properties else {
+            unreachable!("Table::new adds a table");
+        };
+        let mut key_schema = Vec::new();
+        for ((attribute, kind), key_type) in [(hash, "HASH"), (range, "RANGE")] {
+            let defined = props
+                .attribute_definitions
+                .iter()
+                .find(|d| d.attribute_name == attribute);
+            match defined {
+                Some(d) => assert_eq!(
+                    d.attribute_type, kind,
+                    "index `{name}`: attribute `{attribute}` is already a key of type {}",
+                    d.attribute_type
+                ),
+                None => props.attribute_definitions.push(AttributeDefinition {
+                    attribute_name: attribute.to_owned(),
+                    attribute_type: kind.to_owned(),
+                }),
+            }
+            key_schema.push(KeySchemaElement {
+                attribute_name: attribute.to_owned(),
+                key_type: key_type.to_owned(),
+            });
+        }
+        self.indexes.push(name.to_owned());
+        props.global_secondary_indexes.push(GlobalSecondaryIndex {
+            index_name: name.to_owned(),
+            key_schema,
+            // ALL, not INCLUDE: the items are a few small attributes that TTL removes, and an
+            // attribute the reader needs but the index lacks would fail only at run time.
+            projection: Projection {
+                projection_type: "ALL".to_owned(),
+                non_key_attributes: Vec::new(),
+            },
+        });
+    }
+
+    /// ARN of the index `name`, the resource a Query on that index is authorized against.
+    ///
+    /// # Panics
+    /// When the table has no such index (a grant on it would authorize nothing).
+    pub fn index_arn(&self, name: &str) -> Expr {
+        assert!(
+            self.indexes.iter().any(|i| i == name),
+            "table `{}` has no index `{name}`",
+            self.id
+        );
+        Expr::sub(format!("${{{}.Arn}}/index/{name}", self.id))
+    }
+
+    /// Reads of single items by key.
     pub fn grant_read(&self, to: &mut impl Grantee) {
         to.policy().allow(&["dynamodb:GetItem"], vec![self.arn()]);
+    }
+
+    /// Reads of up to 100 items by key in one call.
+    pub fn grant_batch_read(&self, to: &mut impl Grantee) {
+        to.policy()
+            .allow(&["dynamodb:BatchGetItem"], vec![self.arn()]);
+    }
+
+    /// Query on the index `index` only: the table itself is never queried or scanned.
+    pub fn grant_query_index(&self, to: &mut impl Grantee, index: &str) {
+        to.policy()
+            .allow(&["dynamodb:Query"], vec![self.index_arn(index)]);
     }
 
     /// Creating or replacing whole items (conditional puts included).

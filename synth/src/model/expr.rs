@@ -128,8 +128,35 @@ impl Expr {
         )
     }
 
+    /// `Fn::If`: `then` when `condition` holds, else `otherwise`.
+    pub fn when(condition: &(impl Logical + ?Sized), then: Expr, otherwise: Expr) -> Expr {
+        Expr::If(
+            condition.logical_id().to_owned(),
+            Box::new(then),
+            Box::new(otherwise),
+        )
+    }
+
+    pub fn equals(a: Expr, b: Expr) -> Expr {
+        Expr::Equals(Box::new(a), Box::new(b))
+    }
+
+    /// `AWS::NoValue`: the property is left out.
+    pub fn no_value() -> Expr {
+        Expr::Ref("AWS::NoValue".to_owned())
+    }
+
     pub fn strs<S: AsRef<str>>(items: &[S]) -> Expr {
         Expr::List(items.iter().map(|s| Expr::from(s.as_ref())).collect())
+    }
+}
+
+/// `!e` is `Fn::Not [e]`.
+impl std::ops::Not for Expr {
+    type Output = Expr;
+
+    fn not(self) -> Expr {
+        Expr::Not(Box::new(self))
     }
 }
 

@@ -20,7 +20,8 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 /// The logical id of something in the template; the only way stack code references it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
 pub struct Id(String);
 
 impl Id {
@@ -129,6 +130,10 @@ impl Parameter {
 pub struct Output {
     pub description: String,
     pub value: Expr,
+    /// The output exists only when this condition holds (its value may name conditional
+    /// resources).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<Id>,
 }
 
 /// A resource: its typed properties plus the attributes CloudFormation reads beside them.
@@ -136,6 +141,11 @@ pub struct Output {
 pub struct Resource {
     pub properties: Properties,
     pub depends_on: Vec<Id>,
+    /// `Condition`: the resource is created only when this condition holds.
+    pub condition: Option<Id>,
+    /// `DeletionPolicy` and `UpdateReplacePolicy` `Retain`: neither deleting the stack nor
+    /// replacing the resource destroys what it holds.
+    pub retain: bool,
     /// checkov skips, `(check id, written reason)`: the only place a skip may live.
     pub checkov_skips: Vec<(String, String)>,
     /// cfn-lint rules that do not apply to this resource (the reason lives at the call site).
@@ -147,6 +157,8 @@ impl Resource {
         Resource {
             properties,
             depends_on: Vec::new(),
+            condition: None,
+            retain: false,
             checkov_skips: Vec::new(),
             cfn_lint_ignores: Vec::new(),
         }
@@ -154,6 +166,18 @@ impl Resource {
 
     pub fn depends_on(mut self, id: &Id) -> Self {
         self.depends_on.push(id.clone());
+        self
+    }
+
+    /// Creates the resource only when `condition` holds.
+    pub fn condition(mut self, condition: &Id) -> Self {
+        self.condition = Some(condition.clone());
+        self
+    }
+
+    /// Keeps the resource when the stack is deleted or the resource replaced.
+    pub fn retain(mut self) -> Self {
+        self.retain = true;
         self
     }
 
@@ -207,6 +231,13 @@ impl Serialize for Resource {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("Type", self.properties.type_name())?;
+        if let Some(condition) = &self.condition {
+            m.serialize_entry("Condition", condition.as_str())?;
+        }
+        if self.retain {
+            m.serialize_entry("DeletionPolicy", "Retain")?;
+            m.serialize_entry("UpdateReplacePolicy", "Retain")?;
+        }
         if !self.depends_on.is_empty() {
             let ids: Vec<&str> = self.depends_on.iter().map(Id::as_str).collect();
             m.serialize_entry("DependsOn", &ids)?;
@@ -226,6 +257,8 @@ pub struct Template {
     pub description: String,
     pub parameters: Vec<(String, Parameter)>,
     pub conditions: Vec<(String, Expr)>,
+    /// `Rules`: assertions on the parameters, checked before any change is made.
+    pub rules: Vec<(String, Expr)>,
     /// `None` marks an id reserved by a construct that fills it in later.
     pub resources: Vec<(String, Option<Resource>)>,
     pub outputs: Vec<(String, Output)>,
@@ -263,6 +296,22 @@ impl Template {
         handle
     }
 
+    /// A rule: when `when` holds (always, for `None`), `assert` must hold, else the stack
+    /// operation fails before any change with `description`.
+    pub fn rule(&mut self, id: &str, when: Option<Expr>, assert: Expr, description: &str) {
+        self.claim(id);
+        let assertion = Expr::map(vec![
+            ("Assert", assert),
+            ("AssertDescription", description.into()),
+        ]);
+        let mut rule = Vec::new();
+        if let Some(when) = when {
+            rule.push(("RuleCondition", when));
+        }
+        rule.push(("Assertions", vec![assertion].into()));
+        self.rules.push((id.to_owned(), Expr::map(rule)));
+    }
+
     pub fn add(&mut self, id: &str, resource: Resource) -> Id {
         let handle = self.claim(id);
         self.resources.push((id.to_owned(), Some(resource)));
@@ -284,12 +333,22 @@ impl Template {
     }
 
     pub fn output(&mut self, id: &str, description: &str, value: Expr) {
+        self.push_output(id, description, value, None);
+    }
+
+    /// An output that exists only when `condition` holds.
+    pub fn output_if(&mut self, condition: &Id, id: &str, description: &str, value: Expr) {
+        self.push_output(id, description, value, Some(condition.clone()));
+    }
+
+    fn push_output(&mut self, id: &str, description: &str, value: Expr, condition: Option<Id>) {
         self.claim(id);
         self.outputs.push((
             id.to_owned(),
             Output {
                 description: description.to_owned(),
                 value,
+                condition,
             },
         ));
     }
@@ -347,6 +406,9 @@ impl Serialize for Template {
         m.serialize_entry("Description", &self.description)?;
         if !self.parameters.is_empty() {
             m.serialize_entry("Parameters", &OrderedMap(&self.parameters))?;
+        }
+        if !self.rules.is_empty() {
+            m.serialize_entry("Rules", &OrderedMap(&self.rules))?;
         }
         if !self.conditions.is_empty() {
             m.serialize_entry("Conditions", &OrderedMap(&self.conditions))?;

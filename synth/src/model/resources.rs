@@ -29,7 +29,11 @@ pub enum Properties {
     Integration(Integration),
     Route(Route),
     Stage(Stage),
+    Authorizer(Authorizer),
     JobTemplate(JobTemplate),
+    UserPool(Box<UserPool>),
+    UserPoolClient(Box<UserPoolClient>),
+    UserPoolDomain(UserPoolDomain),
 }
 
 impl Properties {
@@ -49,7 +53,11 @@ impl Properties {
             Properties::Integration(_) => "AWS::ApiGatewayV2::Integration",
             Properties::Route(_) => "AWS::ApiGatewayV2::Route",
             Properties::Stage(_) => "AWS::ApiGatewayV2::Stage",
+            Properties::Authorizer(_) => "AWS::ApiGatewayV2::Authorizer",
             Properties::JobTemplate(_) => "AWS::MediaConvert::JobTemplate",
+            Properties::UserPool(_) => "AWS::Cognito::UserPool",
+            Properties::UserPoolClient(_) => "AWS::Cognito::UserPoolClient",
+            Properties::UserPoolDomain(_) => "AWS::Cognito::UserPoolDomain",
         }
     }
 }
@@ -132,6 +140,9 @@ pub struct LifecycleConfiguration {
 pub struct LifecycleRule {
     pub id: String,
     pub status: String,
+    /// The rule applies to keys with this prefix only; `None`: to the whole bucket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration_in_days: Option<Expr>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -222,6 +233,8 @@ pub struct Table {
     pub billing_mode: String,
     pub attribute_definitions: Vec<AttributeDefinition>,
     pub key_schema: Vec<KeySchemaElement>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub global_secondary_indexes: Vec<GlobalSecondaryIndex>,
     pub time_to_live_specification: TimeToLiveSpecification,
     #[serde(rename = "SSESpecification")]
     pub sse_specification: SseSpecification,
@@ -240,6 +253,22 @@ pub struct AttributeDefinition {
 pub struct KeySchemaElement {
     pub attribute_name: String,
     pub key_type: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GlobalSecondaryIndex {
+    pub index_name: String,
+    pub key_schema: Vec<KeySchemaElement>,
+    pub projection: Projection,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Projection {
+    pub projection_type: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub non_key_attributes: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -430,7 +459,26 @@ pub struct Route {
     pub api_id: Expr,
     pub route_key: String,
     pub authorization_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorizer_id: Option<Expr>,
     pub target: Expr,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Authorizer {
+    pub api_id: Expr,
+    pub authorizer_type: String,
+    pub name: String,
+    pub identity_source: Vec<String>,
+    pub jwt_configuration: JwtConfiguration,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct JwtConfiguration {
+    pub audience: Vec<Expr>,
+    pub issuer: Expr,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -440,7 +488,17 @@ pub struct Stage {
     pub stage_name: String,
     pub auto_deploy: bool,
     pub default_route_settings: RouteSettings,
+    /// Per-route settings that override the defaults, keyed by route key.
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "ordered_map")]
+    pub route_settings: Vec<(String, RouteSettings)>,
     pub access_log_settings: AccessLogSettings,
+}
+
+fn ordered_map<S: serde::Serializer, V: Serialize>(
+    entries: &[(String, V)],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    super::expr::OrderedMap(entries).serialize(s)
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -468,4 +526,96 @@ pub struct JobTemplate {
     pub category: String,
     pub status_update_interval: Expr,
     pub settings_json: Expr,
+}
+
+// ---- Cognito ----
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UserPool {
+    pub user_pool_name: Expr,
+    pub username_attributes: Vec<String>,
+    pub auto_verified_attributes: Vec<String>,
+    pub username_configuration: UsernameConfiguration,
+    pub user_attribute_update_settings: UserAttributeUpdateSettings,
+    pub admin_create_user_config: AdminCreateUserConfig,
+    pub policies: UserPoolPolicies,
+    pub account_recovery_setting: AccountRecoverySetting,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UsernameConfiguration {
+    pub case_sensitive: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UserAttributeUpdateSettings {
+    pub attributes_require_verification_before_update: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AdminCreateUserConfig {
+    pub allow_admin_create_user_only: Expr,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UserPoolPolicies {
+    pub password_policy: PasswordPolicy,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PasswordPolicy {
+    pub minimum_length: i64,
+    pub require_lowercase: bool,
+    pub require_uppercase: bool,
+    pub require_numbers: bool,
+    pub require_symbols: bool,
+    pub temporary_password_validity_days: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AccountRecoverySetting {
+    pub recovery_mechanisms: Vec<RecoveryOption>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RecoveryOption {
+    pub name: String,
+    pub priority: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UserPoolClient {
+    pub user_pool_id: Expr,
+    pub client_name: String,
+    pub generate_secret: bool,
+    #[serde(rename = "AllowedOAuthFlows")]
+    pub allowed_oauth_flows: Vec<String>,
+    #[serde(rename = "AllowedOAuthFlowsUserPoolClient")]
+    pub allowed_oauth_flows_user_pool_client: bool,
+    #[serde(rename = "AllowedOAuthScopes")]
+    pub allowed_oauth_scopes: Vec<String>,
+    pub supported_identity_providers: Vec<String>,
+    #[serde(rename = "CallbackURLs")]
+    pub callback_urls: Expr,
+    #[serde(rename = "LogoutURLs")]
+    pub logout_urls: Expr,
+    pub explicit_auth_flows: Vec<String>,
+    pub prevent_user_existence_errors: String,
+    pub enable_token_revocation: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UserPoolDomain {
+    pub domain: Expr,
+    pub user_pool_id: Expr,
 }

@@ -1,5 +1,6 @@
 //! The check that runs before any template is printed: every `Ref`, `Fn::GetAtt`, `Fn::Sub`
-//! variable, `Fn::If` condition and `DependsOn` names something that exists, no id is used
+//! variable, `Fn::If` condition, `Condition` of a resource or output and `DependsOn` names
+//! something that exists, no id is used
 //! twice, no reserved resource is left empty, and resources do not depend on each other in a
 //! cycle (CloudFormation would reject the stack at deploy time, far later).
 
@@ -72,6 +73,9 @@ pub(super) fn check(template: &Template, duplicates: &[String]) -> Result<(), In
                     .map(|d| Reference::Resource(d.to_owned())),
             );
         }
+        if let Some(condition) = &resource.condition {
+            found.push(Reference::Condition(condition.as_str().to_owned()));
+        }
         let targets = edges.entry(id.as_str()).or_default();
         for reference in found {
             if let Some(problem) = resolve(&names, &reference) {
@@ -89,10 +93,23 @@ pub(super) fn check(template: &Template, duplicates: &[String]) -> Result<(), In
         .map(|(id, c)| (format!("condition `{id}`"), serde_json::to_value(c)))
         .chain(
             template
+                .rules
+                .iter()
+                .map(|(id, r)| (format!("rule `{id}`"), serde_json::to_value(r))),
+        )
+        .chain(
+            template
                 .outputs
                 .iter()
                 .map(|(id, o)| (format!("output `{id}`"), serde_json::to_value(o))),
         );
+    for (id, output) in &template.outputs {
+        if let Some(condition) = &output.condition
+            && let Some(problem) = resolve(&names, &Reference::Condition(condition.to_string()))
+        {
+            problems.push(format!("output `{id}`: {problem}"));
+        }
+    }
     for (place, value) in others {
         let mut found = Vec::new();
         collect(&value.expect("values serialize"), &mut found);

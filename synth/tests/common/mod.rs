@@ -86,3 +86,24 @@ pub fn env(t: &Value, function: &str) -> serde_json::Map<String, Value> {
 pub fn workspace_file(path: &str) -> std::path::PathBuf {
     testkit::workspace_root().join(path)
 }
+
+/// The ids one map names itself (not its children): `Ref`, `Fn::GetAtt`, `Fn::Sub` variables.
+pub fn direct_refs(m: &serde_json::Map<String, Value>) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(Value::String(id)) = m.get("Ref") {
+        out.push(id.clone());
+    }
+    if let Some(id) = m.get("Fn::GetAtt").and_then(|a| a[0].as_str()) {
+        out.push(id.to_owned());
+    }
+    let sub = match m.get("Fn::Sub") {
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(Value::Array(a)) => a[0].as_str(),
+        _ => None,
+    };
+    for part in sub.unwrap_or("").split("${").skip(1) {
+        let name = part.split('}').next().unwrap_or("");
+        out.push(name.split('.').next().unwrap_or("").to_owned());
+    }
+    out
+}
