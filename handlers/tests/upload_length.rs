@@ -16,6 +16,10 @@
 //! | Content-Length N, N+1 bytes                  | 200, the first N bytes stored | untested |
 //! | N-1 bytes to a URL not signing the length    | 200                           | untested |
 //!
+//! Tried and not used: s3rver 3.7.1 (npm) checks only a presigned URL's access key id; with
+//! the right key it answered 200 to N-1 bytes, N+1 bytes and video/webm, even when the URL
+//! was signed with a wrong secret. s3s-fs is the one here that enforces the signed length.
+//!
 //! A client cannot send a body of another length under the signed `Content-Length`: HTTP
 //! frames the body by that header, so a shorter body is a truncated request and a longer one
 //! leaves its extra bytes to be read as the next request.
