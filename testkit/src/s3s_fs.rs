@@ -118,3 +118,23 @@ impl Drop for S3sFs {
         let _ = std::fs::remove_dir_all(&self.root);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s3s_fs_starts_and_stops_with_its_data() {
+        let server = S3sFs::start();
+        let port = server.port;
+        let root = server.root.clone();
+        assert!(server.endpoint().starts_with("http://127.0.0.1:"));
+        assert!(root.is_dir());
+        drop(server);
+        assert!(
+            TcpStream::connect(("127.0.0.1", port)).is_err(),
+            "port still open after drop"
+        );
+        assert!(!root.exists(), "data folder left behind");
+    }
+}
