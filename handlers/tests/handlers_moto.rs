@@ -787,8 +787,11 @@ fn http_put(url: &str, headers: &serde_json::Value, body: &[u8]) -> u16 {
         "PUT {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n",
         body.len()
     );
+    // As a browser: Content-Length comes from the body, whatever length the URL signs.
     for (name, value) in headers.as_object().unwrap() {
-        head.push_str(&format!("{name}: {}\r\n", value.as_str().unwrap()));
+        if name != "content-length" {
+            head.push_str(&format!("{name}: {}\r\n", value.as_str().unwrap()));
+        }
     }
     head.push_str("\r\n");
     conn.write_all(head.as_bytes()).unwrap();

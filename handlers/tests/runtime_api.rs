@@ -179,7 +179,8 @@ fn http_put(url: &str, headers: &[(String, String)], body: &[u8]) -> u16 {
         "PUT {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: {}\r\nConnection: close\r\n",
         body.len()
     );
-    for (name, value) in headers {
+    // As a browser: Content-Length comes from the body, whatever length the URL signs.
+    for (name, value) in headers.iter().filter(|(name, _)| name != "content-length") {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");

@@ -5,6 +5,7 @@
 //! install it, because a suite that skips quietly shows nothing.
 
 pub mod runtime_api;
+pub mod s3s_fs;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -114,11 +114,12 @@ pub struct UploadRequest {
     pub size: Option<u64>,
 }
 
-/// A validated upload: the key under a fresh prefix and the optional content type.
+/// A validated upload: the key under a fresh prefix, the optional content type and size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadPlan {
     pub key: String,
     pub content_type: Option<String>,
+    pub size: Option<u64>,
 }
 
 /// Checks `POST /uploads`'s body. The key is `<upload_prefix><prefix_token>/<fileName>`;
@@ -179,6 +180,7 @@ pub fn plan_upload(
     Ok(UploadPlan {
         key,
         content_type: req.content_type,
+        size: req.size,
     })
 }
 
