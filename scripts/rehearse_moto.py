@@ -42,6 +42,10 @@ CloudFormation and are corrected here, since the rehearsal tests exactly that pa
 * Executing a change set never computes the stack's Outputs.
 * A template uploaded to S3 (deploy --s3-bucket) is fetched by parsing the bucket from the
   TemplateURL's host unless that host says "localhost"; ours is 127.0.0.1, path-style.
+* `deploy` sends every parameter a stage file leaves out with UsePreviousValue; moto resolves
+  those to the stack's values but then compares against the parameters given at creation
+  only, so an unchanged redeploy looked changed. Parameters are compared here with the
+  template's defaults filled in on both sides, as values CloudFormation would resolve.
 
 moto's CloudFormation also drops two AWS::Lambda::Function properties the rehearsal checks
 (Architectures, DeadLetterConfig); they are kept and shown by GetFunctionConfiguration as
@@ -58,7 +62,7 @@ from typing import Any
 from moto.apigatewayv2.models import apigatewayv2_backends
 from moto.awslambda.models import LambdaFunction
 from moto.cognitoidp.models import cognitoidp_backends
-from moto.cloudformation.models import CloudFormationBackend
+from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.common_models import CloudFormationModel
 from moto.s3.models import FakeBucket
@@ -97,6 +101,19 @@ def _patch_change_sets() -> None:
     def fetch_path_style(self: Any, template_url: str) -> str:
         return fetch(self, template_url.replace("://127.0.0.1:", "://localhost:", 1))
 
+    def has_parameters(self: Any, other: dict[str, Any]) -> bool:
+        declared = self.template_dict.get("Parameters") or {}
+        defaults = {k: v["Default"] for k, v in declared.items() if "Default" in v}
+
+        def text(v: Any) -> str:
+            return ",".join(map(str, v)) if isinstance(v, list) else str(v)
+
+        def resolved(given: dict[str, Any]) -> dict[str, str]:
+            return {k: text(v) for k, v in {**defaults, **given}.items()}
+
+        return resolved(self.parameters) == resolved(other)
+
+    Stack.has_parameters = has_parameters  # type: ignore[method-assign]
     CloudFormationResponse._get_stack_from_s3_url = fetch_path_style
     CloudFormationResponse._validate_different_update = validate_unless_change_set
     CloudFormationResponse.create_change_set = create_change_set

@@ -141,11 +141,6 @@ impl Expr {
         Expr::Equals(Box::new(a), Box::new(b))
     }
 
-    /// `AWS::NoValue`: the property is left out.
-    pub fn no_value() -> Expr {
-        Expr::Ref("AWS::NoValue".to_owned())
-    }
-
     pub fn strs<S: AsRef<str>>(items: &[S]) -> Expr {
         Expr::List(items.iter().map(|s| Expr::from(s.as_ref())).collect())
     }
