@@ -135,6 +135,8 @@ pub struct Output {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Resource {
     pub properties: Properties,
+    /// `Condition`: the resource exists only when this condition holds.
+    pub condition: Option<Id>,
     pub depends_on: Vec<Id>,
     /// checkov skips, `(check id, written reason)`: the only place a skip may live.
     pub checkov_skips: Vec<(String, String)>,
@@ -146,10 +148,18 @@ impl Resource {
     pub fn new(properties: Properties) -> Self {
         Resource {
             properties,
+            condition: None,
             depends_on: Vec::new(),
             checkov_skips: Vec::new(),
             cfn_lint_ignores: Vec::new(),
         }
+    }
+
+    /// Created only when `condition` holds; see [`Template::validate`] for what that demands
+    /// of the resources that reference this one.
+    pub fn when(mut self, condition: &Id) -> Self {
+        self.condition = Some(condition.clone());
+        self
     }
 
     pub fn depends_on(mut self, id: &Id) -> Self {
@@ -207,6 +217,9 @@ impl Serialize for Resource {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("Type", self.properties.type_name())?;
+        if let Some(condition) = &self.condition {
+            m.serialize_entry("Condition", condition.as_str())?;
+        }
         if !self.depends_on.is_empty() {
             let ids: Vec<&str> = self.depends_on.iter().map(Id::as_str).collect();
             m.serialize_entry("DependsOn", &ids)?;

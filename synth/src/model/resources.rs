@@ -30,6 +30,9 @@ pub enum Properties {
     Route(Route),
     Stage(Stage),
     JobTemplate(JobTemplate),
+    Topic(Topic),
+    Subscription(Subscription),
+    Alarm(Box<Alarm>),
 }
 
 impl Properties {
@@ -50,6 +53,9 @@ impl Properties {
             Properties::Route(_) => "AWS::ApiGatewayV2::Route",
             Properties::Stage(_) => "AWS::ApiGatewayV2::Stage",
             Properties::JobTemplate(_) => "AWS::MediaConvert::JobTemplate",
+            Properties::Topic(_) => "AWS::SNS::Topic",
+            Properties::Subscription(_) => "AWS::SNS::Subscription",
+            Properties::Alarm(_) => "AWS::CloudWatch::Alarm",
         }
     }
 }
@@ -468,4 +474,47 @@ pub struct JobTemplate {
     pub category: String,
     pub status_update_interval: Expr,
     pub settings_json: Expr,
+}
+
+// ---- SNS ----
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Topic {
+    pub display_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Subscription {
+    pub topic_arn: Expr,
+    pub protocol: String,
+    pub endpoint: Expr,
+}
+
+// ---- CloudWatch ----
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Alarm {
+    pub alarm_description: String,
+    pub namespace: String,
+    pub metric_name: String,
+    pub dimensions: Vec<Dimension>,
+    pub statistic: String,
+    pub period: i64,
+    pub evaluation_periods: i64,
+    pub threshold: i64,
+    pub comparison_operator: String,
+    pub treat_missing_data: String,
+    pub alarm_actions: Vec<Expr>,
+    #[serde(rename = "OKActions")]
+    pub ok_actions: Vec<Expr>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Dimension {
+    pub name: String,
+    pub value: Expr,
 }
