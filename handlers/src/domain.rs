@@ -554,11 +554,17 @@ pub fn client_request_token(input_key: &str, normalized_sequencer: &str) -> Stri
 }
 
 /// The user metadata MediaConvert carries into every event of the job: the stack's rule
-/// matches `stack`; nothing secret.
-pub fn user_metadata(stack: &str, input_key: &str) -> BTreeMap<String, String> {
+/// matches `stack`; job-state's metrics read `submittedAt` (epoch milliseconds); nothing
+/// secret.
+pub fn user_metadata(
+    stack: &str,
+    input_key: &str,
+    submitted_at_ms: i64,
+) -> BTreeMap<String, String> {
     BTreeMap::from([
         ("stack".to_string(), stack.to_string()),
         ("inputFile".to_string(), input_key.to_string()),
+        ("submittedAt".to_string(), submitted_at_ms.to_string()),
     ])
 }
 
