@@ -17,6 +17,8 @@ cd "$root"
 
 # Deletion attempts: access-log delivery is best effort and usually lands within minutes.
 attempts=${DESTROY_ATTEMPTS:-5}
+# Seconds between two looks at a stack being deleted.
+poll=${DESTROY_POLL_SECONDS:-10}
 
 die() {
   echo "destroy.sh: $*" >&2
@@ -123,15 +125,26 @@ for attempt in $(seq 1 "$attempts"); do
     [ "$bucket" = None ] || empty "$bucket"
   done
   "$aws" cloudformation delete-stack --stack-name "$stack" || die "aws cloudformation delete-stack $stack failed"
-  if "$aws" cloudformation wait stack-delete-complete --stack-name "$stack" 2>"$work/wait.err"; then
-    echo "destroy.sh: stack $stack deleted" >&2
-    exit 0
-  fi
+  # Polled here rather than with `aws cloudformation wait`, which checks every 30 s only.
+  status=DELETE_IN_PROGRESS
+  for _ in $(seq 1 $((3600 / poll))); do
+    status=$("$aws" cloudformation describe-stacks --stack-name "$stack" \
+      --query 'Stacks[0].StackStatus' --output text 2>"$work/wait.err") || status=GONE
+    if [ "$status" = GONE ] || [ "$status" = DELETE_COMPLETE ]; then
+      grep -q 'does not exist' "$work/wait.err" || [ "$status" = DELETE_COMPLETE ] ||
+        die "cannot read stack $stack while deleting it: $(last_line "$(cat "$work/wait.err")")"
+      echo "destroy.sh: stack $stack deleted" >&2
+      exit 0
+    fi
+    [ "$status" = DELETE_IN_PROGRESS ] || break
+    sleep "$poll"
+  done
+  [ "$status" = DELETE_FAILED ] || die "stack $stack is $status, not deleted, after an hour"
   # shellcheck disable=SC2016 # backticks are JMESPath literals
   reasons=$("$aws" cloudformation describe-stack-events --stack-name "$stack" \
     --query 'StackEvents[?ResourceStatus==`DELETE_FAILED`].ResourceStatusReason' --output text 2>/dev/null || true)
   if ! grep -qi 'not empty' <<<"$reasons"; then
-    die "deleting stack $stack failed: $(last_line "${reasons:-$(cat "$work/wait.err")}")"
+    die "deleting stack $stack failed: $(last_line "${reasons:-$status}")"
   fi
   echo "destroy.sh: a bucket received objects while the stack was deleted; emptying again (attempt $attempt of $attempts)" >&2
 done

@@ -13,6 +13,10 @@
 #   5. scripts/destroy.sh refuses an unknown stage, a stack deploy.sh did not deploy and prod
 #      without --yes (no terminal), deleting nothing; then it destroys dev with versioned
 #      objects and delete markers in its buckets, and prod with --yes: stacks and buckets gone.
+#      Not rehearsed, as moto cannot model them: alarms firing and the confirmation e-mail
+#      (moto evaluates no alarm and sends no mail), access logs refilling a bucket during
+#      the deletion (destroy.sh's retry), and bucket versioning set by CloudFormation (moto
+#      ignores VersioningConfiguration; the rehearsal switches it on through S3).
 # Needs the zips of scripts/build.sh (it does not build them) and the pinned tools.
 # moto's gaps and how scripts/rehearse_moto.py fills them are described in that file.
 set -euo pipefail
