@@ -3,9 +3,11 @@
 # prints the stack's outputs. Non-interactive; the stack is vod-progress-<STAGE> with the
 # parameters of cloudformation/<STAGE>.json.
 #
-#   scripts/deploy.sh STAGE [--artifact-bucket BUCKET] [--template FILE]
+#   scripts/deploy.sh STAGE [--artifact-bucket BUCKET] [--template FILE] [--parameter KEY=VALUE]...
 #
 #   --artifact-bucket  S3 bucket that receives the Lambda zips (default: $ARTIFACT_BUCKET)
+#   --parameter        a template parameter for this deploy only, over the stage file's value
+#                      (e.g. --parameter AlarmEmail=ops@example.com); repeatable
 #   --template         deploy this synthesized template instead of running synth (CI promotes
 #                      one built template); it must sit in the repo root, because the
 #                      functions' Code paths (target/lambda/...) are relative to it
@@ -31,6 +33,7 @@ usage() {
 stage=""
 bucket=${ARTIFACT_BUCKET:-}
 template=""
+overrides=()
 while [ $# -gt 0 ]; do
   case "$1" in
   --artifact-bucket)
@@ -45,6 +48,12 @@ while [ $# -gt 0 ]; do
     shift
     ;;
   --template=*) template=${1#*=} ;;
+  --parameter)
+    [ $# -ge 2 ] || die "--parameter needs KEY=VALUE"
+    overrides+=("$2")
+    shift
+    ;;
+  --parameter=*) overrides+=("${1#*=}") ;;
   -h | --help)
     usage
     exit 0
@@ -140,6 +149,16 @@ for key, value in data.items():
 PY
 )
 [ ${#params[@]} -gt 0 ] || die "cloudformation/$stage.json gave no parameters"
+for override in ${overrides[@]+"${overrides[@]}"}; do
+  key=${override%%=*}
+  [[ "$override" == *=* && "$key" =~ ^[A-Za-z0-9]+$ ]] || die "--parameter '$override' is not KEY=VALUE"
+  [ "$key" != Stage ] || die "--parameter cannot change Stage (it names the stack)"
+  kept=()
+  for p in "${params[@]}"; do
+    [ "${p%%=*}" = "$key" ] || kept+=("$p")
+  done
+  params=("${kept[@]}" "$override")
+done
 
 # The zips must match the architecture the stage deploys.
 if [ -f target/lambda/ARCH ]; then

@@ -12,6 +12,16 @@
 # Every stage is checked for sign-in (pool, client, hosted-UI domain, the authorizer on every
 # route), the upload route's throttle, the owner index, the quota table, the upload trigger's
 # prefix and suffix filters and the uploads' expiry.
+#   Alarms: dev deploys with AlarmEmail set (a --parameter override, not a stage-file value)
+#   and must have the SNS topic, its e-mail subscription and every alarm; prod deploys without
+#   and must have none of them.
+#   6. scripts/destroy.sh refuses an unknown stage, a stack deploy.sh did not deploy and prod
+#      without --yes (no terminal), deleting nothing; then it destroys dev with versioned
+#      objects and delete markers in its buckets, and prod with --yes: stacks and buckets gone.
+#      Not rehearsed, as moto cannot model them: alarms firing and the confirmation e-mail
+#      (moto evaluates no alarm and sends no mail), access logs refilling a bucket during
+#      the deletion (destroy.sh's retry), and bucket versioning set by CloudFormation (moto
+#      ignores VersioningConfiguration; the rehearsal switches it on through S3).
 # Needs the zips of scripts/build.sh (it does not build them) and the pinned tools.
 # moto's gaps and how scripts/rehearse_moto.py fills them are described in that file.
 set -euo pipefail
@@ -171,18 +181,19 @@ check() {
   fi
 }
 
-if deploy dev; then
+alarm_email=alarms@example.com
+if deploy dev --parameter "AlarmEmail=$alarm_email"; then
   if grep -q 'ApiUrl' "$scratch/deploy-dev.log"; then
     ok "deploy.sh dev printed the outputs table"
   else
     fail "deploy.sh dev printed no outputs table"
   fi
-  check dev --snapshot "$scratch/dev.json"
+  check dev --snapshot "$scratch/dev.json" --alarm-email "dev=$alarm_email"
 fi
 # The later deploys take the template the first one synthesized, as CI promotes one built
 # template: "unchanged" then means exactly that, even while synth/ is being edited.
 if deploy prod --template stack.yaml; then
-  check dev prod
+  check dev prod --alarm-email "dev=$alarm_email"
 fi
 # OIDC mode: dev's values plus an external issuer, from the scratch copy of the deploy inputs
 # (a stage file the repository does not ship).
@@ -196,14 +207,96 @@ cp stack.yaml "$scratch/clone/stack.yaml"
 if DEPLOY="$scratch/clone/scripts/deploy.sh" deploy oidc --template "$scratch/clone/stack.yaml"; then
   check oidc --stage-dir "$scratch/clone/cloudformation"
 fi
-if deploy dev --template stack.yaml; then
+if deploy dev --template stack.yaml --parameter "AlarmEmail=$alarm_email"; then
   if grep -q 'No changes to deploy' "$scratch/deploy-dev.log"; then
     ok "redeploy of dev found no changes"
   else
     fail "redeploy of dev changed the stack: $(grep -m1 -i 'stack' "$scratch/deploy-dev.log")"
   fi
-  check dev --unchanged "$scratch/dev.json"
+  check dev --unchanged "$scratch/dev.json" --alarm-email "dev=$alarm_email"
 fi
+
+# 5. Teardown.
+t=$(date +%s)
+stack_buckets() {
+  # shellcheck disable=SC2016 # backticks are JMESPath literals
+  "$AWS_CLI" cloudformation describe-stack-resources --stack-name "vod-progress-$1" \
+    --query 'StackResources[?ResourceType==`AWS::S3::Bucket`].PhysicalResourceId' --output text
+}
+stack_exists() {
+  local status
+  status=$("$AWS_CLI" cloudformation describe-stacks --stack-name "$1" --query 'Stacks[0].StackStatus' --output text 2>/dev/null) &&
+    [ "$status" != DELETE_COMPLETE ]
+}
+printf '{"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}' >"$scratch/rogue.json"
+"$AWS_CLI" cloudformation create-stack --stack-name vod-progress-rogue \
+  --template-body "file://$scratch/rogue.json" >/dev/null
+expect_error "destroy.sh of a stage with no stack" "no stack vod-progress-staging" \
+  bash scripts/destroy.sh staging
+expect_error "destroy.sh of a stack deploy.sh did not deploy" "deploy.sh did not deploy it" \
+  bash scripts/destroy.sh rogue --yes
+expect_error "destroy.sh prod without --yes and without a terminal" "refusing to delete prod without --yes" \
+  bash scripts/destroy.sh prod </dev/null
+left=0
+for stack in vod-progress-dev vod-progress-prod vod-progress-rogue; do
+  stack_exists "$stack" && left=$((left + 1))
+done
+if [ "$left" -eq 3 ]; then
+  ok "the refused teardowns deleted no stack"
+else
+  fail "the refused teardowns deleted $((3 - left)) of 3 stacks"
+fi
+
+dev_buckets=$(stack_buckets dev 2>/dev/null || true)
+versions=0
+unversioned=""
+for b in $dev_buckets; do
+  # moto's CloudFormation ignores VersioningConfiguration: switch it on through S3's API so
+  # the teardown meets what AWS would hold, old versions and delete markers.
+  if [ "$("$AWS_CLI" s3api get-bucket-versioning --bucket "$b" --query Status --output text)" != Enabled ]; then
+    unversioned+=" $b"
+    "$AWS_CLI" s3api put-bucket-versioning --bucket "$b" --versioning-configuration Status=Enabled
+  fi
+  for body in first second; do
+    printf '%s' "$body" >"$scratch/object"
+    "$AWS_CLI" s3api put-object --bucket "$b" --key rehearsal/video.mp4 --body "$scratch/object" >/dev/null
+  done
+  "$AWS_CLI" s3api delete-object --bucket "$b" --key rehearsal/video.mp4 >/dev/null
+  "$AWS_CLI" s3api put-object --bucket "$b" --key rehearsal/kept.txt --body "$scratch/object" >/dev/null
+  versions=$((versions + $("$AWS_CLI" s3api list-object-versions --bucket "$b" \
+    --query 'length([Versions || `[]`, DeleteMarkers || `[]`][])' --output text)))
+done
+if [ "$(wc -w <<<"$dev_buckets")" -ge 3 ] && [ "$versions" -ge 12 ]; then
+  ok "dev's $(wc -w <<<"$dev_buckets") buckets hold $versions object versions and delete markers"
+else
+  fail "dev's buckets ($dev_buckets) hold $versions versions and delete markers, expected at least 4 in each of 3"
+fi
+[ -z "$unversioned" ] || echo "rehearse.sh: moto created these buckets without versioning (its CloudFormation gap); enabled through S3:$unversioned"
+destroyed() {
+  local stage=$1 buckets=$2 b gone=true
+  stack_exists "vod-progress-$stage" && gone=false
+  for b in $buckets; do
+    "$AWS_CLI" s3api head-bucket --bucket "$b" >/dev/null 2>&1 && gone=false
+  done
+  $gone
+}
+if bash scripts/destroy.sh dev >"$scratch/destroy-dev.log" 2>&1 && destroyed dev "$dev_buckets"; then
+  ok "destroy.sh dev: emptied the versioned buckets, deleted the stack and its $(wc -w <<<"$dev_buckets") buckets"
+else
+  fail "destroy.sh dev: $(tail -n 3 "$scratch/destroy-dev.log")"
+fi
+prod_buckets=$(stack_buckets prod 2>/dev/null || true)
+if bash scripts/destroy.sh prod --yes </dev/null >"$scratch/destroy-prod.log" 2>&1 && destroyed prod "$prod_buckets"; then
+  ok "destroy.sh prod --yes: deleted the stack and its buckets"
+else
+  fail "destroy.sh prod --yes: $(tail -n 3 "$scratch/destroy-prod.log")"
+fi
+if stack_exists vod-progress-rogue; then
+  ok "the stack deploy.sh did not deploy is still there"
+else
+  fail "destroy.sh deleted a stack deploy.sh did not deploy"
+fi
+echo "rehearse.sh: teardown in $(elapsed "$t")"
 
 # What moto's CloudFormation skipped: said, not hidden (see scripts/rehearse_moto.py).
 skipped=$(grep -o 'No Moto CloudFormation support for [A-Za-z0-9:]*' "$scratch/moto.log" | sed 's/.* for //' | sort -u | paste -sd ' ' - || true)

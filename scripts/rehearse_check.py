@@ -1,6 +1,7 @@
 """Checks deployed stages through the AWS API (boto3), for scripts/rehearse.sh.
 
     rehearse_check.py STAGE [STAGE ...] [--stage-dir DIR] [--snapshot FILE] [--unchanged FILE]
+                      [--alarm-email STAGE=ADDRESS ...]
 
 For each stage, the stack vod-progress-<STAGE> must be complete and its resources must exist
 as the stack and docs/wiring.md say: tables (with their keys and the owner index), buckets
@@ -13,6 +14,9 @@ none of them and the given issuer), and the outputs. Stage parameters come from
 <DIR>/<STAGE>.json (default cloudformation/). With several stages, no
 physical name may be shared between them. --snapshot writes the physical ids;
 --unchanged compares against such a file (a redeploy of an unchanged stage replaces nothing).
+--alarm-email says which stages were deployed with AlarmEmail set: those must have the SNS
+topic, its e-mail subscription and every alarm (each notifying the topic); every other stage
+must have no topic, subscription or alarm at all.
 
 Prints one line per check ("ok ..." or "FAIL ...") and exits 1 when any check failed.
 """
@@ -431,6 +435,36 @@ def check_sign_in(
     )
 
 
+# synth/src/stack.rs: 3 dead-letter queues, 3 functions x (Errors, Throttles), API 5xx, JobsFailed.
+ALARM_COUNT = 11
+
+
+def check_alarms(c: Checks, stage: str, email: str | None) -> None:
+    stack = f"vod-progress-{stage}"
+    res = c.attempt(f"{stage}: list the stack's resources", lambda: resources(stack)) or []
+    topics = of_type(res, "AWS::SNS::Topic")
+    subscriptions = of_type(res, "AWS::SNS::Subscription")
+    alarm_names = of_type(res, "AWS::CloudWatch::Alarm")
+    sns, cloudwatch = client("sns"), client("cloudwatch")
+    ours = [t["TopicArn"] for t in sns.list_topics()["Topics"] if f":{stack}-" in t["TopicArn"]]
+    described = cloudwatch.describe_alarms(AlarmNamePrefix=f"{stack}-")["MetricAlarms"]
+    if email is None:
+        c.check(f"{stage}: no AlarmEmail, so no topic, subscription or alarm in the stack", not (topics or subscriptions or alarm_names), str(topics + subscriptions + alarm_names))
+        c.check(f"{stage}: no AlarmEmail, so SNS and CloudWatch hold no topic or alarm of {stack}", not ours and not described, str(ours + [a["AlarmName"] for a in described]))
+        return
+    if not c.check(f"{stage}: AlarmEmail set: one SNS topic", len(topics) == 1 and topics == ours, f"stack {topics}, SNS {ours}"):
+        return
+    topic = topics[0]
+    subs = c.attempt(f"{stage}: the topic's subscriptions", lambda: sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]) or []
+    c.check(f"{stage}: the topic mails {email}", [(s["Protocol"], s["Endpoint"]) for s in subs] == [("email", email)], str(subs))
+    c.check(f"{stage}: {ALARM_COUNT} alarms in the stack and in CloudWatch", len(alarm_names) == ALARM_COUNT and sorted(alarm_names) == sorted(a["AlarmName"] for a in described), f"stack {len(alarm_names)}, CloudWatch {len(described)}")
+    wrong = [a["AlarmName"] for a in described if a.get("AlarmActions") != [topic] or a.get("OKActions") != [topic] or a.get("TreatMissingData") != "notBreaching"]
+    c.check(f"{stage}: every alarm notifies the topic when it fires and clears, missing data is fine", not wrong, str(wrong))
+    watched = {(a["Namespace"], a["MetricName"]) for a in described}
+    wanted = {("AWS/SQS", "ApproximateNumberOfMessagesVisible"), ("AWS/Lambda", "Errors"), ("AWS/Lambda", "Throttles"), ("AWS/ApiGateway", "5xx"), ("VodProgress", "JobsFailed")}
+    c.check(f"{stage}: alarms watch dead letters, function errors and throttles, API 5xx, failed jobs", watched == wanted, str(sorted(watched)))
+
+
 def global_names(found: dict[str, Any]) -> set[str]:
     return {
         pid
@@ -446,8 +480,10 @@ def main() -> int:
     parser.add_argument("--stage-dir", type=Path, default=STAGE_DIR)
     parser.add_argument("--snapshot", type=Path)
     parser.add_argument("--unchanged", type=Path)
+    parser.add_argument("--alarm-email", action="append", default=[], metavar="STAGE=ADDRESS")
     args = parser.parse_args()
     STAGE_DIR = args.stage_dir
+    emails = dict(item.split("=", 1) for item in args.alarm_email)
     for variable in ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION"):
         if not os.environ.get(variable):
             print(f"rehearse_check.py: {variable} is not set", file=sys.stderr)
@@ -456,6 +492,9 @@ def main() -> int:
     c = Checks()
     digests = zip_digests()
     found = {stage: check_stage(c, stage, digests) for stage in args.stages}
+    for stage in args.stages:
+        if found[stage]:
+            check_alarms(c, stage, emails.get(stage))
 
     stages = [s for s in args.stages if found[s]]
     for i, a in enumerate(stages):

@@ -2,7 +2,7 @@
 
 moto 5.2.5's CloudFormation skips resource types it has no model for, and a later Ref or
 GetAtt on a skipped resource fails the whole stack ("Fn::GetAtt references undefined
-resource"). The stack uses two such families, so this launcher registers models for them
+resource"). The stack uses several such families, so this launcher registers models for them
 before the server starts; the template itself is deployed unchanged:
 
 * AWS::ApiGatewayV2::Api, ::Integration, ::Route, ::Stage, ::Authorizer: created through
@@ -12,6 +12,13 @@ before the server starts; the template itself is deployed unchanged:
 * AWS::Cognito::UserPool, ::UserPoolClient, ::UserPoolDomain: created through moto's own
   cognito-idp backend, so the rehearsal reads the pool, its client (callback URLs, flows,
   no secret) and the hosted-UI domain back through the AWS API.
+* AWS::SNS::Subscription and AWS::CloudWatch::Alarm (the opt-in alarms): created and
+  deleted through moto's own sns and cloudwatch backends, so the rehearsal reads the
+  subscription and the alarms back through the AWS API. moto does not evaluate alarms or
+  deliver e-mail: whether an alarm fires, and the confirmation mail, are not rehearsed.
+* AWS::MediaConvert::JobTemplate: moto has no MediaConvert at all. The model only records
+  the resource (Name, Arn) so references resolve; nothing checks its settings here (the
+  stack's structural tests and cfn-lint do).
 
 moto's CloudFormation honours Conditions (a resource or output whose condition is false is
 left out, Fn::If takes its branch): the rehearsal deploys one stage in OIDC mode and checks
@@ -29,9 +36,6 @@ lifecycles or a pool's sign-up and password rules (read back here, enforced only
 it ignores the template's Rules (a half OIDC configuration deploys here), which synth's
 tests evaluate instead; the template's own structure is checked by synth's tests, cfn-lint
 and checkov.
-* AWS::MediaConvert::JobTemplate: moto has no MediaConvert at all. The model only records
-  the resource (Name, Arn) so references resolve; nothing checks its settings here (the
-  stack's structural tests and cfn-lint do).
 
 Two behaviours of moto's change sets (the path `aws cloudformation deploy` takes) differ from
 CloudFormation and are corrected here, since the rehearsal tests exactly that path:
@@ -64,9 +68,11 @@ from moto.awslambda.models import LambdaFunction
 from moto.cognitoidp.models import cognitoidp_backends
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
+from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.common_models import CloudFormationModel
 from moto.s3.models import FakeBucket
 from moto.server import ThreadedMotoServer
+from moto.sns.models import sns_backends
 
 
 def _patch_change_sets() -> None:
@@ -407,6 +413,53 @@ class MediaConvertJobTemplate(_Model, CloudFormationModel):
         name = p.get("Name", name)
         arn = f"arn:aws:mediaconvert:{region_name}:{account_id}:jobTemplates/{name}"
         return cls(name, Arn=arn, Name=name)
+
+
+class SnsSubscription(_Model, CloudFormationModel):
+    __module__ = "moto.sns.rehearse"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SNS::Subscription"
+
+    @classmethod
+    def create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> _Model:
+        subscription = sns_backends[account_id][region_name].subscribe(p["TopicArn"], p["Endpoint"], p["Protocol"])
+        return cls(subscription.arn)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        sns_backends[account_id][region_name].unsubscribe(self.physical_id)
+
+
+class CloudWatchAlarm(_Model, CloudFormationModel):
+    __module__ = "moto.cloudwatch.rehearse"
+    ATTRIBUTES = ("Arn",)
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudWatch::Alarm"
+
+    @classmethod
+    def create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> _Model:
+        alarm = cloudwatch_backends[account_id][region_name].put_metric_alarm(
+            name=p.get("AlarmName", name),
+            namespace=p["Namespace"],
+            metric_name=p["MetricName"],
+            comparison_operator=p["ComparisonOperator"],
+            evaluation_periods=int(p["EvaluationPeriods"]),
+            period=int(p["Period"]),
+            threshold=float(p["Threshold"]),
+            statistic=p["Statistic"],
+            description=p.get("AlarmDescription", ""),
+            dimensions=[{"Name": d["Name"], "Value": d["Value"]} for d in p.get("Dimensions", [])],
+            alarm_actions=p.get("AlarmActions", []),
+            ok_actions=p.get("OKActions", []),
+            treat_missing_data=p.get("TreatMissingData"),
+        )
+        return cls(alarm.name, Arn=alarm.alarm_arn)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        cloudwatch_backends[account_id][region_name].delete_alarms([self.physical_id])
 
 
 def _patch_lambda_functions() -> None:

@@ -150,7 +150,11 @@ impl CreateJob {
                 job_template: &self.config.mediaconvert_job_template,
                 role_arn: &self.config.mediaconvert_role_arn,
                 status_update_interval_seconds: self.config.status_update_interval_seconds,
-                user_metadata: domain::user_metadata(&self.config.stack_name, &key),
+                user_metadata: domain::user_metadata(
+                    &self.config.stack_name,
+                    &key,
+                    crate::metrics::now_millis(),
+                ),
                 client_request_token: &token,
             })
             .await?;
@@ -267,6 +271,13 @@ impl JobStateHandler {
             decision = "merged",
             "job state merged"
         );
+        // Only the event that moved the job counts: a redelivered COMPLETE is not a second job.
+        if applied.status
+            && let Some(line) =
+                crate::metrics::job_finished_line(&event.detail, crate::metrics::now_millis())
+        {
+            crate::metrics::emit(&line);
+        }
         Ok(Handled::Merged(applied))
     }
 }

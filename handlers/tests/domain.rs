@@ -479,9 +479,10 @@ fn request_tokens_follow_the_object_identity() {
 }
 
 #[test]
-fn user_metadata_names_stack_and_input_only() {
-    let m = user_metadata("vod-dev", "uploads/a.mp4");
-    assert_eq!(m.len(), 2);
+fn user_metadata_names_stack_input_and_submission_time_only() {
+    let m = user_metadata("vod-dev", "uploads/a.mp4", 1_763_942_400_123);
+    assert_eq!(m.len(), 3);
+    assert_eq!(m["submittedAt"], "1763942400123");
     assert_eq!(m["stack"], "vod-dev");
     assert_eq!(m["inputFile"], "uploads/a.mp4");
 }

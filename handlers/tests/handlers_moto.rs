@@ -125,9 +125,16 @@ async fn create_job_writes_three_items_and_one_complete_create_job_request() {
         body["clientRequestToken"],
         client_request_token(KEY, &sequencer)
     );
+    let submitted_at = body["userMetadata"]["submittedAt"].clone();
+    assert!(
+        submitted_at
+            .as_str()
+            .is_some_and(|s| s.parse::<i64>().is_ok()),
+        "submittedAt holds epoch milliseconds: {submitted_at}"
+    );
     assert_eq!(
         body["userMetadata"],
-        serde_json::json!({"stack": common::STACK, "inputFile": KEY})
+        serde_json::json!({"stack": common::STACK, "inputFile": KEY, "submittedAt": submitted_at})
     );
     let settings = &body["settings"];
     assert_eq!(

@@ -356,9 +356,25 @@ fn create_job_starts_one_job_per_upload_even_when_the_event_is_redelivered() {
     );
     let request: serde_json::Value =
         serde_json::from_slice(&calls[0].body).expect("CreateJob's body is JSON");
+    let submitted_at: i64 = request["userMetadata"]["submittedAt"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("submittedAt holds epoch milliseconds");
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    assert!(
+        (0..60_000).contains(&(now_ms - submitted_at)),
+        "submittedAt is the submission time"
+    );
     assert_eq!(
         request["userMetadata"],
-        serde_json::json!({"stack": setup::STACK_NAME, "inputFile": input_key})
+        serde_json::json!({
+            "stack": setup::STACK_NAME,
+            "inputFile": input_key,
+            "submittedAt": submitted_at.to_string(),
+        })
     );
     assert_eq!(request["role"], setup::ROLE_ARN);
     assert_eq!(request["jobTemplate"], setup::JOB_TEMPLATE);
@@ -444,4 +460,246 @@ fn refused_start(function: &mut Function, limit: Duration) -> Option<String> {
         }
     }
     None
+}
+
+// ---- job-state's metrics: CloudWatch embedded metric format ----
+
+/// The units CloudWatch accepts in a metric definition.
+const EMF_UNITS: [&str; 27] = [
+    "Seconds",
+    "Microseconds",
+    "Milliseconds",
+    "Bytes",
+    "Kilobytes",
+    "Megabytes",
+    "Gigabytes",
+    "Terabytes",
+    "Bits",
+    "Kilobits",
+    "Megabits",
+    "Gigabits",
+    "Terabits",
+    "Percent",
+    "Count",
+    "Bytes/Second",
+    "Kilobytes/Second",
+    "Megabytes/Second",
+    "Gigabytes/Second",
+    "Terabytes/Second",
+    "Bits/Second",
+    "Kilobits/Second",
+    "Megabits/Second",
+    "Gigabits/Second",
+    "Terabits/Second",
+    "Count/Second",
+    "None",
+];
+
+/// The members of `object` outside `allowed`: the spec's objects hold no other member.
+fn extra_members(
+    object: &serde_json::Map<String, serde_json::Value>,
+    allowed: &[&str],
+) -> Vec<String> {
+    object
+        .keys()
+        .filter(|k| !allowed.contains(&k.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// Checks one log line against the embedded metric format specification and returns
+/// `(metric name, value, dimension sets)` of each metric it defines. Panics naming the rule.
+fn emf_metrics(line: &str) -> Vec<(String, serde_json::Value, Vec<Vec<String>>)> {
+    let root: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| {
+        panic!("an EMF line is one JSON object with nothing around it ({e}): {line}")
+    });
+    let root = root
+        .as_object()
+        .unwrap_or_else(|| panic!("the root is an object: {line}"));
+    let aws = root["_aws"]
+        .as_object()
+        .unwrap_or_else(|| panic!("`_aws` is an object: {line}"));
+    assert!(
+        extra_members(aws, &["Timestamp", "CloudWatchMetrics", "LogGroupName"]).is_empty(),
+        "{line}"
+    );
+    let timestamp = aws["Timestamp"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("Timestamp is a number: {line}"));
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    assert!(
+        (now_ms - timestamp).abs() < 3_600_000,
+        "Timestamp is epoch milliseconds of now: {line}"
+    );
+    let directives = aws["CloudWatchMetrics"]
+        .as_array()
+        .unwrap_or_else(|| panic!("CloudWatchMetrics is an array: {line}"));
+    assert!(!directives.is_empty(), "{line}");
+    let mut found = Vec::new();
+    for directive in directives {
+        let directive = directive
+            .as_object()
+            .expect("a metric directive is an object");
+        assert!(
+            extra_members(directive, &["Namespace", "Dimensions", "Metrics"]).is_empty(),
+            "{line}"
+        );
+        let namespace = directive["Namespace"]
+            .as_str()
+            .expect("Namespace is a string");
+        assert!(
+            (1..=255).contains(&namespace.len()) && !namespace.starts_with("AWS/"),
+            "{line}"
+        );
+        let mut sets = Vec::new();
+        for set in directive["Dimensions"]
+            .as_array()
+            .expect("Dimensions is an array of sets")
+        {
+            let set: Vec<String> = set
+                .as_array()
+                .expect("a dimension set is an array")
+                .iter()
+                .map(|d| d.as_str().expect("a dimension is a member name").to_owned())
+                .collect();
+            assert!((1..=30).contains(&set.len()), "{line}");
+            for name in &set {
+                let value = root.get(name).and_then(|v| v.as_str()).unwrap_or_else(|| {
+                    panic!("dimension {name} references a top-level string: {line}")
+                });
+                assert!(!value.is_empty() && value.len() <= 1024, "{line}");
+            }
+            sets.push(set);
+        }
+        let metrics = directive["Metrics"]
+            .as_array()
+            .expect("Metrics is an array");
+        assert!((1..=100).contains(&metrics.len()), "{line}");
+        for metric in metrics {
+            let metric = metric
+                .as_object()
+                .expect("a metric definition is an object");
+            assert!(
+                extra_members(metric, &["Name", "Unit", "StorageResolution"]).is_empty(),
+                "{line}"
+            );
+            let name = metric["Name"].as_str().expect("Name is a string");
+            if let Some(unit) = metric.get("Unit") {
+                assert!(
+                    EMF_UNITS.contains(&unit.as_str().unwrap_or_default()),
+                    "unit of {name}: {line}"
+                );
+            }
+            let value = root
+                .get(name)
+                .unwrap_or_else(|| panic!("metric {name} references a top-level member: {line}"));
+            assert!(
+                value.is_number(),
+                "metric {name} has a numeric value: {line}"
+            );
+            assert_eq!(namespace, "VodProgress");
+            found.push((name.to_owned(), value.clone(), sets.clone()));
+        }
+    }
+    found
+}
+
+/// The EMF lines among a process's output: the JSON objects with an `_aws` member.
+fn emf_lines(log: &str) -> Vec<String> {
+    log.lines()
+        .filter(|l| {
+            serde_json::from_str::<serde_json::Value>(l).is_ok_and(|v| v.get("_aws").is_some())
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn job_state_prints_embedded_metrics_once_per_finished_job() {
+    let aws = LocalAws::create(Moto::shared(), "rt-emf");
+    let (done, failed) = ("1763942400123-emf001", "1763942400123-emf002");
+    aws.put_output_item(
+        done,
+        "uploads/a.mp4_x/",
+        "a.key",
+        "00112233445566778899aabbccddeeff",
+    );
+    let mut job_state = aws.spawn(JOB_STATE, &[]);
+    let with_submission = |path: &str, job_id: &str, submitted_ms: i64| {
+        let mut event: serde_json::Value =
+            serde_json::from_slice(&mediaconvert_event(path, job_id)).unwrap();
+        event["detail"]["userMetadata"]["submittedAt"] = submitted_ms.to_string().into();
+        event.to_string().into_bytes()
+    };
+    let complete = fixture("mediaconvert/complete.json");
+    let finished_ms = complete["detail"]["timestamp"]
+        .as_i64()
+        .expect("the fixture has a timestamp");
+    let stack = complete["detail"]["userMetadata"]["stack"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let complete = with_submission("mediaconvert/complete.json", done, finished_ms - 754_250);
+    job_state.invoke_ok(
+        with_submission("mediaconvert/status-update.json", done, 0),
+        ANSWER,
+    );
+    job_state.invoke_ok(complete.clone(), ANSWER);
+    // A redelivered COMPLETE changes nothing and counts nothing.
+    job_state.invoke_ok(complete, ANSWER);
+    job_state.invoke_ok(
+        with_submission("mediaconvert/error.json", failed, 0),
+        ANSWER,
+    );
+
+    let lines = emf_lines(&job_state.log());
+    assert_eq!(
+        lines.len(),
+        2,
+        "one line per finished job:\n{}",
+        job_state.log()
+    );
+    let stack_only = vec![vec!["Stack".to_owned()]];
+    let completed = emf_metrics(&lines[0]);
+    assert_eq!(
+        completed,
+        vec![
+            (
+                "JobsCompleted".to_owned(),
+                serde_json::json!(1),
+                stack_only.clone()
+            ),
+            (
+                "SecondsToComplete".to_owned(),
+                serde_json::json!(754.25),
+                stack_only.clone()
+            ),
+        ],
+        "{}",
+        lines[0]
+    );
+    let failures = emf_metrics(&lines[1]);
+    let by_code = vec![
+        vec!["Stack".to_owned()],
+        vec!["Stack".to_owned(), "ErrorCode".to_owned()],
+    ];
+    assert_eq!(
+        failures,
+        vec![("JobsFailed".to_owned(), serde_json::json!(1), by_code)],
+        "{}",
+        lines[1]
+    );
+    for line in &lines {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(
+            v["Stack"],
+            stack.as_str(),
+            "the stack dimension comes from user metadata"
+        );
+    }
+    let error: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
+    assert_eq!(error["ErrorCode"], "1030");
 }

@@ -8,8 +8,8 @@ use crate::constructs::bucket::BucketOptions;
 use crate::constructs::cognito::UserPoolOptions;
 use crate::constructs::http_api::{HttpApiProps, JwtProps};
 use crate::constructs::{
-    Bucket, EventRule, Function, FunctionProps, HttpApi, JobTemplate, MediaConvertRole, Table,
-    UserPool,
+    Alarms, Bucket, EventRule, Function, FunctionProps, HttpApi, JobTemplate, MediaConvertRole,
+    Table, Topic, UserPool,
 };
 use crate::job_settings;
 use crate::model::{Expr, Id, Parameter, Pseudo, Template};
@@ -330,7 +330,7 @@ pub fn stack() -> Template {
             )]),
         ),
     ]);
-    EventRule::new(
+    let rule = EventRule::new(
         &mut t,
         "JobStateRule",
         "MediaConvert job state changes of this stack's jobs (user metadata `stack`)",
@@ -446,9 +446,20 @@ pub fn stack() -> Template {
     status_api.env(ENV_UPLOADS_PER_USER_PER_DAY, p.uploads_per_user_per_day.r());
     status_api.env(ENV_UPLOAD_QUOTA_TABLE, upload_quota.name());
 
-    for function in [create_job, job_state, status_api] {
-        function.finish(&mut t);
-    }
+    let dead_letter_queues: Vec<(String, Id)> = [&create_job, &job_state]
+        .into_iter()
+        .filter_map(|f| {
+            Some((
+                f.name().to_owned(),
+                f.dead_letter_queue.as_ref()?.id.clone(),
+            ))
+        })
+        .chain([("JobStateRule".to_owned(), rule.dead_letter_queue.id.clone())])
+        .collect();
+    let functions: Vec<(String, Id)> = [create_job, job_state, status_api]
+        .into_iter()
+        .map(|f| (f.name().to_owned(), f.finish(&mut t)))
+        .collect();
 
     t.output("ApiUrl", "Base URL of the HTTP API", api.url());
     t.output(
@@ -507,5 +518,58 @@ pub fn stack() -> Template {
         "Base URL of the hosted sign-in pages (/oauth2/authorize, /oauth2/token, /logout)",
         pool.hosted_ui_url(),
     );
+
+    // 9. Opt-in alarms: nothing (and no cost) unless the stage names an address.
+    alarms(&mut t, &dead_letter_queues, &functions, &api.id);
     t
+}
+
+/// Namespace, metric and dimension of job-state's embedded-metric-format log lines
+/// (handlers/src/metrics.rs).
+pub use wiring::metrics::{
+    JOBS_FAILED as JOBS_FAILED_METRIC, NAMESPACE as METRICS_NAMESPACE, STACK_DIMENSION,
+};
+
+/// `AlarmEmail` and, when it is set, an SNS topic mailing it and one alarm per failure signal:
+/// each dead-letter queue's depth, each function's errors and throttles, the API's 5xx and
+/// MediaConvert jobs of this stack ending in ERROR.
+fn alarms(
+    t: &mut Template,
+    dead_letter_queues: &[(String, Id)],
+    functions: &[(String, Id)],
+    api: &Id,
+) {
+    let email = t.parameter(
+        "AlarmEmail",
+        Parameter::string("Address mailed when an alarm fires or clears; empty: no alarm.")
+            .default("")
+            .pattern(
+                r"^([^@\s]+@[^@\s]+\.[^@\s]+)?$",
+                "empty, or an e-mail address",
+            ),
+    );
+    let has_email = t.condition(
+        "HasAlarmEmail",
+        Expr::Not(Box::new(Expr::Equals(
+            Box::new(email.r()),
+            Box::new("".into()),
+        ))),
+    );
+    let topic = Topic::new(t, "AlarmTopic", "vod-progress alarms", &has_email);
+    topic.subscribe_email(t, "AlarmEmailSubscription", email.r());
+    let alarms = Alarms::new(&topic);
+    for (owner, queue) in dead_letter_queues {
+        alarms.dead_letters(t, &format!("{owner}DeadLettersAlarm"), queue, owner);
+    }
+    for (name, function) in functions {
+        alarms.function(t, name, function);
+    }
+    alarms.api_5xx(t, "HttpApi5xxAlarm", api);
+    alarms.custom(
+        t,
+        "JobsFailedAlarm",
+        "MediaConvert jobs of this stack ended in ERROR (job-state's embedded metric)",
+        (METRICS_NAMESPACE, JOBS_FAILED_METRIC, "Sum"),
+        vec![(STACK_DIMENSION, Expr::pseudo(Pseudo::StackName))],
+    );
 }

@@ -65,14 +65,20 @@ fn four_tables_on_demand_with_ttl_and_their_keys() {
 }
 
 #[test]
-fn no_auto_scaling_and_no_alarm() {
+fn no_auto_scaling_and_no_unconditional_alarm() {
     let t = template();
     for (id, r) in t["Resources"].as_object().unwrap() {
         let kind = r["Type"].as_str().unwrap();
         assert!(
-            !kind.starts_with("AWS::ApplicationAutoScaling::") && kind != "AWS::CloudWatch::Alarm",
+            !kind.starts_with("AWS::ApplicationAutoScaling::"),
             "{id} is a {kind}: an idle stack must cost nothing"
         );
+        if kind == "AWS::CloudWatch::Alarm" {
+            assert_eq!(
+                r["Condition"], "HasAlarmEmail",
+                "{id}: an alarm costs money every month, so only a stage with AlarmEmail has it"
+            );
+        }
     }
 }
 

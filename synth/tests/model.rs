@@ -163,6 +163,46 @@ fn resource_and_output_conditions_must_exist() {
     );
 }
 
+fn conditional_template() -> (Template, synth::model::Id) {
+    let mut t = Template::new("x");
+    let flag = t.parameter("Flag", Parameter::string("f").default(""));
+    let on = t.condition(
+        "On",
+        Expr::Not(Box::new(Expr::Equals(
+            Box::new(flag.r()),
+            Box::new("".into()),
+        ))),
+    );
+    t.add("Queue", queue().condition(&on));
+    (t, on)
+}
+
+#[test]
+fn a_conditional_resource_serializes_its_condition() {
+    let (t, _) = conditional_template();
+    let yaml = t.to_yaml().expect("valid");
+    assert!(yaml.contains("Condition: On"), "{yaml}");
+}
+
+#[test]
+fn a_resource_condition_must_exist() {
+    let mut t = Template::new("x");
+    let ghost = synth::model::Template::new("other").condition("Ghost", Expr::Bool(true));
+    t.add("Queue", queue().condition(&ghost));
+    assert!(problems(&t).contains("unknown condition `Ghost`"));
+}
+
+#[test]
+fn an_unconditional_reference_to_a_conditional_resource_is_rejected() {
+    let (mut t, _) = conditional_template();
+    t.add("Role", role_granting(Expr::get_att("Queue", "Arn")));
+    let found = problems(&t);
+    assert!(
+        found.contains("`Role` references `Queue`, which exists only under condition `On`"),
+        "{found}"
+    );
+}
+
 #[test]
 fn conditions_and_retention_print_beside_the_type() {
     let mut t = Template::new("x");
@@ -190,4 +230,27 @@ fn rules_may_name_only_parameters_that_exist() {
         problems(&t)
             .contains("rule `NeedsMissing`: reference to unknown parameter or resource `Missing`")
     );
+}
+
+#[test]
+fn references_under_the_same_condition_or_its_fn_if_are_accepted() {
+    let (mut t, on) = conditional_template();
+    t.add(
+        "Role",
+        role_granting(Expr::get_att("Queue", "Arn")).condition(&on),
+    );
+    let guarded = Expr::If(
+        "On".into(),
+        Box::new(Expr::get_att("Queue", "Arn")),
+        Box::new(Expr::pseudo(synth::model::Pseudo::AccountId)),
+    );
+    t.add("Role2", role_granting(guarded));
+    t.to_yaml().expect("guarded references are valid");
+}
+
+#[test]
+fn an_output_may_not_reference_a_conditional_resource_unguarded() {
+    let (mut t, _) = conditional_template();
+    t.output("QueueArn", "q", Expr::get_att("Queue", "Arn"));
+    assert!(problems(&t).contains("output `QueueArn` references `Queue`"));
 }

@@ -76,13 +76,31 @@ pub fn render() -> String {
     let _ = write!(
         s,
         "\n## MediaConvert user metadata (set at CreateJob; never a secret)\n\
-         `{{\"{stack}\": \"<STACK_NAME>\", \"{input}\": \"<decoded input key>\"}}`. The \
+         `{{\"{stack}\": \"<STACK_NAME>\", \"{input}\": \"<decoded input key>\", \
+         \"{submitted}\": \"<epoch\nmilliseconds of the CreateJob call>\"}}`. The \
          EventBridge rule's\npattern is `source: {source}`, `detail-type: {detail_type}`,\n\
          `detail.userMetadata.{stack}: [<stack name>]`.\n\n",
         stack = metadata::STACK,
         input = metadata::INPUT_FILE,
+        submitted = metadata::SUBMITTED_AT,
         source = crate::MEDIACONVERT_SOURCE,
         detail_type = crate::JOB_STATE_CHANGE,
+    );
+    let _ = write!(
+        s,
+        "## Metrics (job-state's embedded-metric-format log lines; the stack's alarm reads one)\n\
+         Namespace `{ns}`, dimension `{dim}` (user metadata `{stack}`): `{done}` (Count)\n\
+         and `{secs}` (Seconds, from `{submitted}` to the COMPLETE event) on COMPLETE;\n\
+         `{failed}` (Count) on ERROR, also by `{dim}`+`{code}`. The alarm `JobsFailedAlarm`\n\
+         watches `{failed}` by `{dim}`.\n\n",
+        ns = crate::metrics::NAMESPACE,
+        dim = crate::metrics::STACK_DIMENSION,
+        code = crate::metrics::ERROR_CODE_DIMENSION,
+        done = crate::metrics::JOBS_COMPLETED,
+        failed = crate::metrics::JOBS_FAILED,
+        secs = crate::metrics::SECONDS_TO_COMPLETE,
+        stack = metadata::STACK,
+        submitted = metadata::SUBMITTED_AT,
     );
 
     let _ = write!(

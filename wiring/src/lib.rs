@@ -64,6 +64,20 @@ pub mod metadata {
     pub const STACK: &str = "stack";
     /// The decoded input key.
     pub const INPUT_FILE: &str = "inputFile";
+    /// When create-job submitted the job (epoch milliseconds): job-state's
+    /// `SecondsToComplete` metric starts there.
+    pub const SUBMITTED_AT: &str = "submittedAt";
+}
+
+/// job-state's CloudWatch embedded-metric-format lines; the stack's `JobsFailed` alarm
+/// watches the same namespace, metric and dimension.
+pub mod metrics {
+    pub const NAMESPACE: &str = "VodProgress";
+    pub const STACK_DIMENSION: &str = "Stack";
+    pub const ERROR_CODE_DIMENSION: &str = "ErrorCode";
+    pub const JOBS_COMPLETED: &str = "JobsCompleted";
+    pub const JOBS_FAILED: &str = "JobsFailed";
+    pub const SECONDS_TO_COMPLETE: &str = "SecondsToComplete";
 }
 
 /// The EventBridge event the job-state rule matches.

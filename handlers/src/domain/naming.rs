@@ -98,13 +98,22 @@ pub fn client_request_token(input_key: &str, normalized_sequencer: &str) -> Stri
 }
 
 /// The user metadata MediaConvert carries into every event of the job: the stack's rule
-/// matches `stack`; nothing secret.
-pub fn user_metadata(stack: &str, input_key: &str) -> BTreeMap<String, String> {
+/// matches `stack`; job-state's metrics read `submittedAt` (epoch milliseconds); nothing
+/// secret.
+pub fn user_metadata(
+    stack: &str,
+    input_key: &str,
+    submitted_at_ms: i64,
+) -> BTreeMap<String, String> {
     BTreeMap::from([
         (wiring::metadata::STACK.to_string(), stack.to_string()),
         (
             wiring::metadata::INPUT_FILE.to_string(),
             input_key.to_string(),
+        ),
+        (
+            wiring::metadata::SUBMITTED_AT.to_string(),
+            submitted_at_ms.to_string(),
         ),
     ])
 }

@@ -1,6 +1,7 @@
 //! Constructs: small builders over the model that emit a resource with its secure defaults,
 //! and grants that add exactly the actions and ARNs a wiring needs to the grantee's policy.
 
+pub mod alarms;
 pub mod bucket;
 pub mod cognito;
 pub mod events;
@@ -9,8 +10,10 @@ pub mod http_api;
 pub mod logs;
 pub mod mediaconvert;
 pub mod queue;
+pub mod sns;
 pub mod table;
 
+pub use alarms::Alarms;
 pub use bucket::Bucket;
 pub use cognito::UserPool;
 pub use events::EventRule;
@@ -19,6 +22,7 @@ pub use http_api::HttpApi;
 pub use logs::LogGroup;
 pub use mediaconvert::{JobTemplate, MediaConvertRole};
 pub use queue::Queue;
+pub use sns::Topic;
 pub use table::Table;
 
 use crate::model::iam::{Conditions, PolicyDocument, Principal, Statement};

@@ -140,9 +140,9 @@ pub struct Output {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Resource {
     pub properties: Properties,
-    pub depends_on: Vec<Id>,
     /// `Condition`: the resource is created only when this condition holds.
     pub condition: Option<Id>,
+    pub depends_on: Vec<Id>,
     /// `DeletionPolicy` and `UpdateReplacePolicy` `Retain`: neither deleting the stack nor
     /// replacing the resource destroys what it holds.
     pub retain: bool,
@@ -156,8 +156,8 @@ impl Resource {
     pub fn new(properties: Properties) -> Self {
         Resource {
             properties,
-            depends_on: Vec::new(),
             condition: None,
+            depends_on: Vec::new(),
             retain: false,
             checkov_skips: Vec::new(),
             cfn_lint_ignores: Vec::new(),
@@ -169,7 +169,8 @@ impl Resource {
         self
     }
 
-    /// Creates the resource only when `condition` holds.
+    /// Creates the resource only when `condition` holds; see [`Template::validate`] for what
+    /// that demands of the resources that reference this one.
     pub fn condition(mut self, condition: &Id) -> Self {
         self.condition = Some(condition.clone());
         self

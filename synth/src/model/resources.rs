@@ -34,6 +34,9 @@ pub enum Properties {
     UserPool(Box<UserPool>),
     UserPoolClient(Box<UserPoolClient>),
     UserPoolDomain(UserPoolDomain),
+    Topic(Topic),
+    Subscription(Subscription),
+    Alarm(Box<Alarm>),
 }
 
 impl Properties {
@@ -58,6 +61,9 @@ impl Properties {
             Properties::UserPool(_) => "AWS::Cognito::UserPool",
             Properties::UserPoolClient(_) => "AWS::Cognito::UserPoolClient",
             Properties::UserPoolDomain(_) => "AWS::Cognito::UserPoolDomain",
+            Properties::Topic(_) => "AWS::SNS::Topic",
+            Properties::Subscription(_) => "AWS::SNS::Subscription",
+            Properties::Alarm(_) => "AWS::CloudWatch::Alarm",
         }
     }
 }
@@ -618,4 +624,47 @@ pub struct UserPoolClient {
 pub struct UserPoolDomain {
     pub domain: Expr,
     pub user_pool_id: Expr,
+}
+
+// ---- SNS ----
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Topic {
+    pub display_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Subscription {
+    pub topic_arn: Expr,
+    pub protocol: String,
+    pub endpoint: Expr,
+}
+
+// ---- CloudWatch ----
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Alarm {
+    pub alarm_description: String,
+    pub namespace: String,
+    pub metric_name: String,
+    pub dimensions: Vec<Dimension>,
+    pub statistic: String,
+    pub period: i64,
+    pub evaluation_periods: i64,
+    pub threshold: i64,
+    pub comparison_operator: String,
+    pub treat_missing_data: String,
+    pub alarm_actions: Vec<Expr>,
+    #[serde(rename = "OKActions")]
+    pub ok_actions: Vec<Expr>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Dimension {
+    pub name: String,
+    pub value: Expr,
 }

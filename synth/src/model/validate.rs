@@ -1,8 +1,10 @@
 //! The check that runs before any template is printed: every `Ref`, `Fn::GetAtt`, `Fn::Sub`
 //! variable, `Fn::If` condition, `Condition` of a resource or output and `DependsOn` names
-//! something that exists, no id is used
-//! twice, no reserved resource is left empty, and resources do not depend on each other in a
-//! cycle (CloudFormation would reject the stack at deploy time, far later).
+//! something that exists,
+//! nothing that may exist references a resource that may not (outside an `Fn::If` on that
+//! resource's condition), no id is used twice, no reserved resource is left empty, and
+//! resources do not depend on each other in a cycle (CloudFormation would reject the stack at
+//! deploy time, far later).
 
 use super::Template;
 use super::expr::Pseudo;
@@ -56,6 +58,14 @@ pub(super) fn check(template: &Template, duplicates: &[String]) -> Result<(), In
         resources: template.resources.iter().map(|(k, _)| k.as_str()).collect(),
     };
     let mut edges: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    // CloudFormation refuses a deploy where a resource that may exist references one that
+    // may not, so each conditional resource is referenced only under its own condition.
+    let conditional: BTreeMap<&str, &str> = (template.resources.iter())
+        .filter_map(|(id, r)| {
+            let condition = r.as_ref()?.condition.as_ref()?;
+            Some((id.as_str(), condition.as_str()))
+        })
+        .collect();
 
     for (id, resource) in &template.resources {
         let Some(resource) = resource else {
@@ -64,45 +74,55 @@ pub(super) fn check(template: &Template, duplicates: &[String]) -> Result<(), In
         };
         let value = serde_json::to_value(resource).expect("resources serialize");
         let mut found = Vec::new();
-        collect(&value, &mut found);
+        collect(&value["Properties"], None, &mut found);
         if let Some(depends) = value.get("DependsOn").and_then(Value::as_array) {
             found.extend(
                 depends
                     .iter()
                     .filter_map(Value::as_str)
-                    .map(|d| Reference::Resource(d.to_owned())),
+                    .map(|d| (Reference::Resource(d.to_owned()), None)),
             );
         }
-        if let Some(condition) = &resource.condition {
-            found.push(Reference::Condition(condition.as_str().to_owned()));
+        let own = resource.condition.as_ref().map(|c| c.as_str().to_owned());
+        if let Some(condition) = &own {
+            found.push((Reference::Condition(condition.clone()), None));
         }
         let targets = edges.entry(id.as_str()).or_default();
-        for reference in found {
+        for (reference, guard) in found {
             if let Some(problem) = resolve(&names, &reference) {
                 problems.push(format!("resource `{id}`: {problem}"));
             } else if let Reference::Value(n) | Reference::Resource(n) = reference
                 && names.resources.contains(n.as_str())
             {
+                let held = guard.as_ref().or(own.as_ref());
+                if let Some(needed) = conditional.get(n.as_str())
+                    && held.map(String::as_str) != Some(*needed)
+                {
+                    problems.push(format!(
+                        "resource `{id}` references `{n}`, which exists only under condition \
+                         `{needed}`: give `{id}` that condition or wrap the reference in \
+                         Fn::If `{needed}`"
+                    ));
+                }
                 targets.insert(n);
             }
         }
     }
+    // Conditions and rules are always evaluated; an output with a `Condition` only under it.
     let others = template
         .conditions
         .iter()
-        .map(|(id, c)| (format!("condition `{id}`"), serde_json::to_value(c)))
+        .map(|(id, c)| (format!("condition `{id}`"), serde_json::to_value(c), None))
         .chain(
             template
                 .rules
                 .iter()
-                .map(|(id, r)| (format!("rule `{id}`"), serde_json::to_value(r))),
+                .map(|(id, r)| (format!("rule `{id}`"), serde_json::to_value(r), None)),
         )
-        .chain(
-            template
-                .outputs
-                .iter()
-                .map(|(id, o)| (format!("output `{id}`"), serde_json::to_value(o))),
-        );
+        .chain(template.outputs.iter().map(|(id, o)| {
+            let own = o.condition.as_ref().map(|c| c.to_string());
+            (format!("output `{id}`"), serde_json::to_value(o), own)
+        }));
     for (id, output) in &template.outputs {
         if let Some(condition) = &output.condition
             && let Some(problem) = resolve(&names, &Reference::Condition(condition.to_string()))
@@ -110,12 +130,19 @@ pub(super) fn check(template: &Template, duplicates: &[String]) -> Result<(), In
             problems.push(format!("output `{id}`: {problem}"));
         }
     }
-    for (place, value) in others {
+    for (place, value, own) in others {
         let mut found = Vec::new();
-        collect(&value.expect("values serialize"), &mut found);
-        for reference in found {
+        collect(&value.expect("values serialize"), None, &mut found);
+        for (reference, guard) in found {
             if let Some(problem) = resolve(&names, &reference) {
                 problems.push(format!("{place}: {problem}"));
+            } else if let Reference::Value(n) | Reference::Resource(n) = &reference
+                && let Some(needed) = conditional.get(n.as_str())
+                && guard.as_ref().or(own.as_ref()).map(String::as_str) != Some(*needed)
+            {
+                problems.push(format!(
+                    "{place} references `{n}`, which exists only under condition `{needed}`"
+                ));
             }
         }
     }
@@ -144,52 +171,61 @@ fn resolve(names: &Names<'_>, reference: &Reference) -> Option<String> {
     }
 }
 
-fn collect(value: &Value, found: &mut Vec<Reference>) {
+/// A reference and the condition of the `Fn::If` whose true branch holds it, if any: such a
+/// reference is only evaluated when that condition holds.
+type Found = (Reference, Option<String>);
+
+fn collect(value: &Value, guard: Option<&str>, found: &mut Vec<Found>) {
     match value {
-        Value::Array(items) => items.iter().for_each(|v| collect(v, found)),
+        Value::Array(items) => items.iter().for_each(|v| collect(v, guard, found)),
         Value::Object(map) => {
             if map.len() == 1 {
                 let (key, arg) = map.iter().next().expect("one entry");
-                if intrinsic(key, arg, found) {
+                if intrinsic(key, arg, guard, found) {
                     return;
                 }
             }
-            map.values().for_each(|v| collect(v, found));
+            map.values().for_each(|v| collect(v, guard, found));
         }
         _ => {}
     }
 }
 
 /// Records the references of one intrinsic; false when `key` is not one with names.
-fn intrinsic(key: &str, arg: &Value, found: &mut Vec<Reference>) -> bool {
+fn intrinsic(key: &str, arg: &Value, guard: Option<&str>, found: &mut Vec<Found>) -> bool {
+    let at = |r: Reference| (r, guard.map(str::to_owned));
     match (key, arg) {
-        ("Ref", Value::String(name)) => found.push(Reference::Value(name.clone())),
+        ("Ref", Value::String(name)) => found.push(at(Reference::Value(name.clone()))),
         ("Fn::GetAtt", Value::Array(parts)) => {
             if let Some(name) = parts.first().and_then(Value::as_str) {
-                found.push(Reference::Resource(name.to_owned()));
+                found.push(at(Reference::Resource(name.to_owned())));
             }
-            parts.iter().skip(1).for_each(|v| collect(v, found));
+            parts.iter().skip(1).for_each(|v| collect(v, guard, found));
         }
-        ("Fn::Sub", Value::String(text)) => sub_names(text, &BTreeSet::new(), found),
+        ("Fn::Sub", Value::String(text)) => sub_names(text, &BTreeSet::new(), guard, found),
         ("Fn::Sub", Value::Array(parts)) => {
             let vars = parts.get(1).and_then(Value::as_object);
             let local: BTreeSet<&str> = vars
                 .map(|m| m.keys().map(String::as_str).collect())
                 .unwrap_or_default();
             if let Some(text) = parts.first().and_then(Value::as_str) {
-                sub_names(text, &local, found);
+                sub_names(text, &local, guard, found);
             }
             if let Some(vars) = vars {
-                vars.values().for_each(|v| collect(v, found));
+                vars.values().for_each(|v| collect(v, guard, found));
             }
         }
         ("Fn::If", Value::Array(parts)) => {
-            if let Some(name) = parts.first().and_then(Value::as_str) {
-                found.push(Reference::Condition(name.to_owned()));
+            let condition = parts.first().and_then(Value::as_str);
+            if let Some(name) = condition {
+                found.push(at(Reference::Condition(name.to_owned())));
             }
-            parts.iter().skip(1).for_each(|v| collect(v, found));
+            if let Some(then) = parts.get(1) {
+                collect(then, condition.or(guard), found);
+            }
+            parts.iter().skip(2).for_each(|v| collect(v, guard, found));
         }
-        ("Condition", Value::String(name)) => found.push(Reference::Condition(name.clone())),
+        ("Condition", Value::String(name)) => found.push(at(Reference::Condition(name.clone()))),
         _ => return false,
     }
     true
@@ -197,7 +233,8 @@ fn intrinsic(key: &str, arg: &Value, found: &mut Vec<Reference>) -> bool {
 
 /// The `${Name}` and `${Resource.Attribute}` variables of a `Fn::Sub` string; `${!x}` is a
 /// literal.
-fn sub_names(text: &str, local: &BTreeSet<&str>, found: &mut Vec<Reference>) {
+fn sub_names(text: &str, local: &BTreeSet<&str>, guard: Option<&str>, found: &mut Vec<Found>) {
+    let guard = guard.map(str::to_owned);
     let mut rest = text;
     while let Some(start) = rest.find("${") {
         let after = &rest[start + 2..];
@@ -208,8 +245,10 @@ fn sub_names(text: &str, local: &BTreeSet<&str>, found: &mut Vec<Reference>) {
             continue;
         }
         match name.split_once('.') {
-            Some((resource, _)) => found.push(Reference::Resource(resource.to_owned())),
-            None => found.push(Reference::Value(name.to_owned())),
+            Some((resource, _)) => {
+                found.push((Reference::Resource(resource.to_owned()), guard.clone()));
+            }
+            None => found.push((Reference::Value(name.to_owned()), guard.clone())),
         }
     }
 }
