@@ -184,6 +184,11 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
+    /// How many jobs exist (a refused request makes none).
+    pub fn job_count(&self) -> usize {
+        self.state.jobs.lock().expect("jobs lock").len()
+    }
+
     /// Registers a job template as CloudFormation would create it, from settings in either
     /// spelling (`SettingsJson` uses member names).
     ///
