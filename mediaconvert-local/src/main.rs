@@ -78,7 +78,13 @@ async fn run(args: Args) -> Result<(), String> {
         }
         (None, None) => None,
     };
-    let shared = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    // The environment's region when it has one (AWS_REGION), else --region.
+    let region = aws_config::meta::region::RegionProviderChain::default_provider()
+        .or_else(aws_config::Region::new(args.region.clone()));
+    let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(region)
+        .load()
+        .await;
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&shared)
             .force_path_style(true)

@@ -406,7 +406,7 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
     let segment = object(&stack.s3, &format!("jobs/j-1/{first}")).await;
     let plain = decrypt(&segment, &stack.key_hex, iv, scratch.path());
     assert!(
-        !plain.is_empty() && plain.len() % 188 == 0,
+        !plain.is_empty() && plain.len().is_multiple_of(188),
         "{} bytes",
         plain.len()
     );
