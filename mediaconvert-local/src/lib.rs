@@ -45,6 +45,8 @@ pub struct Options {
     /// Multiplies each job's status update interval: 1.0 (the default) is the job's own
     /// interval; a local stack may shorten it (0.1 turns SECONDS_10 into one second).
     pub interval_scale: f64,
+    /// How long a client request token answers its job ([`TOKEN_WINDOW`], as MediaConvert).
+    pub token_window: Duration,
 }
 
 /// Finds the ffmpeg that the pinned `imageio-ffmpeg` package ships, through `python` (the
@@ -495,7 +497,8 @@ impl State {
         let token = request["clientRequestToken"].as_str().map(String::from);
         // One lock over check-and-insert, so two concurrent requests with one token make one job.
         let mut tokens = self.tokens.lock().expect("tokens lock");
-        tokens.retain(|_, (_, at)| at.elapsed() < TOKEN_WINDOW);
+        let window = self.options.token_window;
+        tokens.retain(|_, (_, at)| at.elapsed() < window);
         if let Some((id, _)) = token.as_ref().and_then(|t| tokens.get(t)) {
             let mut answer = self.get_job(id);
             answer.status = 201;

@@ -98,6 +98,7 @@ async fn run(args: Args) -> Result<(), String> {
         region: args.region,
         account_id: args.account_id,
         interval_scale: args.interval_scale,
+        token_window: mediaconvert_local::TOKEN_WINDOW,
     };
     let server = Server::start(options, args.port).await?;
     if let Some((id, settings, interval)) = template {

@@ -97,7 +97,7 @@ struct Stack {
     key_hex: String,
 }
 
-async fn stack() -> Stack {
+async fn stack(token_window: Duration) -> Stack {
     let moto = testkit::Moto::start();
     let s3 = s3(&moto.endpoint());
     for bucket in [INPUT_BUCKET, OUTPUT_BUCKET] {
@@ -119,6 +119,7 @@ async fn stack() -> Stack {
         account_id: "123456789012".into(),
         // SECONDS_10 becomes 0.1 s, so a 2-second clip shows several updates.
         interval_scale: 0.01,
+        token_window,
     };
     let server = Server::start(options, 0)
         .await
@@ -140,7 +141,7 @@ async fn stack() -> Stack {
 }
 
 fn request<'a>(
-    stack: &'a Stack,
+    key_hex: &'a str,
     input_key: &'a str,
     output_path: &'a str,
     token: &'a str,
@@ -150,7 +151,7 @@ fn request<'a>(
         input_key,
         output_bucket: OUTPUT_BUCKET,
         output_path,
-        key_hex: &stack.key_hex,
+        key_hex,
         key_file: KEY_URL,
         job_template: TEMPLATE,
         role_arn: "arn:aws:iam::123456789012:role/vod-test-mediaconvert",
@@ -230,7 +231,7 @@ fn decrypt(data: &[u8], key_hex: &str, iv: u128, dir: &Path) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
-    let mut stack = stack().await;
+    let mut stack = stack(mediaconvert_local::TOKEN_WINDOW).await;
     let scratch = tempfile::tempdir().unwrap();
     let input_key = "uploads/owner-1/u-1/clip.mp4";
     stack
@@ -244,8 +245,9 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
         .expect("upload the clip");
 
     let started = Instant::now();
+    let key_hex = stack.key_hex.clone();
     let job = request(
-        &stack,
+        &key_hex,
         input_key,
         "jobs/j-1/",
         "token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
@@ -418,7 +420,9 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_corrupt_input_ends_in_error_and_an_invalid_request_makes_no_job() {
-    let mut stack = stack().await;
+    // A one-second token window stands for MediaConvert's minute.
+    let window = Duration::from_secs(1);
+    let mut stack = stack(window).await;
     let input_key = "uploads/owner-1/u-2/broken.mp4";
     let mut noise = vec![0u8; 64 * 1024];
     getrandom::getrandom(&mut noise).unwrap();
@@ -431,16 +435,19 @@ async fn a_corrupt_input_ends_in_error_and_an_invalid_request_makes_no_job() {
         .send()
         .await
         .expect("upload");
-    let id = stack
-        .transcoder
-        .create_job(&request(
-            &stack,
-            input_key,
-            "jobs/j-2/",
-            "token-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
-        ))
-        .await
-        .expect("CreateJob");
+    let key_hex = stack.key_hex.clone();
+    let job = request(
+        &key_hex,
+        input_key,
+        "jobs/j-2/",
+        "token-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+    );
+    let created = Instant::now();
+    let id = stack.transcoder.create_job(&job).await.expect("CreateJob");
+    assert_eq!(
+        stack.transcoder.create_job(&job).await.expect("CreateJob"),
+        id
+    );
     let events = events_until_done(&mut stack.events, &id).await;
     let detail = &events.last().unwrap()["detail"];
     assert_eq!(detail["status"], "ERROR");
@@ -459,6 +466,18 @@ async fn a_corrupt_input_ends_in_error_and_an_invalid_request_makes_no_job() {
         .await
         .unwrap();
     assert!(listed.contents().is_empty(), "a failed job wrote output");
+
+    // After the token's window the same token starts a new job.
+    let after = created + window + Duration::from_millis(100);
+    tokio::time::sleep(after.saturating_duration_since(Instant::now())).await;
+    let later = stack
+        .transcoder
+        .create_job(&job)
+        .await
+        .expect("CreateJob after the window");
+    assert_ne!(later, id);
+    let events = events_until_done(&mut stack.events, &later).await;
+    assert_eq!(events.last().unwrap()["detail"]["status"], "ERROR");
 
     // A misspelled enum, as a caller with a typo would send it: 400 naming it, no job.
     use aws_sdk_mediaconvert::types::{Input, JobSettings, StatusUpdateInterval};
