@@ -509,3 +509,53 @@ async fn a_corrupt_input_ends_in_error_and_an_invalid_request_makes_no_job() {
     );
     assert_eq!(stack.server.job_count(), before);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn job_templates_and_unknown_jobs_answer_as_mediaconvert_does() {
+    use aws_sdk_mediaconvert::types::JobTemplateSettings;
+    let stack = stack(mediaconvert_local::TOKEN_WINDOW).await;
+    let client = mediaconvert(&stack.server.endpoint());
+    let template = client
+        .get_job_template()
+        .name(TEMPLATE)
+        .send()
+        .await
+        .expect("GetJobTemplate")
+        .job_template
+        .expect("a template");
+    assert_eq!(template.name(), Some(TEMPLATE));
+    let outputs = template.settings().unwrap().output_groups()[0].outputs();
+    assert_eq!(outputs.len(), synth::job_settings::LADDER.len());
+    assert_eq!(outputs[0].name_modifier(), Some("_1080p"));
+
+    let taken = client
+        .create_job_template()
+        .name(TEMPLATE)
+        .settings(JobTemplateSettings::builder().build())
+        .send()
+        .await
+        .expect_err("a name in use");
+    assert!(taken.into_service_error().is_conflict_exception());
+    client
+        .create_job_template()
+        .name("another")
+        .settings(JobTemplateSettings::builder().build())
+        .send()
+        .await
+        .expect("CreateJobTemplate");
+
+    let missing = client
+        .get_job()
+        .id("1763942400123-nojob0")
+        .send()
+        .await
+        .expect_err("an unknown job");
+    assert!(missing.into_service_error().is_not_found_exception());
+    let missing = client
+        .get_job_template()
+        .name("nothing")
+        .send()
+        .await
+        .expect_err("an unknown template");
+    assert!(missing.into_service_error().is_not_found_exception());
+}
