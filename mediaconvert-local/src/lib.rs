@@ -624,3 +624,35 @@ impl State {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stack_templates_one_job_template_is_found_or_the_count_is_named() {
+        let stack = "Resources:\n  JobTemplate:\n    Type: AWS::MediaConvert::JobTemplate\n    Properties:\n      StatusUpdateInterval: SECONDS_12\n      SettingsJson: {OutputGroups: []}\n";
+        let (id, settings, interval) = job_template_from_stack(stack).expect("found");
+        assert_eq!(id, "JobTemplate");
+        assert_eq!(settings, json!({"OutputGroups": []}));
+        assert_eq!(interval.as_deref(), Some("SECONDS_12"));
+        let none = job_template_from_stack("Resources: {}").unwrap_err();
+        assert!(
+            none.contains("has 0 AWS::MediaConvert::JobTemplate"),
+            "{none}"
+        );
+    }
+
+    #[test]
+    fn answers_never_carry_the_static_key() {
+        let settings = json!({"outputGroups": [{"outputGroupSettings": {"hlsGroupSettings": {
+            "encryption": {"staticKeyProvider": {"staticKeyValue": "00112233445566778899aabbccddeeff", "url": "k"}}
+        }}}]});
+        let shown = redacted(&settings).to_string();
+        assert!(
+            !shown.contains("00112233445566778899aabbccddeeff"),
+            "{shown}"
+        );
+        assert!(shown.contains("\"url\":\"k\""), "{shown}");
+    }
+}

@@ -609,3 +609,41 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod plan_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn settings(key: &str) -> Value {
+        json!({
+            "inputs": [{"fileInput": "s3://in/a/clip.mp4"}],
+            "outputGroups": [{
+                "outputGroupSettings": {"type": "HLS_GROUP_SETTINGS", "hlsGroupSettings": {
+                    "destination": "s3://out/jobs/1/",
+                    "segmentLength": 6,
+                    "encryption": {"encryptionMethod": "AES128", "type": "STATIC_KEY",
+                        "staticKeyProvider": {"staticKeyValue": key, "url": "https://k"}}
+                }},
+                "outputs": [{"nameModifier": "_360p", "videoDescription": {"width": 640, "height": 360,
+                    "codecSettings": {"h264Settings": {"maxBitrate": 900000}}}}]
+            }]
+        })
+    }
+
+    #[test]
+    fn a_runnable_job_becomes_a_plan() {
+        let plan = plan(&settings("00112233445566778899aabbccddeeff"), 10).expect("a plan");
+        assert_eq!(plan.key[15], 0xff);
+        assert_eq!(plan.rungs[0].max_bitrate, 900_000);
+        assert_eq!(plan.interval, Duration::from_secs(10));
+        assert_eq!(plan.destination.key, "jobs/1/");
+    }
+
+    #[test]
+    fn a_bad_key_is_refused_without_echoing_it() {
+        let why = plan(&settings("00112233445566778899aabbccddeef"), 10).unwrap_err();
+        assert!(why.contains("32 hexadecimal digits"), "{why}");
+        assert!(!why.contains("0011223344"), "{why}");
+    }
+}
