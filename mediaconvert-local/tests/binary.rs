@@ -58,7 +58,10 @@ fn a_port_in_use_is_named_and_exits_non_zero() {
 
 #[test]
 fn it_registers_the_stacks_job_template_and_listens() {
-    let stack = testkit::workspace_root().join("cloudformation/stack.yaml");
+    // This crate's own folder, not testkit's root: a target folder copied from another checkout
+    // keeps testkit compiled with that checkout's path.
+    let stack =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../cloudformation/stack.yaml");
     let mut child = Command::new(BIN)
         .args(["--python", &python(), "--ffmpeg", &ffmpeg(), "--template"])
         .arg(&stack)
