@@ -107,8 +107,14 @@ async fn run(args: Args) -> Result<(), String> {
         eprintln!("mediaconvert-local: job template {name:?} registered");
     }
     eprintln!("mediaconvert-local: listening on {}", server.endpoint());
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| format!("waiting for Ctrl-C: {e}"))?;
+    // Ctrl-C or SIGTERM: returning drops the runtime, whose dropped jobs kill their ffmpeg
+    // (kill_on_drop) and delete their scratch folders, so nothing is left running.
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| format!("waiting for SIGTERM: {e}"))?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r.map_err(|e| format!("waiting for Ctrl-C: {e}"))?,
+        _ = term.recv() => {}
+    }
+    drop(server);
     Ok(())
 }

@@ -311,15 +311,15 @@ async fn execute(
                 format!("Unable to open input file [{file_name}]: [Failed probe/open: [Can't read input stream: [Failed to read data]]]"),
             )
         })?;
-    let bytes = object
-        .body
-        .collect()
-        .await
-        .map_err(|_| unreadable("Can't read input stream"))?
-        .into_bytes();
-    tokio::fs::write(&input_path, &bytes)
+    // Streamed to the scratch file: uploads may be up to the stack's size limit (1 GiB).
+    let mut body = object.body.into_async_read();
+    let mut file = tokio::fs::File::create(&input_path)
         .await
         .map_err(|_| (1999, "Internal error: cannot stage the input".to_string()))?;
+    tokio::io::copy(&mut body, &mut file)
+        .await
+        .map_err(|_| unreadable("Can't read input stream"))?;
+    drop(file);
 
     let source = probe(&runner.ffmpeg, &input_path)
         .await
@@ -369,6 +369,8 @@ async fn execute(
         tokio::spawn(async move {
             let mut tick =
                 tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+            // A stalled machine sends one late update, not a burst of them.
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
                 let p = percent.load(Ordering::SeqCst);

@@ -80,9 +80,14 @@ fn it_registers_the_stacks_job_template_and_listens() {
             _ => break false,
         }
     };
-    child.kill().ok();
-    child.wait().ok();
+    // SIGTERM, as a supervisor stops it: a clean exit.
+    let sent = Command::new("kill").arg(child.id().to_string()).status();
+    let status = child.wait().expect("the binary exits");
     assert!(listening, "{seen:?}");
+    assert!(
+        sent.is_ok_and(|s| s.success()) && status.success(),
+        "{status:?}"
+    );
     assert!(
         seen.iter()
             .any(|l| l.contains("\"vod-test-hls\" registered")),
