@@ -319,6 +319,38 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
             "an event carries the key"
         );
     }
+    // Each status carries the members the service's event of that status has (warnings and
+    // counters aside, which depend on the content).
+    let fixtures: [(&str, &str); 3] = [
+        ("PROGRESSING", include_str!("fixtures/progressing.json")),
+        ("STATUS_UPDATE", include_str!("fixtures/status-update.json")),
+        ("COMPLETE", include_str!("fixtures/complete.json")),
+    ];
+    for (status, text) in fixtures {
+        let fixture: Value = serde_json::from_str(text).unwrap();
+        let event = events
+            .iter()
+            .find(|e| e["detail"]["status"] == status)
+            .unwrap_or_else(|| panic!("no {status} event"));
+        for (member, _) in fixture["detail"].as_object().unwrap() {
+            if !["warnings", "framesDecoded"].contains(&member.as_str()) {
+                assert!(
+                    !event["detail"][member].is_null(),
+                    "{status} without {member}"
+                );
+            }
+        }
+        for (member, _) in fixture["detail"]["jobProgress"]
+            .as_object()
+            .into_iter()
+            .flatten()
+        {
+            assert!(
+                !event["detail"]["jobProgress"][member].is_null(),
+                "{status} without jobProgress.{member}"
+            );
+        }
+    }
     let complete = &events.last().unwrap()["detail"];
     let group = &complete["outputGroupDetails"][0];
     assert_eq!(group["type"], "HLS_GROUP");
@@ -453,6 +485,10 @@ async fn a_corrupt_input_ends_in_error_and_an_invalid_request_makes_no_job() {
     let detail = &events.last().unwrap()["detail"];
     assert_eq!(detail["status"], "ERROR");
     assert_eq!(detail["errorCode"], 1010);
+    let fixture: Value = serde_json::from_str(include_str!("fixtures/error.json")).unwrap();
+    for (member, _) in fixture["detail"].as_object().unwrap() {
+        assert!(!detail[member].is_null(), "ERROR without {member}");
+    }
     let message = detail["errorMessage"].as_str().unwrap();
     assert!(message.contains("broken.mp4"), "{message}");
     assert!(
