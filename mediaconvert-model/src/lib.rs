@@ -305,6 +305,50 @@ impl Model {
     }
 }
 
+impl Model {
+    /// `value` (of shape `shape`) with every structure member's key respelled from one naming
+    /// to the other: CloudFormation's `SettingsJson` (member names) and the REST-JSON body
+    /// (wire names) carry the same settings. Map keys (an audio selector's name) and keys the
+    /// shape does not know are kept as they are, so validating the result still reports them.
+    pub fn rename(&self, shape: &str, value: &Value, from: Naming, to: Naming) -> Value {
+        let spelling = |naming: Naming, member: &str, m: &Member| -> Option<String> {
+            match naming {
+                Naming::MemberNames => Some(member.to_string()),
+                Naming::WireNames if m.location.is_some() => None,
+                Naming::WireNames => Some(m.location_name.clone().unwrap_or(member.to_string())),
+            }
+        };
+        match (self.shapes.get(shape), value) {
+            (Some(Shape::Structure { members, .. }), Value::Object(object)) => object
+                .iter()
+                .map(|(key, v)| {
+                    let found = members.iter().find(|(member, m)| {
+                        spelling(from, member, m).as_deref() == Some(key.as_str())
+                    });
+                    match found {
+                        Some((member, m)) => (
+                            spelling(to, member, m).unwrap_or_else(|| key.clone()),
+                            self.rename(&m.shape, v, from, to),
+                        ),
+                        None => (key.clone(), v.clone()),
+                    }
+                })
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+            (Some(Shape::List { member, .. }), Value::Array(items)) => items
+                .iter()
+                .map(|item| self.rename(&member.shape, item, from, to))
+                .collect(),
+            (Some(Shape::Map { value: v_shape, .. }), Value::Object(entries)) => entries
+                .iter()
+                .map(|(k, v)| (k.clone(), self.rename(&v_shape.shape, v, from, to)))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+            _ => value.clone(),
+        }
+    }
+}
+
 /// What is wrong at one place in a value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Problem {

@@ -175,3 +175,31 @@ fn dropping_a_required_member_fails_naming_it() {
         }
     );
 }
+
+#[test]
+fn the_template_settings_respelled_as_wire_names_validate_as_wire_names_and_back() {
+    let model = support::model();
+    let settings = synth::job_settings::render(&synth::job_settings::LADDER).expect("render");
+    let wire = model.rename(
+        "JobTemplateSettings",
+        &settings,
+        Naming::MemberNames,
+        Naming::WireNames,
+    );
+    assert!(
+        wire["outputGroups"][0]["outputs"][0]["videoDescription"]["codecSettings"]["h264Settings"]
+            .is_object()
+    );
+    // A map's keys are names the user chose, not members.
+    assert!(wire["inputs"][0]["audioSelectors"]["Audio Selector 1"].is_object());
+    model
+        .validate("JobTemplateSettings", &wire, Naming::WireNames)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let back = model.rename(
+        "JobTemplateSettings",
+        &wire,
+        Naming::WireNames,
+        Naming::MemberNames,
+    );
+    assert_eq!(back, settings);
+}

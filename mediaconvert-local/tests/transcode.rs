@@ -1,0 +1,597 @@
+//! The loopback MediaConvert end to end: real ffmpeg, real moto, CreateJob exactly as
+//! create-job's adapter sends it, with the stack's job template.
+//!
+//! The static key is checked for absence in messages; no assertion prints it.
+
+use aws_sdk_mediaconvert::config::{BehaviorVersion, Credentials, Region};
+use handlers::adapters::{JobRequest, Transcoder};
+use mediaconvert_local::{Options, Server, locate_ffmpeg};
+use mediaconvert_model::{Model, Naming};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+const INPUT_BUCKET: &str = "vod-local-input-bucket";
+const OUTPUT_BUCKET: &str = "vod-local-output-bucket";
+const TEMPLATE: &str = "vod-test-hls";
+const KEY_URL: &str = "https://api.example.test/jobs/j-1/key";
+
+fn credentials() -> Credentials {
+    Credentials::new(
+        testkit::ACCESS_KEY_ID,
+        testkit::SECRET_ACCESS_KEY,
+        None,
+        None,
+        "test",
+    )
+}
+
+fn s3(endpoint: &str) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new(testkit::REGION))
+            .credentials_provider(credentials())
+            .endpoint_url(endpoint)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
+/// The client as the handlers build it, its endpoint the stand-in.
+fn mediaconvert(endpoint: &str) -> aws_sdk_mediaconvert::Client {
+    aws_sdk_mediaconvert::Client::from_conf(
+        aws_sdk_mediaconvert::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(testkit::REGION))
+            .credentials_provider(credentials())
+            .endpoint_url(endpoint)
+            .build(),
+    )
+}
+
+fn ffmpeg() -> PathBuf {
+    locate_ffmpeg(&testkit::tool("python")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A 2-second 640x360 test pattern with a tone, H.264 + AAC in MP4.
+fn clip(ffmpeg: &Path, dir: &Path) -> Vec<u8> {
+    let path = dir.join("clip.mp4");
+    let status = Command::new(ffmpeg)
+        .args(["-hide_banner", "-loglevel", "error", "-y"])
+        .args([
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=640x360:rate=25:duration=2",
+        ])
+        .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=2"])
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+        ])
+        .arg(&path)
+        .status()
+        .expect("run ffmpeg");
+    assert!(status.success(), "ffmpeg could not make the test clip");
+    std::fs::read(path).expect("the clip")
+}
+
+struct Stack {
+    _moto: testkit::Moto,
+    s3: aws_sdk_s3::Client,
+    server: Server,
+    events: mpsc::UnboundedReceiver<Value>,
+    transcoder: Transcoder,
+    key_hex: String,
+}
+
+async fn stack(token_window: Duration) -> Stack {
+    let moto = testkit::Moto::start();
+    let s3 = s3(&moto.endpoint());
+    for bucket in [INPUT_BUCKET, OUTPUT_BUCKET] {
+        s3.create_bucket()
+            .bucket(bucket)
+            .send()
+            .await
+            .expect("create bucket");
+    }
+    let model = Model::from_botocore(&testkit::tool("python"))
+        .unwrap_or_else(|e| panic!("{e}; run `bash scripts/tools.sh`"));
+    let (tx, events) = mpsc::unbounded_channel();
+    let options = Options {
+        model: Arc::new(model),
+        ffmpeg: ffmpeg(),
+        s3: s3.clone(),
+        events: Arc::new(move |event| drop(tx.send(event))),
+        region: testkit::REGION.into(),
+        account_id: "123456789012".into(),
+        // SECONDS_10 becomes 20 ms: ffmpeg takes a few hundred on the 2-second clip, so
+        // several updates arrive even on an idle machine.
+        interval_scale: 0.002,
+        token_window,
+    };
+    let server = Server::start(options, 0)
+        .await
+        .expect("the stand-in starts");
+    let settings = synth::job_settings::render(&synth::job_settings::LADDER).expect("render");
+    server
+        .register_job_template(TEMPLATE, &settings, Naming::MemberNames, Some("SECONDS_60"))
+        .expect("the stack's job template registers");
+    let key_hex = hex::encode(handlers::adapters::random_key().expect("a key"));
+    let transcoder = Transcoder::new(mediaconvert(&server.endpoint()));
+    Stack {
+        _moto: moto,
+        s3,
+        server,
+        events,
+        transcoder,
+        key_hex,
+    }
+}
+
+fn request<'a>(
+    key_hex: &'a str,
+    input_key: &'a str,
+    output_path: &'a str,
+    token: &'a str,
+) -> JobRequest<'a> {
+    JobRequest {
+        input_bucket: INPUT_BUCKET,
+        input_key,
+        output_bucket: OUTPUT_BUCKET,
+        output_path,
+        key_hex,
+        key_file: KEY_URL,
+        job_template: TEMPLATE,
+        role_arn: "arn:aws:iam::123456789012:role/vod-test-mediaconvert",
+        status_update_interval_seconds: 10,
+        user_metadata: BTreeMap::from([("stack".to_string(), "vod-test".to_string())]),
+        client_request_token: token,
+    }
+}
+
+/// Events of `job` until its COMPLETE or ERROR.
+async fn events_until_done(events: &mut mpsc::UnboundedReceiver<Value>, job: &str) -> Vec<Value> {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .expect("the job ends within 60 s")
+            .expect("the sink stays open");
+        if event["detail"]["jobId"] != job {
+            continue;
+        }
+        let status = event["detail"]["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        seen.push(event);
+        if status == "COMPLETE" || status == "ERROR" {
+            return seen;
+        }
+    }
+}
+
+async fn object(s3: &aws_sdk_s3::Client, key: &str) -> Vec<u8> {
+    s3.get_object()
+        .bucket(OUTPUT_BUCKET)
+        .key(key)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("s3://{OUTPUT_BUCKET}/{key}: {e}"))
+        .body
+        .collect()
+        .await
+        .expect("body")
+        .into_bytes()
+        .to_vec()
+}
+
+/// AES-128-CBC with PKCS#7 padding through the pinned tools' python (`cryptography`, which
+/// moto depends on): the workspace has no AES-CBC crate.
+fn decrypt(data: &[u8], key_hex: &str, iv: u128, dir: &Path) -> Vec<u8> {
+    let (input, output) = (dir.join("seg.enc"), dir.join("seg.ts"));
+    std::fs::write(&input, data).unwrap();
+    let script = "import sys\n\
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes\n\
+        from cryptography.hazmat.primitives import padding\n\
+        key, iv = bytes.fromhex(sys.stdin.readline().strip()), bytes.fromhex(sys.argv[1])\n\
+        d = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()\n\
+        raw = d.update(open(sys.argv[2], 'rb').read()) + d.finalize()\n\
+        u = padding.PKCS7(128).unpadder()\n\
+        open(sys.argv[3], 'wb').write(u.update(raw) + u.finalize())\n";
+    // The key goes through standard input, never onto a command line.
+    let mut child = Command::new(testkit::tool("python"))
+        .args(["-c", script, &format!("{iv:032x}")])
+        .arg(&input)
+        .arg(&output)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("python");
+    use std::io::Write;
+    writeln!(child.stdin.take().unwrap(), "{key_hex}").unwrap();
+    assert!(
+        child.wait().unwrap().success(),
+        "the segment does not decrypt with the key"
+    );
+    std::fs::read(output).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
+    let mut stack = stack(mediaconvert_local::TOKEN_WINDOW).await;
+    let scratch = tempfile::tempdir().unwrap();
+    let input_key = "uploads/owner-1/u-1/clip.mp4";
+    stack
+        .s3
+        .put_object()
+        .bucket(INPUT_BUCKET)
+        .key(input_key)
+        .body(clip(&ffmpeg(), scratch.path()).into())
+        .send()
+        .await
+        .expect("upload the clip");
+
+    let started = Instant::now();
+    let key_hex = stack.key_hex.clone();
+    let job = request(
+        &key_hex,
+        input_key,
+        "jobs/j-1/",
+        "token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    );
+    let id = stack.transcoder.create_job(&job).await.expect("CreateJob");
+    // The same token within the minute: the same job, and no second run.
+    let again = stack
+        .transcoder
+        .create_job(&job)
+        .await
+        .expect("CreateJob again");
+    assert_eq!(again, id);
+    assert_eq!(stack.server.job_count(), 1);
+
+    let events = events_until_done(&mut stack.events, &id).await;
+    let elapsed = started.elapsed();
+    let statuses: Vec<&str> = events
+        .iter()
+        .map(|e| e["detail"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.first(), Some(&"PROGRESSING"), "{statuses:?}");
+    assert_eq!(
+        statuses.last(),
+        Some(&"COMPLETE"),
+        "{statuses:?} {:?}",
+        events.last().unwrap()["detail"]["errorMessage"]
+    );
+    assert!(
+        statuses[1..statuses.len() - 1]
+            .iter()
+            .all(|s| *s == "STATUS_UPDATE"),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.len() >= 3,
+        "no STATUS_UPDATE at a 20 ms interval: {statuses:?}"
+    );
+    let percents: Vec<u64> = events
+        .iter()
+        .filter_map(|e| e["detail"]["jobProgress"]["jobPercentComplete"].as_u64())
+        .collect();
+    assert!(
+        percents.windows(2).all(|w| w[0] <= w[1]),
+        "progress went down: {percents:?}"
+    );
+
+    // Every event has the envelope and the job's identity, shaped like the service's.
+    let fixture: Value = serde_json::from_str(include_str!("fixtures/complete.json")).unwrap();
+    for event in &events {
+        for member in ["version", "detail-type", "source"] {
+            assert_eq!(event[member], fixture[member], "{member}");
+        }
+        for member in ["id", "account", "time", "region", "resources"] {
+            assert!(!event[member].is_null(), "event without {member}");
+        }
+        let detail = &event["detail"];
+        assert_eq!(detail["jobId"], id.as_str());
+        assert_eq!(detail["userMetadata"]["stack"], "vod-test");
+        assert!(detail["timestamp"].is_i64() && detail["accountId"].is_string());
+        assert!(
+            detail["queue"]
+                .as_str()
+                .unwrap()
+                .ends_with(":queues/Default")
+        );
+        assert!(
+            !event.to_string().contains(&stack.key_hex),
+            "an event carries the key"
+        );
+    }
+    // Each status carries the members the service's event of that status has (warnings and
+    // counters aside, which depend on the content).
+    let fixtures: [(&str, &str); 3] = [
+        ("PROGRESSING", include_str!("fixtures/progressing.json")),
+        ("STATUS_UPDATE", include_str!("fixtures/status-update.json")),
+        ("COMPLETE", include_str!("fixtures/complete.json")),
+    ];
+    for (status, text) in fixtures {
+        let fixture: Value = serde_json::from_str(text).unwrap();
+        let event = events
+            .iter()
+            .find(|e| e["detail"]["status"] == status)
+            .unwrap_or_else(|| panic!("no {status} event"));
+        for (member, _) in fixture["detail"].as_object().unwrap() {
+            if !["warnings", "framesDecoded"].contains(&member.as_str()) {
+                assert!(
+                    !event["detail"][member].is_null(),
+                    "{status} without {member}"
+                );
+            }
+        }
+        for (member, _) in fixture["detail"]["jobProgress"]
+            .as_object()
+            .into_iter()
+            .flatten()
+        {
+            assert!(
+                !event["detail"]["jobProgress"][member].is_null(),
+                "{status} without jobProgress.{member}"
+            );
+        }
+    }
+    let complete = &events.last().unwrap()["detail"];
+    let group = &complete["outputGroupDetails"][0];
+    assert_eq!(group["type"], "HLS_GROUP");
+    assert_eq!(
+        group["playlistFilePaths"][0],
+        format!("s3://{OUTPUT_BUCKET}/jobs/j-1/clip.m3u8")
+    );
+    // 640x360 source: the 1080p, 720p and 540p rungs are dropped.
+    let outputs = group["outputDetails"].as_array().unwrap();
+    assert_eq!(outputs.len(), 1, "{outputs:?}");
+    assert_eq!(outputs[0]["videoDetails"]["widthInPx"], 640);
+    assert_eq!(outputs[0]["videoDetails"]["heightInPx"], 360);
+    let duration = outputs[0]["durationInMs"].as_u64().unwrap();
+    assert!((1900..=2200).contains(&duration), "duration {duration} ms");
+    assert_eq!(
+        outputs[0]["outputFilePaths"][0],
+        format!("s3://{OUTPUT_BUCKET}/jobs/j-1/clip_360p.m3u8")
+    );
+
+    // GetJob agrees with the events and never answers the key.
+    let got = mediaconvert(&stack.server.endpoint())
+        .get_job()
+        .id(&id)
+        .send()
+        .await
+        .expect("GetJob")
+        .job
+        .expect("a job");
+    assert_eq!(got.status.as_ref().map(|s| s.as_str()), Some("COMPLETE"));
+    assert!(
+        !format!("{got:?}").contains(&stack.key_hex),
+        "GetJob answers the key"
+    );
+
+    let listed = stack
+        .s3
+        .list_objects_v2()
+        .bucket(OUTPUT_BUCKET)
+        .prefix("jobs/j-1/")
+        .send()
+        .await
+        .expect("list the output");
+    let mut sizes = BTreeMap::new();
+    for o in listed.contents() {
+        sizes.insert(o.key().unwrap().to_string(), o.size().unwrap_or(0));
+    }
+    eprintln!("transcoded in {elapsed:?}; output sizes: {sizes:?}");
+    assert!(sizes.contains_key("jobs/j-1/clip.m3u8"), "{sizes:?}");
+    assert!(sizes.contains_key("jobs/j-1/clip_360p.m3u8"), "{sizes:?}");
+    assert!(
+        sizes.contains_key("jobs/j-1/clip_360p_00001.ts"),
+        "{sizes:?}"
+    );
+    assert!(
+        !sizes
+            .keys()
+            .any(|k| k.contains("_540p") || k.contains("_720p") || k.contains("_1080p")),
+        "{sizes:?}"
+    );
+
+    let main = String::from_utf8(object(&stack.s3, "jobs/j-1/clip.m3u8").await).unwrap();
+    assert!(
+        main.contains("RESOLUTION=640x360") && main.contains("clip_360p.m3u8"),
+        "{main}"
+    );
+    let child = String::from_utf8(object(&stack.s3, "jobs/j-1/clip_360p.m3u8").await).unwrap();
+    assert!(
+        child.contains(&format!("#EXT-X-KEY:METHOD=AES-128,URI=\"{KEY_URL}\"")),
+        "{child}"
+    );
+    assert!(!child.contains(&stack.key_hex));
+    // The IV is the playlist's when it gives one, else the segment's media sequence number.
+    let sequence: u128 = child
+        .lines()
+        .find_map(|l| l.strip_prefix("#EXT-X-MEDIA-SEQUENCE:"))
+        .map_or(0, |n| n.trim().parse().unwrap());
+    let iv = child
+        .lines()
+        .find(|l| l.starts_with("#EXT-X-KEY:"))
+        .and_then(|l| l.split_once(",IV=0x"))
+        .map_or(sequence, |(_, iv)| {
+            u128::from_str_radix(iv.trim(), 16).expect("a hex IV")
+        });
+    let first = child
+        .lines()
+        .find(|l| l.ends_with(".ts"))
+        .expect("a segment");
+    let segment = object(&stack.s3, &format!("jobs/j-1/{first}")).await;
+    let plain = decrypt(&segment, &stack.key_hex, iv, scratch.path());
+    assert!(
+        !plain.is_empty() && plain.len().is_multiple_of(188),
+        "{} bytes",
+        plain.len()
+    );
+    assert!(
+        plain.chunks(188).all(|packet| packet[0] == 0x47),
+        "not MPEG-TS after decryption"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_input_ends_in_error_and_an_invalid_request_makes_no_job() {
+    // A one-second token window stands for MediaConvert's minute.
+    let window = Duration::from_secs(1);
+    let mut stack = stack(window).await;
+    let input_key = "uploads/owner-1/u-2/broken.mp4";
+    let mut noise = vec![0u8; 64 * 1024];
+    getrandom::getrandom(&mut noise).unwrap();
+    stack
+        .s3
+        .put_object()
+        .bucket(INPUT_BUCKET)
+        .key(input_key)
+        .body(noise.into())
+        .send()
+        .await
+        .expect("upload");
+    let key_hex = stack.key_hex.clone();
+    let job = request(
+        &key_hex,
+        input_key,
+        "jobs/j-2/",
+        "token-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+    );
+    let created = Instant::now();
+    let id = stack.transcoder.create_job(&job).await.expect("CreateJob");
+    assert_eq!(
+        stack.transcoder.create_job(&job).await.expect("CreateJob"),
+        id
+    );
+    let events = events_until_done(&mut stack.events, &id).await;
+    let detail = &events.last().unwrap()["detail"];
+    assert_eq!(detail["status"], "ERROR");
+    assert_eq!(detail["errorCode"], 1010);
+    let fixture: Value = serde_json::from_str(include_str!("fixtures/error.json")).unwrap();
+    for (member, _) in fixture["detail"].as_object().unwrap() {
+        assert!(!detail[member].is_null(), "ERROR without {member}");
+    }
+    let message = detail["errorMessage"].as_str().unwrap();
+    assert!(message.contains("broken.mp4"), "{message}");
+    assert!(
+        !message.contains(INPUT_BUCKET) && !message.contains(&stack.key_hex),
+        "{message}"
+    );
+    let listed = stack
+        .s3
+        .list_objects_v2()
+        .bucket(OUTPUT_BUCKET)
+        .send()
+        .await
+        .unwrap();
+    assert!(listed.contents().is_empty(), "a failed job wrote output");
+
+    // After the token's window the same token starts a new job.
+    let after = created + window + Duration::from_millis(100);
+    tokio::time::sleep(after.saturating_duration_since(Instant::now())).await;
+    let later = stack
+        .transcoder
+        .create_job(&job)
+        .await
+        .expect("CreateJob after the window");
+    assert_ne!(later, id);
+    let events = events_until_done(&mut stack.events, &later).await;
+    assert_eq!(events.last().unwrap()["detail"]["status"], "ERROR");
+
+    // A misspelled enum, as a caller with a typo would send it: 400 naming it, no job.
+    use aws_sdk_mediaconvert::types::{Input, JobSettings, StatusUpdateInterval};
+    let before = stack.server.job_count();
+    let refused = mediaconvert(&stack.server.endpoint())
+        .create_job()
+        .role("arn:aws:iam::123456789012:role/r")
+        .job_template(TEMPLATE)
+        .settings(
+            JobSettings::builder()
+                .inputs(
+                    Input::builder()
+                        .file_input(format!("s3://{INPUT_BUCKET}/{input_key}"))
+                        .build(),
+                )
+                .build(),
+        )
+        .status_update_interval(StatusUpdateInterval::from("SECONDS_11"))
+        .send()
+        .await
+        .expect_err("a misspelled enum is refused");
+    let service = refused.into_service_error();
+    assert!(service.is_bad_request_exception(), "{service:?}");
+    let text = service.to_string();
+    assert!(
+        text.contains("SECONDS_11") && text.contains("statusUpdateInterval"),
+        "{text}"
+    );
+    assert_eq!(stack.server.job_count(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn job_templates_and_unknown_jobs_answer_as_mediaconvert_does() {
+    use aws_sdk_mediaconvert::types::JobTemplateSettings;
+    let stack = stack(mediaconvert_local::TOKEN_WINDOW).await;
+    let client = mediaconvert(&stack.server.endpoint());
+    let template = client
+        .get_job_template()
+        .name(TEMPLATE)
+        .send()
+        .await
+        .expect("GetJobTemplate")
+        .job_template
+        .expect("a template");
+    assert_eq!(template.name(), Some(TEMPLATE));
+    let outputs = template.settings().unwrap().output_groups()[0].outputs();
+    assert_eq!(outputs.len(), synth::job_settings::LADDER.len());
+    assert_eq!(outputs[0].name_modifier(), Some("_1080p"));
+
+    let taken = client
+        .create_job_template()
+        .name(TEMPLATE)
+        .settings(JobTemplateSettings::builder().build())
+        .send()
+        .await
+        .expect_err("a name in use");
+    assert!(taken.into_service_error().is_conflict_exception());
+    client
+        .create_job_template()
+        .name("another")
+        .settings(JobTemplateSettings::builder().build())
+        .send()
+        .await
+        .expect("CreateJobTemplate");
+
+    let missing = client
+        .get_job()
+        .id("1763942400123-nojob0")
+        .send()
+        .await
+        .expect_err("an unknown job");
+    assert!(missing.into_service_error().is_not_found_exception());
+    let missing = client
+        .get_job_template()
+        .name("nothing")
+        .send()
+        .await
+        .expect_err("an unknown template");
+    assert!(missing.into_service_error().is_not_found_exception());
+}
