@@ -3,7 +3,8 @@
 # to a moto server on loopback, as it would deploy to AWS, and checks the result through the
 # AWS API (scripts/rehearse_check.py):
 #   1. deploy.sh's error paths exit non-zero with their message and create nothing;
-#   2. dev deploys (synth -> package -> deploy); its tables, buckets, functions, rule, queues, log groups and HTTP API
+#   2. dev deploys (synth -> package -> deploy); its tables, buckets, functions, rule, queues, log groups, HTTP API
+#      and playback distribution (CloudFront, OAC, origin path /hls, HTTPS only)
 #      exist and each function's environment names dev's own resources;
 #   3. prod deploys beside it (the same template) and no physical name collides with dev;
 #   4. a stage in OIDC mode (OidcIssuer/OidcAudience set) deploys the same template: no

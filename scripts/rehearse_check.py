@@ -69,6 +69,8 @@ DEFAULTS = {
     "OidcAudience": "",
 }
 UPLOAD_PREFIX = "uploads/"
+# wiring::PLAYBACK_PREFIX ("hls/"), served by CloudFront as the origin path /hls.
+PLAYBACK_ORIGIN_PATH = "/hls"
 UPLOAD_ROUTE = "POST /uploads"
 JWT_IDENTITY_SOURCE = ["$request.header.Authorization"]
 # Asynchronously invoked (S3, EventBridge): each needs an on-failure dead-letter queue.
@@ -313,6 +315,8 @@ def check_stage(c: Checks, stage: str, digests: dict[str, str]) -> dict[str, Any
             )
         check_sign_in(c, stage, res, outputs, params, apigw, api_id, routes)
 
+    check_playback(c, stage, res, outputs)
+
     envs = [
         str(v)
         for conf in functions.values()
@@ -437,6 +441,44 @@ def check_sign_in(
 
 # synth/src/stack.rs: 3 dead-letter queues, 3 functions x (Errors, Throttles), API 5xx, JobsFailed.
 ALARM_COUNT = 11
+
+
+def check_playback(c: Checks, stage: str, res: list[dict[str, Any]], outputs: dict[str, str]) -> None:
+    """CloudFront serves the output bucket's hls/ prefix through the OAC, HTTPS only."""
+    cloudfront = client("cloudfront")
+    distributions = of_type(res, "AWS::CloudFront::Distribution")
+    if not c.check(f"{stage}: one CloudFront distribution", len(distributions) == 1, str(distributions)):
+        return
+    dist_id = distributions[0]
+    c.check(f"{stage}: output PlaybackDistributionId is the distribution", outputs.get("PlaybackDistributionId") == dist_id, str(outputs.get("PlaybackDistributionId")))
+    found = c.attempt(f"{stage}: distribution {dist_id} exists", lambda: cloudfront.get_distribution(Id=dist_id))
+    if not found:
+        return
+    dist = found["Distribution"]
+    c.check(f"{stage}: output PlaybackBaseUrl is https://<distribution domain>", outputs.get("PlaybackBaseUrl") == f"https://{dist['DomainName']}", f"{outputs.get('PlaybackBaseUrl')} vs {dist['DomainName']}")
+    config = dist["DistributionConfig"]
+    origins = config["Origins"].get("Items") or []
+    bucket = outputs.get("OutputBucketName", "")
+    region = os.environ["AWS_DEFAULT_REGION"]
+    c.check(
+        f"{stage}: the distribution's one origin is the output bucket at {PLAYBACK_ORIGIN_PATH}",
+        [(o["DomainName"], o.get("OriginPath")) for o in origins] == [(f"{bucket}.s3.{region}.amazonaws.com", PLAYBACK_ORIGIN_PATH)],
+        str([(o["DomainName"], o.get("OriginPath")) for o in origins]),
+    )
+    behaviour = config["DefaultCacheBehavior"]
+    c.check(f"{stage}: viewers use HTTPS only", behaviour["ViewerProtocolPolicy"] == "https-only", behaviour["ViewerProtocolPolicy"])
+    c.check(f"{stage}: viewers may only GET and HEAD", sorted(behaviour["AllowedMethods"]["Items"]) == ["GET", "HEAD"], str(behaviour["AllowedMethods"]))
+    policies = of_type(res, "AWS::CloudFront::ResponseHeadersPolicy")
+    c.check(f"{stage}: the stack's response-headers policy is on the default behaviour", [behaviour.get("ResponseHeadersPolicyId")] == policies, f"{behaviour.get('ResponseHeadersPolicyId')} vs {policies}")
+    controls = of_type(res, "AWS::CloudFront::OriginAccessControl")
+    if c.check(f"{stage}: one origin access control", len(controls) == 1, str(controls)):
+        oac = c.attempt(f"{stage}: origin access control exists", lambda: cloudfront.get_origin_access_control(Id=controls[0]))
+        if oac:
+            oac_config = oac["OriginAccessControl"]["OriginAccessControlConfig"]
+            signing = (oac_config.get("OriginAccessControlOriginType"), oac_config.get("SigningProtocol"), oac_config.get("SigningBehavior"))
+            c.check(f"{stage}: the OAC signs every S3 request with SigV4", signing == ("s3", "sigv4", "always"), str(signing))
+    # The bucket policy's CloudFront grant is not read back: moto has no model for
+    # AWS::S3::BucketPolicy (see scripts/rehearse_moto.py); synth's tests evaluate it.
 
 
 def check_alarms(c: Checks, stage: str, email: str | None) -> None:

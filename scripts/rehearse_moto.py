@@ -16,6 +16,19 @@ before the server starts; the template itself is deployed unchanged:
   deleted through moto's own sns and cloudwatch backends, so the rehearsal reads the
   subscription and the alarms back through the AWS API. moto does not evaluate alarms or
   deliver e-mail: whether an alarm fires, and the confirmation mail, are not rehearsed.
+* AWS::CloudFront::OriginAccessControl and ::Distribution: created (and deleted) through
+  moto's own cloudfront backend, the distribution's configuration translated to the API's
+  shape, so the rehearsal reads the OAC (s3, sigv4, always) and the distribution (its one
+  origin, the output bucket at /hls; HTTPS only; the response-headers policy) back through
+  the AWS API. moto's distribution keeps no OriginAccessControlId on its origin, so which OAC
+  signs is checked by synth's tests only.
+* AWS::S3::BucketPolicy is left unmodelled on purpose (moto skips it): moto's S3 enforces a
+  bucket policy's principal-`*` statements without their conditions, so the policy's
+  "deny unless aws:SecureTransport" would deny every request to the buckets on this plain
+  HTTP loopback. The policies (TLS only, log delivery, CloudFront reading `hls/*` only, so
+  never a key file) are evaluated by synth's tests instead, and by S3 on a real deploy.
+* AWS::CloudFront::ResponseHeadersPolicy: moto's cloudfront backend has none; the model
+  records the resource (Id) so the distribution's reference resolves.
 * AWS::MediaConvert::JobTemplate: moto has no MediaConvert at all. The model only records
   the resource (Name, Arn) so references resolve; nothing checks its settings here (the
   stack's structural tests and cfn-lint do).
@@ -61,6 +74,7 @@ Prints the port on the first line of stdout, then serves until stdin closes or a
 import signal
 import sys
 import threading
+import uuid
 from typing import Any
 
 from moto.apigatewayv2.models import apigatewayv2_backends
@@ -68,11 +82,13 @@ from moto.awslambda.models import LambdaFunction
 from moto.cognitoidp.models import cognitoidp_backends
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
+from moto.cloudfront.models import cloudfront_backends
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.common_models import CloudFormationModel
 from moto.s3.models import FakeBucket
 from moto.server import ThreadedMotoServer
 from moto.sns.models import sns_backends
+from moto.utilities.utils import get_partition
 
 
 def _patch_change_sets() -> None:
@@ -460,6 +476,81 @@ class CloudWatchAlarm(_Model, CloudFormationModel):
 
     def delete(self, account_id: str, region_name: str) -> None:
         cloudwatch_backends[account_id][region_name].delete_alarms([self.physical_id])
+
+
+def _cloudfront(account_id: str, region_name: str) -> Any:
+    return cloudfront_backends[account_id][get_partition(region_name)]
+
+
+def _items(values: list[Any]) -> dict[str, Any]:
+    return {"Quantity": len(values), "Items": values}
+
+
+class CloudFrontOriginAccessControl(_Model, CloudFormationModel):
+    __module__ = "moto.cloudfront.rehearse"
+    ATTRIBUTES = ("Id",)
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudFront::OriginAccessControl"
+
+    @classmethod
+    def create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> _Model:
+        control = _cloudfront(account_id, region_name).create_origin_access_control(
+            dict(p["OriginAccessControlConfig"])
+        )
+        return cls(control.id, Id=control.id)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        _cloudfront(account_id, region_name).origin_access_controls.pop(self.physical_id, None)
+
+
+class CloudFrontResponseHeadersPolicy(_Model, CloudFormationModel):
+    __module__ = "moto.cloudfront.rehearse"
+    ATTRIBUTES = ("Id",)
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudFront::ResponseHeadersPolicy"
+
+    @classmethod
+    def create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> _Model:
+        policy_id = str(uuid.uuid4())
+        return cls(policy_id, Id=policy_id)
+
+
+class CloudFrontDistribution(_Model, CloudFormationModel):
+    __module__ = "moto.cloudfront.rehearse"
+    ATTRIBUTES = ("DomainName", "Id")
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudFront::Distribution"
+
+    @classmethod
+    def create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> _Model:
+        cfn = p["DistributionConfig"]
+        behaviour = dict(cfn["DefaultCacheBehavior"])
+        behaviour["AllowedMethods"] = {
+            **_items(behaviour.pop("AllowedMethods", ["GET", "HEAD"])),
+            "CachedMethods": _items(behaviour.pop("CachedMethods", ["GET", "HEAD"])),
+        }
+        config = {
+            "CallerReference": f"{name}-{uuid.uuid4()}",
+            "Comment": cfn.get("Comment", ""),
+            "Enabled": cfn["Enabled"],
+            "Origins": _items([dict(o) for o in cfn["Origins"]]),
+            "DefaultCacheBehavior": behaviour,
+            "PriceClass": cfn.get("PriceClass"),
+            "HttpVersion": cfn.get("HttpVersion"),
+            "IsIPV6Enabled": cfn.get("IPV6Enabled", True),
+            "ViewerCertificate": cfn.get("ViewerCertificate", {}),
+        }
+        distribution, _, _ = _cloudfront(account_id, region_name).create_distribution(config, [])
+        return cls(distribution.distribution_id, DomainName=distribution.domain_name, Id=distribution.distribution_id)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        _cloudfront(account_id, region_name).distributions.pop(self.physical_id, None)
 
 
 def _patch_lambda_functions() -> None:

@@ -5,17 +5,21 @@
 //! keys) come from the `wiring` crate (docs/wiring.md is rendered from it).
 
 use crate::constructs::bucket::BucketOptions;
+use crate::constructs::cdn::DistributionOptions;
 use crate::constructs::cognito::UserPoolOptions;
 use crate::constructs::http_api::{HttpApiProps, JwtProps};
 use crate::constructs::{
-    Alarms, Bucket, EventRule, Function, FunctionProps, HttpApi, JobTemplate, MediaConvertRole,
-    Table, Topic, UserPool,
+    Alarms, Bucket, Distribution, EventRule, Function, FunctionProps, HttpApi, JobTemplate,
+    MediaConvertRole, Table, Topic, UserPool,
 };
 use crate::job_settings;
 use crate::model::{Expr, Id, Parameter, Pseudo, Template};
 
 use wiring::{CreateJobEnv, JobStateEnv, StatusApiEnv, metadata, table};
-pub use wiring::{PENDING_PREFIX, STATUS_UPDATE_INTERVALS, UPLOAD_PREFIX, VIDEO_SUFFIXES};
+pub use wiring::{
+    KEY_FILE_PREFIX, PENDING_PREFIX, PLAYBACK_PREFIX, STATUS_UPDATE_INTERVALS, UPLOAD_PREFIX,
+    VIDEO_SUFFIXES,
+};
 
 /// The retention values CloudWatch Logs accepts.
 pub const LOG_RETENTION_DAYS: [u32; 22] = [
@@ -311,6 +315,19 @@ pub fn stack() -> Template {
         },
     );
     output.grant_put(&mut mediaconvert_role, "");
+
+    // 4b. Browsers fetch playlists and segments through CloudFront, which may read the HLS
+    // prefix only: key files live under another prefix it cannot read.
+    let playback = Distribution::new(
+        &mut t,
+        "PlaybackDistribution",
+        DistributionOptions {
+            name_suffix: stack_uuid(),
+            bucket: &output,
+            prefix: PLAYBACK_PREFIX,
+            allowed_origins: p.allowed_origins.r(),
+        },
+    );
     // Every grant to the MediaConvert role is made: write it.
     let mediaconvert_role = mediaconvert_role.finish(&mut t);
 
@@ -471,6 +488,16 @@ pub fn stack() -> Template {
         "OutputBucketName",
         "Bucket holding the HLS outputs",
         output.name(),
+    );
+    t.output(
+        "PlaybackBaseUrl",
+        "Base URL of the HLS outputs (CloudFront): <base>/<path under the output bucket's hls/ prefix>",
+        playback.url(),
+    );
+    t.output(
+        "PlaybackDistributionId",
+        "CloudFront distribution serving the HLS outputs (for invalidations)",
+        playback.id.r(),
     );
     t.output(
         "InputFileTableName",

@@ -61,6 +61,8 @@ pub fn render() -> String {
     s.push_str("\n## Shared values\n");
     s.push_str("| name | value |\n| --- | --- |\n");
     let _ = writeln!(s, "| `UPLOAD_PREFIX` | `{}` |", crate::UPLOAD_PREFIX);
+    let _ = writeln!(s, "| `PLAYBACK_PREFIX` | `{}` |", crate::PLAYBACK_PREFIX);
+    let _ = writeln!(s, "| `KEY_FILE_PREFIX` | `{}` |", crate::KEY_FILE_PREFIX);
     let _ = writeln!(
         s,
         "| `VIDEO_SUFFIXES` | {} |",

@@ -49,6 +49,14 @@ pub fn zip_path(binary: &str) -> String {
 /// it, and status-api reads it from `UPLOAD_PREFIX`.
 pub const UPLOAD_PREFIX: &str = "uploads/";
 
+/// The output bucket's prefix the CloudFront distribution serves (its origin path): HLS
+/// playlists and segments are written under it, and nothing else is.
+pub const PLAYBACK_PREFIX: &str = "hls/";
+
+/// The output bucket's prefix for AES key files: outside [`PLAYBACK_PREFIX`], so the
+/// distribution, whose only grant is GetObject under that prefix, can never read a key.
+pub const KEY_FILE_PREFIX: &str = "keys/";
+
 /// Upload suffixes that start a job; S3 suffix filters are case-sensitive, and phones name
 /// their files `.MOV`/`.MP4`.
 pub const VIDEO_SUFFIXES: [&str; 7] = [".mp4", ".mov", ".m4v", ".mkv", ".webm", ".MP4", ".MOV"];

@@ -149,6 +149,21 @@ impl Bucket {
             Expr::pseudo(Pseudo::AccountId),
         )
         .sid(&format!("AccessLogsFrom{}", source.id));
+        self.add_to_policy(t, statement);
+    }
+
+    /// Lets one CloudFront distribution (through its origin access control) GetObject
+    /// under `prefix` only: the condition on the distribution's ARN keeps every other
+    /// distribution, in any account, out.
+    pub fn grant_read_to_distribution(&self, t: &mut Template, prefix: &str, distribution: Expr) {
+        let statement = Statement::allow(&["s3:GetObject"], vec![self.objects_arn(prefix)])
+            .principal(Principal::Service("cloudfront.amazonaws.com".to_owned()))
+            .condition("StringEquals", "AWS:SourceArn", distribution)
+            .sid("CloudFrontReadsPlayback");
+        self.add_to_policy(t, statement);
+    }
+
+    fn add_to_policy(&self, t: &mut Template, statement: Statement) {
         let policy = t
             .resource_mut(&self.policy)
             .expect("the bucket policy was added by Bucket::new");

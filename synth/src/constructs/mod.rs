@@ -3,6 +3,7 @@
 
 pub mod alarms;
 pub mod bucket;
+pub mod cdn;
 pub mod cognito;
 pub mod events;
 pub mod function;
@@ -15,6 +16,7 @@ pub mod table;
 
 pub use alarms::Alarms;
 pub use bucket::Bucket;
+pub use cdn::Distribution;
 pub use cognito::UserPool;
 pub use events::EventRule;
 pub use function::{Function, FunctionProps};
