@@ -203,20 +203,33 @@ fn job_state_completes_a_job_and_status_api_reports_it() {
     let key_hex = "00112233445566778899aabbccddeeff";
     aws.put_output_item(job_id, output_path, "Big Buck Bunny.key", key_hex);
     let mut job_state = aws.spawn(JOB_STATE, &[]);
+    // The owner create-job put into the job's user metadata: the API fixtures' caller.
+    let owner =
+        fixture("apigw/get-job.json")["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]
+            .as_str()
+            .expect("the fixture's sub")
+            .to_string();
     let mut deliver = |fixture: &str| {
-        job_state.invoke_ok(mediaconvert_event(fixture, job_id), ANSWER);
+        let mut event: serde_json::Value =
+            serde_json::from_slice(&mediaconvert_event(fixture, job_id)).expect("JSON");
+        event["detail"]["userMetadata"]["owner"] = owner.as_str().into();
+        job_state.invoke_ok(event.to_string(), ANSWER);
         let status = aws
             .item(&aws.names.job_status_table, "JobId", job_id)
             .unwrap_or_else(|| panic!("no status item after {fixture}"));
         format!(
-            "{} {}",
+            "{} {} {}",
             text(&status, "JobStatus"),
-            text(&status, "ProgressRate")
+            text(&status, "ProgressRate"),
+            text(&status, "Owner") == owner
         )
     };
 
-    assert_eq!(deliver("mediaconvert/status-update.json"), "PROGRESSING 31");
-    assert_eq!(deliver("mediaconvert/complete.json"), "COMPLETE 100");
+    assert_eq!(
+        deliver("mediaconvert/status-update.json"),
+        "PROGRESSING 31 true"
+    );
+    assert_eq!(deliver("mediaconvert/complete.json"), "COMPLETE 100 true");
     let key_file = aws
         .object(
             &aws.names.output_bucket,

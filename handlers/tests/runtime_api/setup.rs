@@ -23,6 +23,8 @@ pub const JOB_TEMPLATE: &str = "vod-progress-local-hls";
 pub const STATUS_UPDATE_INTERVAL_SECONDS: &str = "10";
 pub const VIDEO_SUFFIXES: &str = ".mp4,.mov";
 pub const UPLOAD_PREFIX: &str = "uploads/";
+pub const MAX_UPLOAD_BYTES: &str = "1073741824";
+pub const UPLOADS_PER_USER_PER_DAY: &str = "20";
 
 /// One of the three functions: its binary and the variables of wiring.md it reads.
 #[derive(Clone, Copy)]
@@ -68,6 +70,9 @@ pub const STATUS_API: Binary = Binary {
         "INPUT_BUCKET",
         "VIDEO_SUFFIXES",
         "UPLOAD_PREFIX",
+        "MAX_UPLOAD_BYTES",
+        "UPLOADS_PER_USER_PER_DAY",
+        "UPLOAD_QUOTA_TABLE",
     ],
 };
 
@@ -120,6 +125,9 @@ impl LocalAws {
             "STACK_NAME" => STACK_NAME.into(),
             "VIDEO_SUFFIXES" => VIDEO_SUFFIXES.into(),
             "UPLOAD_PREFIX" => UPLOAD_PREFIX.into(),
+            "MAX_UPLOAD_BYTES" => MAX_UPLOAD_BYTES.into(),
+            "UPLOADS_PER_USER_PER_DAY" => UPLOADS_PER_USER_PER_DAY.into(),
+            "UPLOAD_QUOTA_TABLE" => n.upload_quota_table.clone(),
             other => panic!("{other} is not a variable of docs/wiring.md"),
         }
     }
