@@ -1173,3 +1173,182 @@ async fn another_users_upload_and_job_read_exactly_like_unknown_ones() {
         }
     }
 }
+
+// --- listing and quota --------------------------------------------------------------------
+
+#[tokio::test]
+async fn get_jobs_lists_the_callers_uploads_newest_first_a_page_at_a_time() {
+    let local = Local::create(&Moto::shared().endpoint(), "api-list").await;
+    let api = StatusApi::new(
+        local.status_api_config(),
+        local.dynamodb.clone(),
+        local.s3.clone(),
+    );
+    let ttl = Ttl { days: 1 };
+    let inputs = InputFileTable::new(local.dynamodb.clone(), &local.names.input_file_table, ttl);
+    let statuses = StatusTable::new(local.dynamodb.clone(), &local.names.job_status_table, ttl);
+    let bob = "~Ym9iQGV4YW1wbGUuY29t";
+    let seq = normalize_sequencer(SEQ).unwrap();
+    let base = 1_764_000_000;
+    // Alice and Bob upload in turns; Alice's 7th upload has no job yet.
+    let mut alices = Vec::new();
+    for i in 0..14i64 {
+        let owner = if i % 2 == 0 { ALICE } else { bob };
+        let key = format!("uploads/{owner}/{i:02}/v{i}.mp4");
+        inputs
+            .claim(&key, &seq, Some(owner), base + i)
+            .await
+            .unwrap();
+        if i != 12 {
+            let job = format!("1764000000000-job{i:03}");
+            inputs
+                .record_job(&key, &seq, &job, base + 100)
+                .await
+                .unwrap();
+            statuses
+                .put_submitted(&job, Some(owner), base + i)
+                .await
+                .unwrap();
+        }
+        if owner == ALICE {
+            alices.push(key);
+        }
+    }
+    alices.reverse();
+
+    let mut listed = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut query = vec![("limit", "3")];
+        if let Some(c) = cursor.as_deref() {
+            query.push(("cursor", c));
+        }
+        let answer = call(&api, api_request("GET /jobs", "/jobs", &query, None)).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        pages += 1;
+        let jobs = answer.body["jobs"].as_array().unwrap().clone();
+        assert!(jobs.len() <= 3);
+        listed.extend(jobs);
+        match answer.body["nextCursor"].as_str() {
+            Some(next) => {
+                // A cursor is Alice's alone: Bob presenting it gets a 400, never her page.
+                let stolen = call(
+                    &api,
+                    api_event(
+                        "GET /jobs",
+                        "/jobs",
+                        &[("cursor", next)],
+                        None,
+                        Some("bob@example.com"),
+                    ),
+                )
+                .await;
+                assert_eq!(
+                    (stolen.status, stolen.body["error"]["code"].as_str()),
+                    (400, Some("bad_cursor"))
+                );
+                cursor = Some(next.to_string());
+            }
+            None => break,
+        }
+        assert!(pages < 10, "the cursor does not advance");
+    }
+    assert!(pages >= 3, "7 uploads in pages of 3");
+    let keys: Vec<&str> = listed
+        .iter()
+        .map(|j| j["inputFile"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, alices, "Alice's uploads, newest first, each once");
+    let newest = &listed[0];
+    assert_eq!(newest["fileName"], "v12.mp4");
+    assert!(newest.get("jobId").is_none() && newest.get("status").is_none());
+    assert_eq!(
+        listed[1],
+        serde_json::json!({"jobId": "1764000000000-job010", "inputFile": alices[1],
+            "fileName": "v10.mp4", "status": "SUBMITTED", "progress": 0,
+            "createdAt": "2025-11-24T16:00:10Z"})
+    );
+    // The default page holds everything here, and no cursor follows the last page.
+    let answer = call(&api, api_request("GET /jobs", "/jobs", &[], None)).await;
+    assert_eq!(answer.body["jobs"].as_array().unwrap().len(), 7);
+    assert!(answer.body.get("nextCursor").is_none(), "{}", answer.body);
+}
+
+#[tokio::test]
+async fn uploads_over_the_daily_quota_get_429_with_retry_after_and_no_url() {
+    let local = Local::create(&Moto::shared().endpoint(), "api-quota").await;
+    let api = StatusApi::new(
+        local.status_api_config(),
+        local.dynamodb.clone(),
+        local.s3.clone(),
+    );
+    let upload = || {
+        api_request(
+            "POST /uploads",
+            "/uploads",
+            &[],
+            Some(r#"{"fileName":"a.mp4","size":10}"#),
+        )
+    };
+    // A refused request counts nothing.
+    let bad = call(
+        &api,
+        api_request(
+            "POST /uploads",
+            "/uploads",
+            &[],
+            Some(r#"{"fileName":"a.mp4"}"#),
+        ),
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    for n in 0..common::UPLOADS_PER_DAY {
+        let answer = call(&api, upload()).await;
+        assert_eq!(answer.status, 201, "upload {n}: {}", answer.body);
+    }
+    let over = call(&api, upload()).await;
+    assert_eq!(
+        (over.status, over.body["error"]["code"].as_str()),
+        (429, Some("quota_exceeded")),
+        "{}",
+        over.body
+    );
+    assert!(over.body.get("uploadUrl").is_none());
+    let retry_after: i64 = over.headers["retry-after"]
+        .as_str()
+        .expect("a Retry-After header")
+        .parse()
+        .unwrap();
+    let now = now_epoch();
+    assert!(
+        (1..=86_400).contains(&retry_after) && (now + retry_after) % 86_400 <= 5,
+        "Retry-After {retry_after} does not point at the next UTC midnight"
+    );
+    // Another user has a quota of their own; the counter item expires a day after its day.
+    let bobs = call(
+        &api,
+        api_event(
+            "POST /uploads",
+            "/uploads",
+            &[],
+            Some(r#"{"fileName":"a.mp4","size":10}"#),
+            Some("bob"),
+        ),
+    )
+    .await;
+    assert_eq!(bobs.status, 201, "{}", bobs.body);
+    let counters = local.scan(&local.names.upload_quota_table).await;
+    assert_eq!(counters.len(), 2, "{counters:?}");
+    let alice = counters
+        .iter()
+        .find(|c| s(c, "QuotaKey").starts_with(ALICE))
+        .unwrap();
+    assert_eq!(
+        num(alice, "UploadCount"),
+        i64::from(common::UPLOADS_PER_DAY)
+    );
+    let expires = num(alice, "ExpirationTime");
+    assert_eq!(expires % 86_400, 0);
+    assert!((now + 86_400..=now + 2 * 86_400).contains(&expires));
+}
