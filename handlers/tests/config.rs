@@ -156,3 +156,36 @@ fn job_state_and_status_api_configs() {
         "environment variable INPUT_BUCKET is not set"
     );
 }
+
+#[test]
+fn the_log_filter_caps_the_sdk_http_and_signing_targets_whatever_rust_log_says() {
+    for rust_log in [
+        None,
+        Some("trace"),
+        Some("aws_smithy_runtime::client::orchestrator=trace,trace"),
+        Some("aws_sigv4,hyper_util=trace,aws=trace,debug"),
+        Some("[{job_id}]=trace"),
+    ] {
+        let filter = handlers::log_filter(rust_log).to_string();
+        for target in handlers::CAPPED_TARGETS
+            .iter()
+            .chain(handlers::CAPPED_TRANSPORT_TARGETS.iter())
+        {
+            assert!(
+                filter.split(',').any(|d| d == format!("{target}=info")),
+                "{rust_log:?}: {target} is not capped in {filter}"
+            );
+        }
+        for directive in filter.split(',') {
+            let target = directive.split(['[', '=']).next().unwrap_or_default();
+            let capped = handlers::CAPPED_TARGETS
+                .iter()
+                .chain(handlers::CAPPED_TRANSPORT_TARGETS.iter())
+                .any(|c| target.starts_with(c));
+            assert!(
+                !capped || directive.ends_with("=info"),
+                "{rust_log:?}: {directive} lifts a cap"
+            );
+        }
+    }
+}

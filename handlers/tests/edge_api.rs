@@ -9,7 +9,11 @@ mod setup;
 
 use std::time::Duration;
 
-use setup::{LocalAws, STATUS_API, fixture};
+use base64::Engine;
+use setup::{
+    CREATE_JOB, JOB_STATE, LocalAws, STATUS_API, fixture, mediaconvert_event, mediaconvert_stub,
+    stub_job_id, text,
+};
 use testkit::Moto;
 use testkit::runtime_api::{Function, Invocation};
 
@@ -282,4 +286,152 @@ fn bad_queries_paths_and_route_keys_get_a_4xx_and_the_process_keeps_serving() {
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.json(), serde_json::json!({"jobs": []}));
     assert!(api.wait_exit(Duration::ZERO).is_none(), "{}", api.log());
+}
+
+/// A loopback endpoint that accepts connections and never answers: a store that hangs.
+fn silent_endpoint() -> (String, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let endpoint = format!("http://{}", listener.local_addr().expect("an address"));
+    let handle = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().take(16).flatten() {
+            held.push(conn);
+        }
+    });
+    (endpoint, handle)
+}
+
+#[test]
+fn a_store_that_never_answers_gets_the_documented_503_within_the_lambda_timeout() {
+    let aws = LocalAws::create(Moto::shared(), "edge-slow");
+    let (endpoint, _server) = silent_endpoint();
+    let mut api = aws.spawn(STATUS_API, &[("AWS_ENDPOINT_URL", &endpoint)]);
+    // The first event is answered after the process's cold start; time the second.
+    let cold = api.invoke(event("GET /jobs", "GET", "/jobs", "", Some(ALICE)), ANSWER);
+    assert_error(
+        &answer(&api, &cold),
+        503,
+        "unavailable",
+        "the first request",
+    );
+    let started = std::time::Instant::now();
+    let done = api.invoke(
+        event("GET /jobs/{jobId}", "GET", "/jobs/1-a", "", Some(ALICE)),
+        ANSWER,
+    );
+    let took = started.elapsed();
+    assert_error(&answer(&api, &done), 503, "unavailable", "a hanging store");
+    // status-api's Lambda timeout is 10 s, API Gateway's 30 s; the operation timeout is 6 s.
+    assert!(took < Duration::from_secs(10), "answered after {took:?}");
+}
+
+/// Every way the key could show up in a log: hex in both cases, base64 in both alphabets
+/// (padded or not), and its raw bytes.
+fn key_forms(key_hex: &str) -> Vec<(String, Vec<u8>)> {
+    let raw = (0..16)
+        .map(|i| u8::from_str_radix(&key_hex[2 * i..2 * i + 2], 16).expect("hex"))
+        .collect::<Vec<u8>>();
+    let engines = [
+        ("base64", base64::engine::general_purpose::STANDARD),
+        (
+            "base64 unpadded",
+            base64::engine::general_purpose::STANDARD_NO_PAD,
+        ),
+        ("base64url", base64::engine::general_purpose::URL_SAFE),
+        (
+            "base64url unpadded",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        ),
+    ];
+    let mut forms = vec![
+        (
+            "lower-case hex".to_string(),
+            key_hex.to_ascii_lowercase().into_bytes(),
+        ),
+        (
+            "upper-case hex".to_string(),
+            key_hex.to_ascii_uppercase().into_bytes(),
+        ),
+        ("raw bytes".to_string(), raw.clone()),
+    ];
+    for (name, engine) in engines {
+        forms.push((name.to_string(), engine.encode(&raw).into_bytes()));
+    }
+    forms
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn create_job_and_job_state_at_trace_level_never_log_the_key() {
+    let aws = LocalAws::create(Moto::shared(), "edge-trace");
+    let mediaconvert = mediaconvert_stub();
+    let trace = ("RUST_LOG", "trace");
+    let mut create_job = aws.spawn(
+        CREATE_JOB,
+        &[
+            ("AWS_ENDPOINT_URL_MEDIACONVERT", &mediaconvert.endpoint()),
+            trace,
+        ],
+    );
+    let mut event = fixture("s3/object-created.json");
+    let record = &mut event["Records"][0]["s3"];
+    record["bucket"]["name"] = aws.names.input_bucket.as_str().into();
+    record["object"]["key"] = format!("uploads/{ALICE}/5f1c/clip.mp4").into();
+    create_job.invoke_ok(event.to_string(), ANSWER);
+
+    let job_id = stub_job_id(0);
+    let output = aws
+        .item(&aws.names.job_output_table, "JobId", &job_id)
+        .expect("the job's Output item");
+    let key_hex = text(&output, "KeyValue").to_string();
+    let request: serde_json::Value =
+        serde_json::from_slice(&mediaconvert.requests()[0].body).expect("JSON");
+    assert_eq!(request["userMetadata"]["owner"], ALICE, "{request}");
+
+    let mut job_state = aws.spawn(JOB_STATE, &[trace]);
+    for fixture in [
+        "mediaconvert/status-update.json",
+        "mediaconvert/complete.json",
+    ] {
+        let mut event: serde_json::Value =
+            serde_json::from_slice(&mediaconvert_event(fixture, &job_id)).expect("JSON");
+        event["detail"]["userMetadata"] = request["userMetadata"].clone();
+        job_state.invoke_ok(event.to_string(), ANSWER);
+    }
+    let status = aws
+        .item(&aws.names.job_status_table, "JobId", &job_id)
+        .expect("a status item");
+    assert_eq!(
+        (text(&status, "JobStatus"), text(&status, "Owner")),
+        ("COMPLETE", ALICE)
+    );
+    let key_file = aws
+        .keys(&aws.names.output_bucket)
+        .into_iter()
+        .find(|k| k.ends_with(".key"))
+        .expect("the key file was written");
+    assert_eq!(
+        aws.object(&aws.names.output_bucket, &key_file)
+            .map(hex::encode),
+        Some(key_hex.clone())
+    );
+
+    for (who, function) in [("create-job", &create_job), ("job-state", &job_state)] {
+        let log = function.log_bytes();
+        // RUST_LOG=trace took effect: the runtime's own debug lines are there.
+        assert!(
+            contains(&log, b"\"level\":\"DEBUG\"") || contains(&log, b"\"level\":\"TRACE\""),
+            "{who} logged nothing below info at RUST_LOG=trace:\n{}",
+            function.log()
+        );
+        for (form, bytes) in key_forms(&key_hex) {
+            assert!(
+                !contains(&log, &bytes),
+                "{who}'s log holds the key as {form}"
+            );
+        }
+    }
 }
