@@ -390,6 +390,14 @@ fn create_job_and_job_state_at_trace_level_never_log_the_key() {
     let request: serde_json::Value =
         serde_json::from_slice(&mediaconvert.requests()[0].body).expect("JSON");
     assert_eq!(request["userMetadata"]["owner"], ALICE, "{request}");
+    let upload = aws
+        .item(
+            &aws.names.input_file_table,
+            "InputFile",
+            &format!("uploads/{ALICE}/5f1c/clip.mp4"),
+        )
+        .expect("the input-file item");
+    assert_eq!(text(&upload, "Owner"), ALICE, "listed under its owner");
 
     let mut job_state = aws.spawn(JOB_STATE, &[trace]);
     for fixture in [

@@ -1073,9 +1073,12 @@ async fn an_unreachable_store_fails_every_handler_so_lambda_retries() {
 
 // --- ownership ----------------------------------------------------------------------------
 
-#[tokio::test]
-async fn another_users_upload_and_job_read_exactly_like_unknown_ones() {
-    let local = Local::create(&Moto::shared().endpoint(), "api-owner").await;
+/// The owner segment of the `sub` `bob@example.com` (not a plain token).
+const BOB: &str = "~Ym9iQGV4YW1wbGUuY29t";
+
+/// status-api on fresh tables, and the two tables tests write users' items into.
+async fn api_and_tables(label: &str) -> (Local, StatusApi, InputFileTable, StatusTable) {
+    let local = Local::create(&Moto::shared().endpoint(), label).await;
     let api = StatusApi::new(
         local.status_api_config(),
         local.dynamodb.clone(),
@@ -1084,7 +1087,13 @@ async fn another_users_upload_and_job_read_exactly_like_unknown_ones() {
     let ttl = Ttl { days: 1 };
     let inputs = InputFileTable::new(local.dynamodb.clone(), &local.names.input_file_table, ttl);
     let statuses = StatusTable::new(local.dynamodb.clone(), &local.names.job_status_table, ttl);
-    let bob = "~Ym9iQGV4YW1wbGUuY29t";
+    (local, api, inputs, statuses)
+}
+
+#[tokio::test]
+async fn another_users_upload_and_job_read_exactly_like_unknown_ones() {
+    let (local, api, inputs, statuses) = api_and_tables("api-owner").await;
+    let bob = BOB;
     let (bobs_key, bobs_job) = (format!("uploads/{bob}/77/b.mp4"), "1763942400123-bob001");
     let seq = normalize_sequencer(SEQ).unwrap();
     inputs
@@ -1178,16 +1187,8 @@ async fn another_users_upload_and_job_read_exactly_like_unknown_ones() {
 
 #[tokio::test]
 async fn get_jobs_lists_the_callers_uploads_newest_first_a_page_at_a_time() {
-    let local = Local::create(&Moto::shared().endpoint(), "api-list").await;
-    let api = StatusApi::new(
-        local.status_api_config(),
-        local.dynamodb.clone(),
-        local.s3.clone(),
-    );
-    let ttl = Ttl { days: 1 };
-    let inputs = InputFileTable::new(local.dynamodb.clone(), &local.names.input_file_table, ttl);
-    let statuses = StatusTable::new(local.dynamodb.clone(), &local.names.job_status_table, ttl);
-    let bob = "~Ym9iQGV4YW1wbGUuY29t";
+    let (_local, api, inputs, statuses) = api_and_tables("api-list").await;
+    let bob = BOB;
     let seq = normalize_sequencer(SEQ).unwrap();
     let base = 1_764_000_000;
     // Alice and Bob upload in turns; Alice's 7th upload has no job yet.
