@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use setup::{
     Binary, CREATE_JOB, JOB_STATE, LocalAws, STATUS_API, fixture, get_job_event,
-    mediaconvert_event, mediaconvert_stub, stub_job_id, text,
+    mediaconvert_event, mediaconvert_stub, owned_mediaconvert_event, stub_job_id, text,
 };
 use testkit::Moto;
 use testkit::runtime_api::{Function, Invocation};
@@ -204,16 +204,9 @@ fn job_state_completes_a_job_and_status_api_reports_it() {
     aws.put_output_item(job_id, output_path, "Big Buck Bunny.key", key_hex);
     let mut job_state = aws.spawn(JOB_STATE, &[]);
     // The owner create-job put into the job's user metadata: the API fixtures' caller.
-    let owner =
-        fixture("apigw/get-job.json")["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]
-            .as_str()
-            .expect("the fixture's sub")
-            .to_string();
+    let owner = setup::fixture_owner();
     let mut deliver = |fixture: &str| {
-        let mut event: serde_json::Value =
-            serde_json::from_slice(&mediaconvert_event(fixture, job_id)).expect("JSON");
-        event["detail"]["userMetadata"]["owner"] = owner.as_str().into();
-        job_state.invoke_ok(event.to_string(), ANSWER);
+        job_state.invoke_ok(owned_mediaconvert_event(fixture, job_id, &owner), ANSWER);
         let status = aws
             .item(&aws.names.job_status_table, "JobId", job_id)
             .unwrap_or_else(|| panic!("no status item after {fixture}"));

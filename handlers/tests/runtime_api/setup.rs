@@ -255,6 +255,22 @@ pub fn mediaconvert_event(path: &str, job_id: &str) -> Vec<u8> {
     event.to_string().into_bytes()
 }
 
+/// The `sub` of the API fixtures' signed-in caller; also its owner segment.
+pub fn fixture_owner() -> String {
+    fixture("apigw/get-job.json")["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]
+        .as_str()
+        .expect("the API fixtures carry a sub")
+        .to_string()
+}
+
+/// [`mediaconvert_event`] of a job whose user metadata names `owner`, as create-job sets it.
+pub fn owned_mediaconvert_event(path: &str, job_id: &str, owner: &str) -> Vec<u8> {
+    let mut event: serde_json::Value =
+        serde_json::from_slice(&mediaconvert_event(path, job_id)).expect("a JSON event");
+    event["detail"]["userMetadata"]["owner"] = owner.into();
+    event.to_string().into_bytes()
+}
+
 /// The `GET /jobs/{jobId}` fixture asking for `job_id`.
 pub fn get_job_event(job_id: &str) -> Vec<u8> {
     let mut event = fixture("apigw/get-job.json");
