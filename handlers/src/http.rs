@@ -36,7 +36,25 @@ pub struct ApiRequest {
 
 /// Reads one event. Every failure is the HTTP answer to give: 404 for a route this function
 /// does not serve, 401 without a verified `sub`, 400 for a query or body that does not decode.
-pub fn read_event(event: serde_json::Value) -> Result<ApiRequest, ApiError> {
+pub fn read_event(mut event: serde_json::Value) -> Result<ApiRequest, ApiError> {
+    // The claims are read from the JSON as it is (the typed event wants every claim to be a
+    // string), and the headers are not needed: a claim or a header the typed event cannot
+    // hold must not turn a signed-in user's request into a 400.
+    let sub = event
+        .pointer("/requestContext/authorizer/jwt/claims/sub")
+        .and_then(serde_json::Value::as_str)
+        .filter(|sub| !sub.is_empty())
+        .map(str::to_string);
+    if let Some(context) = event
+        .get_mut("requestContext")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        context.remove("authorizer");
+    }
+    if let Some(object) = event.as_object_mut() {
+        object.remove("headers");
+        object.remove("cookies");
+    }
     let event: ApiGatewayV2httpRequest = serde_json::from_value(event).map_err(|e| {
         ApiError::bad_request(
             "malformed_event",
@@ -66,19 +84,12 @@ pub fn read_event(event: serde_json::Value) -> Result<ApiRequest, ApiError> {
             ));
         }
     };
-    let sub = event
-        .request_context
-        .authorizer
-        .as_ref()
-        .and_then(|a| a.jwt.as_ref())
-        .and_then(|jwt| jwt.claims.get("sub"))
-        .filter(|sub| !sub.is_empty())
-        .ok_or_else(|| ApiError {
-            status: 401,
-            code: "unauthorized",
-            message: "sign in first: the request carries no verified user".into(),
-            allow: None,
-        })?;
+    let sub = sub.ok_or_else(|| ApiError {
+        status: 401,
+        code: "unauthorized",
+        message: "sign in first: the request carries no verified user".into(),
+        allow: None,
+    })?;
     let query = parse_query(event.raw_query_string.as_deref().unwrap_or_default())?;
     let body = match event.body {
         None => None,
@@ -96,7 +107,7 @@ pub fn read_event(event: serde_json::Value) -> Result<ApiRequest, ApiError> {
     };
     Ok(ApiRequest {
         route,
-        owner: owner_segment(sub),
+        owner: owner_segment(&sub),
         query,
         body,
     })

@@ -277,11 +277,17 @@ fn bad_queries_paths_and_route_keys_get_a_4xx_and_the_process_keeps_serving() {
         let done = api.invoke(raw, ANSWER);
         assert_error(&answer(&api, &done), status, code, &what);
     }
-    // Still the same process, still answering.
-    let done = api.invoke(
-        event("GET /jobs", "GET", "/jobs", "limit=5", Some(ALICE)),
-        ANSWER,
-    );
+    // Still the same process, still answering; claims that are not strings and headers with
+    // non-ASCII values are no reason to refuse a signed-in user.
+    let mut odd: serde_json::Value =
+        serde_json::from_slice(&event("GET /jobs", "GET", "/jobs", "limit=5", Some(ALICE)))
+            .expect("JSON");
+    let claims = &mut odd["requestContext"]["authorizer"]["jwt"]["claims"];
+    claims["email_verified"] = true.into();
+    claims["cognito:groups"] = serde_json::json!(["a", "b"]);
+    claims["auth_time"] = 1_763_942_400.into();
+    odd["headers"]["x-name"] = "動画 \"quoted\"".into();
+    let done = api.invoke(odd.to_string(), ANSWER);
     let answer = answer(&api, &done);
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.json(), serde_json::json!({"jobs": []}));
