@@ -897,6 +897,28 @@ async fn uploads_get_a_presigned_put_that_moto_accepts() {
         second.body["inputFile"], first.body["inputFile"],
         "a fresh prefix per upload"
     );
+
+    // Quotes, '#', '?', '%' and spaces are key characters: the URL encodes them and the
+    // object lands under exactly the key the answer names.
+    let name = r#"a"b#c?d%e f+g.mp4"#;
+    let body = serde_json::json!({"fileName": name, "size": 5}).to_string();
+    let odd = call(
+        &api,
+        api_request("POST /uploads", "/uploads", &[], Some(&body)),
+    )
+    .await;
+    assert_eq!(odd.status, 201, "{}", odd.body);
+    let key = odd.body["inputFile"].as_str().unwrap();
+    assert!(key.ends_with(&format!("/{name}")), "{key}");
+    let url = odd.body["uploadUrl"].as_str().unwrap();
+    assert_eq!(http_put(url, &odd.body["headers"], b"12345"), 200, "{url}");
+    assert_eq!(
+        local
+            .object(&local.names.input_bucket, key)
+            .await
+            .as_deref(),
+        Some(&b"12345"[..])
+    );
 }
 
 #[tokio::test]
