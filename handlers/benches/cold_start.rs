@@ -321,7 +321,9 @@ fn seed_completed_job(aws: &LocalAws, job_state: Binary) {
         "mediaconvert/status-update.json",
         "mediaconvert/complete.json",
     ] {
-        job_state.invoke_ok(mediaconvert_event(fixture, SEEDED_JOB), ANSWER);
+        // Owned by the API fixture's caller, who asks for it.
+        let event = setup::owned_mediaconvert_event(fixture, SEEDED_JOB, &setup::fixture_owner());
+        job_state.invoke_ok(event, ANSWER);
     }
 }
 

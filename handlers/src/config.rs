@@ -4,6 +4,7 @@
 //! deployment fails its first invocation loudly instead of misbehaving later.
 
 use std::fmt;
+use wiring::env::{MAX_UPLOAD_BYTES, UPLOAD_QUOTA_TABLE, UPLOADS_PER_USER_PER_DAY};
 use wiring::{CreateJobEnv, JobStateEnv, StatusApiEnv};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +35,12 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
 }
 
 fn number(name: &str, raw: String, allowed: impl Fn(u32) -> bool) -> Result<u32, ConfigError> {
-    match raw.parse::<u32>() {
+    let n = number_u64(name, raw, |n| u32::try_from(n).is_ok_and(&allowed))?;
+    Ok(n as u32)
+}
+
+fn number_u64(name: &str, raw: String, allowed: impl Fn(u64) -> bool) -> Result<u64, ConfigError> {
+    match raw.parse::<u64>() {
         Ok(n) if allowed(n) => Ok(n),
         _ => Err(ConfigError(format!(
             "environment variable {name} has the invalid value {raw:?}"
@@ -133,6 +139,11 @@ pub struct StatusApiConfig {
     /// Where uploads go in the input bucket; the stack scopes the function's s3:PutObject
     /// grant to the same prefix, so a URL outside it would be refused by S3.
     pub upload_prefix: String,
+    /// The largest upload the presigned PUT accepts (its signed content-length).
+    pub max_upload_bytes: u64,
+    /// Uploads per user per UTC day, counted in `upload_quota_table`.
+    pub uploads_per_user_per_day: u32,
+    pub upload_quota_table: String,
 }
 
 impl StatusApiConfig {
@@ -149,10 +160,15 @@ impl StatusApiConfig {
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
             .collect();
-        if video_suffixes.is_empty() || video_suffixes.iter().any(|s| !s.starts_with('.')) {
+        // Every suffix needs a video content type to sign into the upload URL.
+        if video_suffixes.is_empty()
+            || video_suffixes.iter().any(|s| {
+                !s.starts_with('.') || crate::domain::upload::content_type_for(s).is_none()
+            })
+        {
             return Err(ConfigError(format!(
                 "environment variable VIDEO_SUFFIXES has the invalid value {raw:?}: \
-                 expected a comma-separated list like .mp4,.mov"
+                 expected a comma-separated list like .mp4,.mov of video suffixes"
             )));
         }
         Ok(StatusApiConfig {
@@ -161,6 +177,17 @@ impl StatusApiConfig {
             input_bucket,
             video_suffixes,
             upload_prefix: upload_prefix(prefix)?,
+            max_upload_bytes: number_u64(
+                MAX_UPLOAD_BYTES.name,
+                v.required(MAX_UPLOAD_BYTES.name)?,
+                crate::domain::upload::valid_max_upload_bytes,
+            )?,
+            uploads_per_user_per_day: number(
+                UPLOADS_PER_USER_PER_DAY.name,
+                v.required(UPLOADS_PER_USER_PER_DAY.name)?,
+                |n| (1..=100_000).contains(&n),
+            )?,
+            upload_quota_table: v.required(UPLOAD_QUOTA_TABLE.name)?,
         })
     }
 }

@@ -3,8 +3,14 @@
 
 use crate::adapters::{JobRequest, Storage, Transcoder, random_key};
 use crate::config::{CreateJobConfig, JobStateConfig, StatusApiConfig};
+use crate::domain::listing::{self, Cursor, JobListView, ListedJob};
+use crate::domain::upload;
 use crate::domain::{self, ApiError, JobStateChange, JobStatus, StateUpdate};
-use crate::store::{Claim, InputFileTable, JobOutput, OutputTable, StatusTable, Ttl, now_epoch};
+use crate::http::{self, ApiRequest, Route};
+use crate::store::{
+    Claim, InputFileTable, JobOutput, OutputTable, PageKey, QuotaTable, StatusTable, Ttl, now_epoch,
+};
+use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use aws_lambda_events::s3::{S3Event, S3EventRecord};
 use std::time::Duration;
 
@@ -116,8 +122,9 @@ impl CreateJob {
         let sequencer = domain::normalize_sequencer(raw_sequencer)
             .map_err(|e| format!("S3 record for key {key:?}: {e}"))?;
         let now = now_epoch();
+        let owner = upload::owner_of_key(&key);
 
-        match self.inputs.claim(&key, &sequencer, now).await? {
+        match self.inputs.claim(&key, &sequencer, owner, now).await? {
             Claim::Done { job_id } => {
                 tracing::info!(job_id, input_file = %key, decision = "redelivery", "job already created for this upload");
                 return Ok(Created::AlreadyDone { job_id });
@@ -137,6 +144,11 @@ impl CreateJob {
             key_value: domain::hex_encode(&random_key()?),
         };
         let (output, _) = self.outputs.put_once(&pending, candidate, now).await?;
+        let mut user_metadata =
+            domain::user_metadata(&self.config.stack_name, &key, crate::metrics::now_millis());
+        if let Some(owner) = owner {
+            user_metadata.insert(OWNER_METADATA.to_string(), owner.to_string());
+        }
 
         let job_id = self
             .transcoder
@@ -150,18 +162,14 @@ impl CreateJob {
                 job_template: &self.config.mediaconvert_job_template,
                 role_arn: &self.config.mediaconvert_role_arn,
                 status_update_interval_seconds: self.config.status_update_interval_seconds,
-                user_metadata: domain::user_metadata(
-                    &self.config.stack_name,
-                    &key,
-                    crate::metrics::now_millis(),
-                ),
+                user_metadata,
                 client_request_token: &token,
             })
             .await?;
 
         self.outputs.put_once(&job_id, output, now).await?;
         self.statuses
-            .apply(&StateUpdate::submitted(&job_id), None, now)
+            .apply(&StateUpdate::submitted(&job_id), None, owner, now)
             .await?;
         let latest = self
             .inputs
@@ -187,6 +195,9 @@ impl CreateJob {
 // ---------------------------------------------------------------------------------------
 // job-state: EventBridge "MediaConvert Job State Change"
 // ---------------------------------------------------------------------------------------
+
+/// The user metadata key that carries the job's owner segment from create-job to job-state.
+pub const OWNER_METADATA: &str = wiring::metadata::OWNER;
 
 pub struct JobStateHandler {
     config: JobStateConfig,
@@ -258,9 +269,15 @@ impl JobStateHandler {
                 .await?;
             output_path = Some(output.output_path);
         }
+        let owner = event
+            .detail
+            .user_metadata
+            .as_ref()
+            .and_then(|m| m.get(OWNER_METADATA))
+            .map(String::as_str);
         let applied = self
             .statuses
-            .apply(&update, output_path.as_deref(), now_epoch())
+            .apply(&update, output_path.as_deref(), owner, now_epoch())
             .await?;
         tracing::info!(
             job_id,
@@ -290,31 +307,22 @@ pub struct StatusApi {
     config: StatusApiConfig,
     inputs: InputFileTable,
     statuses: StatusTable,
+    quota: QuotaTable,
     storage: Storage,
 }
 
 /// How long a presigned upload URL stays valid.
 pub const UPLOAD_URL_LIFETIME: Duration = Duration::from_secs(900);
 
-type HttpResponse = lambda_http::Response<lambda_http::Body>;
-
-fn json_response(status: u16, body: String) -> HttpResponse {
-    lambda_http::Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .header("cache-control", "no-store")
-        .body(lambda_http::Body::Text(body))
-        .expect("static headers are valid")
+fn error_response(error: &ApiError) -> ApiGatewayV2httpResponse {
+    http::json_response(error.status, error.body(), &[])
 }
 
-fn error_response(error: &ApiError) -> HttpResponse {
-    json_response(error.status, error.body())
-}
-
-fn ok_json<T: serde::Serialize>(status: u16, value: &T) -> HttpResponse {
-    json_response(
+fn ok_json<T: serde::Serialize>(status: u16, value: &T) -> ApiGatewayV2httpResponse {
+    http::json_response(
         status,
         serde_json::to_string(value).expect("answer shapes serialize"),
+        &[],
     )
 }
 
@@ -328,61 +336,38 @@ fn unavailable(e: &dyn std::fmt::Display) -> ApiError {
     }
 }
 
+/// Another user's upload or job reads exactly like one that does not exist.
+fn no_such_file() -> ApiError {
+    ApiError::not_found("no_such_file", "no job is recorded for this inputFile")
+}
+
+fn no_such_job(job_id: &str) -> ApiError {
+    ApiError::not_found("no_such_job", format!("no job {job_id}"))
+}
+
 impl StatusApi {
     pub fn new(
         config: StatusApiConfig,
         dynamodb: aws_sdk_dynamodb::Client,
         s3: aws_sdk_s3::Client,
     ) -> Self {
-        // The API only reads the tables; the TTL is irrelevant to reads.
+        // The API only reads the job tables; the TTL is irrelevant to reads.
         let ttl = Ttl { days: 1 };
         StatusApi {
             inputs: InputFileTable::new(dynamodb.clone(), &config.input_file_table, ttl),
-            statuses: StatusTable::new(dynamodb, &config.job_status_table, ttl),
+            statuses: StatusTable::new(dynamodb.clone(), &config.job_status_table, ttl),
+            quota: QuotaTable::new(dynamodb, &config.upload_quota_table),
             storage: Storage::new(s3),
             config,
         }
     }
 
-    /// Never fails: every outcome is an HTTP answer. CORS headers are added by the HTTP
-    /// API's CORS configuration (the stack's allowed origins), not here.
-    pub async fn handle(&self, req: lambda_http::Request) -> HttpResponse {
-        use lambda_http::RequestExt;
-        let method = req.method().as_str().to_string();
-        let path = req.uri().path().trim_end_matches('/').to_string();
-        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        let result = match segments.as_slice() {
-            ["jobs"] => match method.as_str() {
-                "GET" => {
-                    let query = req.query_string_parameters();
-                    self.latest_job(query.first("inputFile")).await
-                }
-                _ => Err(ApiError::method_not_allowed(&method, "GET")),
-            },
-            ["jobs", raw_id] => match method.as_str() {
-                "GET" => {
-                    let params = req.path_parameters();
-                    let id = params.first("jobId").unwrap_or(raw_id);
-                    self.job(id).await
-                }
-                _ => Err(ApiError::method_not_allowed(&method, "GET")),
-            },
-            ["uploads"] => match method.as_str() {
-                "POST" => {
-                    let body = match req.body() {
-                        lambda_http::Body::Empty => None,
-                        lambda_http::Body::Text(t) => Some(t.as_str()),
-                        lambda_http::Body::Binary(b) => std::str::from_utf8(b).ok(),
-                        _ => None,
-                    };
-                    self.upload(body).await
-                }
-                _ => Err(ApiError::method_not_allowed(&method, "POST")),
-            },
-            _ => Err(ApiError::not_found(
-                "no_such_route",
-                format!("no route for {method} {path}"),
-            )),
+    /// Never fails: every outcome is an HTTP answer in the payload 2.0 response format. CORS
+    /// headers are added by the HTTP API's CORS configuration, not here.
+    pub async fn handle(&self, event: serde_json::Value) -> ApiGatewayV2httpResponse {
+        let result = match http::read_event(event) {
+            Ok(request) => self.route(request).await,
+            Err(error) => Err(error),
         };
         match result {
             Ok(response) => response,
@@ -393,27 +378,57 @@ impl StatusApi {
                     decision = "rejected",
                     "request rejected"
                 );
-                let mut response = error_response(&error);
-                if let Some(allow) = error.allow {
-                    response
-                        .headers_mut()
-                        .insert("allow", lambda_http::http::HeaderValue::from_static(allow));
-                }
-                response
+                error_response(&error)
             }
         }
     }
 
-    async fn latest_job(&self, input_file: Option<&str>) -> Result<HttpResponse, ApiError> {
-        let input_file = domain::validate_input_file(input_file)?;
+    async fn route(&self, request: ApiRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let ApiRequest {
+            route,
+            owner,
+            query,
+            body,
+        } = request;
+        match route {
+            Route::ListJobs => match query.get("inputFile") {
+                Some(input_file) => self.latest_job(&owner, input_file).await,
+                None => {
+                    self.list_jobs(
+                        &owner,
+                        query.get("limit").map(String::as_str),
+                        query.get("cursor").map(String::as_str),
+                    )
+                    .await
+                }
+            },
+            Route::GetJob(job_id) => self.job(&owner, &job_id).await,
+            Route::CreateUpload => self.upload(&owner, body.as_deref()).await,
+        }
+    }
+
+    /// The caller's own upload keys start with this.
+    fn owner_prefix(&self, owner: &str) -> String {
+        format!("{}{owner}/", self.config.upload_prefix)
+    }
+
+    async fn latest_job(
+        &self,
+        owner: &str,
+        input_file: &str,
+    ) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let input_file = domain::validate_input_file(Some(input_file))?;
+        // Checked before any read: another user's key costs no store call and answers like
+        // a key that was never uploaded.
+        if !input_file.starts_with(&self.owner_prefix(owner)) {
+            return Err(no_such_file());
+        }
         let job_id = self
             .inputs
             .latest_job(input_file)
             .await
             .map_err(|e| unavailable(&e))?
-            .ok_or_else(|| {
-                ApiError::not_found("no_such_file", "no job is recorded for this inputFile")
-            })?;
+            .ok_or_else(no_such_file)?;
         let stored = self
             .statuses
             .get(&job_id)
@@ -431,14 +446,74 @@ impl StatusApi {
         ))
     }
 
-    async fn job(&self, job_id: &str) -> Result<HttpResponse, ApiError> {
+    async fn list_jobs(
+        &self,
+        owner: &str,
+        limit: Option<&str>,
+        cursor: Option<&str>,
+    ) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let limit = listing::parse_limit(limit)?;
+        let start = cursor
+            .map(|c| listing::decode_cursor(c, owner))
+            .transpose()?
+            .map(|c| PageKey {
+                owner: c.owner,
+                creation_time: c.creation_time,
+                input_file: c.input_file,
+            });
+        let page = self
+            .inputs
+            .list_owned(owner, limit, start.as_ref())
+            .await
+            .map_err(|e| unavailable(&e))?;
+        let job_ids: Vec<&str> = page
+            .uploads
+            .iter()
+            .filter_map(|u| u.job_id.as_deref())
+            .collect();
+        let statuses = if job_ids.is_empty() {
+            Default::default()
+        } else {
+            self.statuses
+                .get_many(&job_ids)
+                .await
+                .map_err(|e| unavailable(&e))?
+        };
+        let jobs = page
+            .uploads
+            .iter()
+            .map(|u| {
+                let stored = u.job_id.as_ref().and_then(|id| statuses.get(id));
+                ListedJob {
+                    job_id: u.job_id.clone(),
+                    input_file: u.input_file.clone(),
+                    file_name: listing::file_name_of(&u.input_file).to_string(),
+                    status: stored.map(|s| s.state.status.as_str().to_string()),
+                    progress: stored.map(|s| s.state.progress),
+                    created_at: domain::utc_rfc3339(u.creation_time),
+                }
+            })
+            .collect::<Vec<_>>();
+        let next_cursor = page.next.map(|k| {
+            listing::encode_cursor(&Cursor {
+                owner: k.owner,
+                creation_time: k.creation_time,
+                input_file: k.input_file,
+            })
+        });
+        tracing::info!(jobs = jobs.len(), decision = "list_jobs", "answered");
+        Ok(ok_json(200, &JobListView { jobs, next_cursor }))
+    }
+
+    async fn job(&self, owner: &str, job_id: &str) -> Result<ApiGatewayV2httpResponse, ApiError> {
         let job_id = domain::validate_job_id(job_id)?;
         let stored = self
             .statuses
             .get(job_id)
             .await
             .map_err(|e| unavailable(&e))?
-            .ok_or_else(|| ApiError::not_found("no_such_job", format!("no job {job_id}")))?;
+            .filter(|s| s.owner.as_deref() == Some(owner))
+            .ok_or_else(|| no_such_job(job_id))?;
         tracing::info!(
             job_id,
             status = stored.state.status.as_str(),
@@ -451,22 +526,62 @@ impl StatusApi {
         ))
     }
 
-    async fn upload(&self, body: Option<&str>) -> Result<HttpResponse, ApiError> {
-        let token = random_key().map_err(|e| unavailable(&e))?;
-        let plan = domain::plan_upload(
+    /// Validation first (nothing counted for a bad request), then the day's quota, then the
+    /// URL (presigning is local: it cannot fail after the count for want of the store).
+    async fn upload(
+        &self,
+        owner: &str,
+        body: Option<&str>,
+    ) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let upload_id = random_key().map_err(|e| unavailable(&e))?;
+        let plan = upload::plan_upload(
             body,
             &self.config.video_suffixes,
             &self.config.upload_prefix,
-            &domain::hex_encode(&token),
+            owner,
+            &domain::hex_encode(&upload_id),
+            self.config.max_upload_bytes,
         )?;
+        let now = now_epoch();
+        let counted = self
+            .quota
+            .take(
+                &upload::quota_key(owner, now),
+                self.config.uploads_per_user_per_day,
+                upload::quota_expiry(now),
+            )
+            .await
+            .map_err(|e| unavailable(&e))?;
+        if !counted {
+            let retry_after = upload::seconds_to_next_day(now);
+            let error = ApiError {
+                status: 429,
+                code: "quota_exceeded",
+                message: format!(
+                    "at most {} uploads per day; the count starts again at 00:00 UTC",
+                    self.config.uploads_per_user_per_day
+                ),
+                allow: None,
+            };
+            tracing::info!(
+                status = 429,
+                code = error.code,
+                decision = "rejected",
+                "upload quota used up"
+            );
+            return Ok(http::json_response(
+                429,
+                error.body(),
+                &[("retry-after", retry_after.to_string())],
+            ));
+        }
         let presigned = self
             .storage
             .presign_put(
                 &self.config.input_bucket,
                 &plan.key,
-                plan.content_type.as_deref(),
-                plan.size
-                    .ok_or_else(|| ApiError::bad_request("missing_field", "size is required"))?,
+                Some(&plan.content_type),
+                plan.size,
                 UPLOAD_URL_LIFETIME,
             )
             .await
@@ -479,7 +594,7 @@ impl StatusApi {
                 method: "PUT",
                 headers: presigned.headers,
                 input_file: plan.key,
-                expires_at: domain::utc_rfc3339(now_epoch() + UPLOAD_URL_LIFETIME.as_secs() as i64),
+                expires_at: domain::utc_rfc3339(now + UPLOAD_URL_LIFETIME.as_secs() as i64),
                 expires_in_seconds: UPLOAD_URL_LIFETIME.as_secs(),
             },
         ))

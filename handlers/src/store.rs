@@ -14,6 +14,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use wiring::table::{INPUT_FILE, JOB_ID, TTL_ATTRIBUTE};
 
+mod listing;
+mod quota;
+
+pub use listing::{OWNER, OWNER_INDEX, OwnedUpload, Page, PageKey};
+pub use quota::{QUOTA_KEY, QuotaTable, UPLOAD_COUNT};
+
 /// A store call that failed for a reason other than a condition (unreachable, throttled,
 /// missing table...). Handlers return it so Lambda retries and the DLQ keeps the event.
 #[derive(Debug)]
@@ -192,11 +198,14 @@ pub struct Applied {
     pub event_time: bool,
 }
 
-/// A stored job: its merged state, and the output prefix recorded on COMPLETE.
+/// A stored job: its merged state, the output prefix recorded on COMPLETE, and whose it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredJob {
     pub state: JobState,
     pub output_path: Option<String>,
+    /// The owner segment of the user whose upload started the job (absent on items written
+    /// before jobs had owners: those belong to nobody).
+    pub owner: Option<String>,
 }
 
 impl StatusTable {
@@ -208,12 +217,18 @@ impl StatusTable {
 
     /// SUBMITTED never overwrites anything: it is written only when the job has no item yet
     /// (job-state may already have recorded a later state). Returns whether it was written.
-    pub async fn put_submitted(&self, job_id: &str, now: i64) -> Result<bool, StoreError> {
+    pub async fn put_submitted(
+        &self,
+        job_id: &str,
+        owner: Option<&str>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         let result = self
             .t
             .client
             .put_item()
             .table_name(&self.t.name)
+            .set_item(owner.map(|o| HashMap::from([(OWNER.to_string(), s(o))])))
             .item(JOB_ID, s(job_id))
             .item("JobStatus", s(JobStatus::Submitted.as_str()))
             .item("StatusRank", n(JobStatus::Submitted.rank()))
@@ -229,15 +244,17 @@ impl StatusTable {
     /// Applies one event as the join of `domain::merge`: one conditional update per
     /// component (status rank, progress, event time), each admitting only a strictly greater
     /// value. The components are independent, so a retry after a partial failure converges
-    /// to the same item.
+    /// to the same item. `owner` (from the job's user metadata) goes on the item with the
+    /// status, whichever write creates the item.
     pub async fn apply(
         &self,
         update: &StateUpdate,
         output_path: Option<&str>,
+        owner: Option<&str>,
         now: i64,
     ) -> Result<Applied, StoreError> {
         if update.status == JobStatus::Submitted {
-            let written = self.put_submitted(&update.job_id, now).await?;
+            let written = self.put_submitted(&update.job_id, owner, now).await?;
             return Ok(Applied {
                 status: written,
                 progress: written,
@@ -247,7 +264,7 @@ impl StatusTable {
         // The status write goes first, so the two concurrent writes after it never race to
         // create the item: DynamoDB serializes such writes, but moto lets one creation
         // replace the other (seen in the store property test before this order).
-        let status = self.advance_status(update, output_path, now).await?;
+        let status = self.advance_status(update, output_path, owner, now).await?;
         let progress = async {
             match update.progress {
                 Some(p) => {
@@ -278,6 +295,7 @@ impl StatusTable {
         &self,
         update: &StateUpdate,
         output_path: Option<&str>,
+        owner: Option<&str>,
         now: i64,
     ) -> Result<bool, StoreError> {
         let mut sets = vec![
@@ -291,6 +309,12 @@ impl StatusTable {
             (":now".into(), n(now)),
             (":exp".into(), self.t.ttl.expiry(now)),
         ]);
+        // `Owner` is a DynamoDB reserved word: it needs a name placeholder.
+        let names = owner.map(|o| {
+            sets.push("#owner = :owner".to_string());
+            values.insert(":owner".into(), s(o));
+            HashMap::from([("#owner".to_string(), OWNER.to_string())])
+        });
         let mut set = |attr: &str, value: AttributeValue| {
             sets.push(format!("{attr} = :{attr}"));
             values.insert(format!(":{attr}"), value);
@@ -333,6 +357,7 @@ impl StatusTable {
             .key(JOB_ID, s(&update.job_id))
             .update_expression(format!("SET {}", sets.join(", ")))
             .condition_expression("attribute_not_exists(StatusRank) OR StatusRank < :rank")
+            .set_expression_attribute_names(names)
             .set_expression_attribute_values(Some(values))
             .send()
             .await;
@@ -401,6 +426,7 @@ fn read_status_item(item: &Item) -> StoredJob {
             error,
         },
         output_path: get_s(item, "OutputPath"),
+        owner: get_s(item, OWNER),
     }
 }
 
@@ -542,20 +568,35 @@ impl InputFileTable {
     /// Advances `Sequencer` to this upload's (normalized) sequencer only if it is newer
     /// than any claimed before; otherwise the item that failed the condition (returned with
     /// the failure, so no read and no read permission) tells a redelivery from a stale event.
+    ///
+    /// `owner` (the upload's owner segment) goes on the item, which puts it in the owner's
+    /// listing (`OwnerIndex`); an upload without one is listed for nobody.
     pub async fn claim(
         &self,
         input_file: &str,
         sequencer: &str,
+        owner: Option<&str>,
         now: i64,
     ) -> Result<Claim, StoreError> {
+        let set_owner = if owner.is_some() {
+            ", #owner = :owner"
+        } else {
+            ""
+        };
         let result = self
             .t
             .client
             .update_item()
             .table_name(&self.t.name)
             .key(INPUT_FILE, s(input_file))
-            .update_expression(format!("SET #seq = :seq, {KEEP_TIMES}"))
+            .update_expression(format!("SET #seq = :seq, {KEEP_TIMES}{set_owner}"))
             .condition_expression("attribute_not_exists(#seq) OR #seq < :seq")
+            .set_expression_attribute_names(
+                owner.map(|_| HashMap::from([("#owner".to_string(), OWNER.to_string())])),
+            )
+            .set_expression_attribute_values(
+                owner.map(|o| HashMap::from([(":owner".to_string(), s(o))])),
+            )
             .expression_attribute_names("#seq", "Sequencer")
             .expression_attribute_values(":seq", s(sequencer))
             .expression_attribute_values(":now", n(now))
@@ -578,6 +619,7 @@ impl InputFileTable {
 
     /// Points the input file at `job_id` unless a newer upload's job is already recorded
     /// (an older upload never overwrites the newest job id). Returns whether it was written.
+    /// The times stay the claim's: `CreationTime` orders the owner's listing.
     pub async fn record_job(
         &self,
         input_file: &str,
@@ -591,9 +633,9 @@ impl InputFileTable {
             .update_item()
             .table_name(&self.t.name)
             .key(INPUT_FILE, s(input_file))
-            .update_expression(
-                "SET JobId = :job, JobSequencer = :seq, CreationTime = :now, ExpirationTime = :exp",
-            )
+            .update_expression(format!(
+                "SET JobId = :job, JobSequencer = :seq, {KEEP_TIMES}"
+            ))
             .condition_expression("attribute_not_exists(JobSequencer) OR JobSequencer < :seq")
             .expression_attribute_values(":job", s(job_id))
             .expression_attribute_values(":seq", s(sequencer))

@@ -109,17 +109,44 @@ fn job_state_and_status_api_configs() {
         ("INPUT_BUCKET", "b"),
         ("VIDEO_SUFFIXES", ".mp4, .mov"),
         ("UPLOAD_PREFIX", "in/coming/"),
+        ("MAX_UPLOAD_BYTES", "1073741824"),
+        ("UPLOADS_PER_USER_PER_DAY", "20"),
+        ("UPLOAD_QUOTA_TABLE", "quota"),
     ];
     let config = StatusApiConfig::load(&vars(&api)).unwrap();
     assert_eq!(config.video_suffixes, vec![".mp4", ".mov"]);
     assert_eq!(config.upload_prefix, "in/coming/");
+    assert_eq!(config.max_upload_bytes, 1 << 30);
+    assert_eq!(config.uploads_per_user_per_day, 20);
+    assert_eq!(config.upload_quota_table, "quota");
+    // A presigned PUT carries at most 5 GiB; a day allows at least one upload.
+    for (name, bad) in [
+        ("MAX_UPLOAD_BYTES", "0"),
+        ("MAX_UPLOAD_BYTES", "5368709121"),
+        ("MAX_UPLOAD_BYTES", "1GiB"),
+        ("UPLOADS_PER_USER_PER_DAY", "0"),
+        ("UPLOADS_PER_USER_PER_DAY", "-1"),
+        ("UPLOAD_QUOTA_TABLE", " "),
+    ] {
+        let err = StatusApiConfig::load(&vars(&with(&api, name, bad))).unwrap_err();
+        assert!(err.to_string().contains(name), "{name}={bad:?}: {err}");
+        let err = StatusApiConfig::load(&vars(&without(&api, name))).unwrap_err();
+        assert!(err.to_string().contains(name), "{name}: {err}");
+    }
+    assert_eq!(
+        StatusApiConfig::load(&vars(&with(&api, "MAX_UPLOAD_BYTES", "5368709120")))
+            .unwrap()
+            .max_upload_bytes,
+        5 << 30
+    );
     for bad in ["uploads", "/uploads/", "/", " "] {
         let err = StatusApiConfig::load(&vars(&with(&api, "UPLOAD_PREFIX", bad))).unwrap_err();
         assert!(err.to_string().contains("UPLOAD_PREFIX"), "{bad:?}: {err}");
     }
     let err = StatusApiConfig::load(&vars(&without(&api, "UPLOAD_PREFIX"))).unwrap_err();
     assert!(err.to_string().contains("UPLOAD_PREFIX"), "{err}");
-    for bad in ["mp4", ",", ".mp4,mov"] {
+    // .avi: no video content type is known for it, so no upload URL could sign one.
+    for bad in ["mp4", ",", ".mp4,mov", ".mp4,.avi"] {
         let err = StatusApiConfig::load(&vars(&with(&api, "VIDEO_SUFFIXES", bad))).unwrap_err();
         assert!(err.to_string().contains("VIDEO_SUFFIXES"), "{err}");
     }
@@ -128,4 +155,37 @@ fn job_state_and_status_api_configs() {
         err.to_string(),
         "environment variable INPUT_BUCKET is not set"
     );
+}
+
+#[test]
+fn the_log_filter_caps_the_sdk_http_and_signing_targets_whatever_rust_log_says() {
+    for rust_log in [
+        None,
+        Some("trace"),
+        Some("aws_smithy_runtime::client::orchestrator=trace,trace"),
+        Some("aws_sigv4,hyper_util=trace,aws=trace,debug"),
+        Some("[{job_id}]=trace"),
+    ] {
+        let filter = handlers::log_filter(rust_log).to_string();
+        for target in handlers::CAPPED_TARGETS
+            .iter()
+            .chain(handlers::CAPPED_TRANSPORT_TARGETS.iter())
+        {
+            assert!(
+                filter.split(',').any(|d| d == format!("{target}=info")),
+                "{rust_log:?}: {target} is not capped in {filter}"
+            );
+        }
+        for directive in filter.split(',') {
+            let target = directive.split(['[', '=']).next().unwrap_or_default();
+            let capped = handlers::CAPPED_TARGETS
+                .iter()
+                .chain(handlers::CAPPED_TRANSPORT_TARGETS.iter())
+                .any(|c| target.starts_with(c));
+            assert!(
+                !capped || directive.ends_with("=info"),
+                "{rust_log:?}: {directive} lifts a cap"
+            );
+        }
+    }
 }

@@ -462,7 +462,7 @@ fn output_paths_of_keys_at_the_s3_limit_stay_within_the_bound() {
 fn key_files_are_named_after_the_input() {
     assert_eq!(
         key_file_name("uploads/Big Buck Bunny.test.mp4"),
-        "Big Buck Bunny.test.key"
+        "Big_Buck_Bunny.test.key"
     );
     assert_eq!(key_file_name("video"), "video.key");
     assert_eq!(key_file_name("a/.mp4"), "media.key");
@@ -527,58 +527,118 @@ fn input_file_validation() {
     assert_eq!(validate_job_id("a b").unwrap_err().code, "bad_job_id");
 }
 
+const MAX: u64 = 1 << 30;
+
+fn plan(body: Option<&str>, prefix: &str) -> Result<upload::UploadPlan, ApiError> {
+    let suffixes = vec![".mp4".to_string(), ".mov".to_string(), ".MOV".to_string()];
+    upload::plan_upload(body, &suffixes, prefix, "alice", "abc", MAX)
+}
+
 #[test]
 fn upload_plans() {
-    let suffixes = vec![".mp4".to_string(), ".mov".to_string()];
     let body = r#"{"fileName":"Big Buck Bunny.mp4","contentType":"video/mp4","size":158008374}"#;
-    let plan = plan_upload(Some(body), &suffixes, "uploads/", "abc").unwrap();
-    assert_eq!(plan.key, "uploads/abc/Big Buck Bunny.mp4");
+    let p = plan(Some(body), "uploads/").unwrap();
+    assert_eq!(p.key, "uploads/alice/abc/Big Buck Bunny.mp4");
     assert_eq!(
-        plan_upload(Some(body), &suffixes, "in/coming/", "abc")
-            .unwrap()
-            .key,
-        "in/coming/abc/Big Buck Bunny.mp4",
+        plan(Some(body), "in/coming/").unwrap().key,
+        "in/coming/alice/abc/Big Buck Bunny.mp4",
         "the configured prefix"
     );
-    assert_eq!(plan.content_type.as_deref(), Some("video/mp4"));
+    assert_eq!((p.content_type.as_str(), p.size), ("video/mp4", 158008374));
+    // Absent: the content type follows the suffix (any letter case); the largest size passes.
+    let p = plan(
+        Some(r#"{"fileName":"clip.MOV","size":1073741824}"#),
+        "uploads/",
+    )
+    .unwrap();
+    assert_eq!((p.content_type.as_str(), p.size), ("video/quicktime", MAX));
+    let p = plan(
+        Some(r#"{"fileName":"a.mp4","contentType":"VIDEO/MP4","size":1}"#),
+        "uploads/",
+    )
+    .unwrap();
+    assert_eq!(p.content_type, "video/mp4", "signed in its canonical form");
+    // `"`, `#`, `?` and `%` are key characters like any other.
+    for name in [r#"a\"b.mp4"#, "a#b.mp4", "a?b.mp4", "100%.mp4", "a%2Fb.mp4"] {
+        let body = format!(r#"{{"fileName":"{name}","size":1}}"#);
+        let p = plan(Some(&body), "uploads/").unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let decoded: String = serde_json::from_str(&format!("\"{name}\"")).unwrap();
+        assert_eq!(p.key, format!("uploads/alice/abc/{decoded}"));
+    }
     // 255 bytes is the most: MediaConvert's output names repeat the file name.
-    let long_ok = format!(r#"{{"fileName":"{}.mp4"}}"#, "a".repeat(255 - 4));
-    assert!(plan_upload(Some(&long_ok), &suffixes, "uploads/", "abc").is_ok());
-    let long = format!(r#"{{"fileName":"{}.mp4"}}"#, "a".repeat(255 - 3));
+    let long_ok = format!(r#"{{"fileName":"{}.mp4","size":1}}"#, "a".repeat(255 - 4));
+    assert!(plan(Some(&long_ok), "uploads/").is_ok());
+    let long = format!(r#"{{"fileName":"{}.mp4","size":1}}"#, "a".repeat(255 - 3));
     // Multi-byte names count bytes, not characters: 85 three-byte characters + ".mp4".
-    let long_unicode = format!(r#"{{"fileName":"{}.mp4"}}"#, "動".repeat(85));
-    let cases: Vec<(Option<&str>, &str)> = vec![
+    let long_unicode = format!(r#"{{"fileName":"{}.mp4","size":1}}"#, "動".repeat(85));
+    let bidi: Vec<String> = upload::BIDI_CONTROLS
+        .iter()
+        .map(|c| format!(r#"{{"fileName":"evil{}4pm.mp4","size":1}}"#, c))
+        .collect();
+    let mut cases: Vec<(Option<&str>, &str)> = vec![
         (None, "missing_body"),
         (Some("  "), "missing_body"),
         (Some("{"), "malformed_body"),
-        (Some(r#"{"fileName":"a.mp4","extra":1}"#), "malformed_body"),
+        (
+            Some(r#"{"fileName":"a.mp4","size":1,"extra":1}"#),
+            "malformed_body",
+        ),
         (Some(r#"{"size":3}"#), "missing_field"),
-        (Some(r#"{"fileName":""}"#), "empty"),
+        (Some(r#"{"fileName":"","size":1}"#), "empty"),
         (Some(&long), "too_long"),
         (Some(&long_unicode), "too_long"),
-        (Some(r#"{"fileName":"a\u0007.mp4"}"#), "control_characters"),
-        (Some(r#"{"fileName":"a.txt"}"#), "bad_extension"),
-        (Some(r#"{"fileName":"a.MP4"}"#), "bad_extension"),
-        (Some(r#"{"fileName":"../a.mp4"}"#), "bad_file_name"),
-        (Some(r#"{"fileName":"a.mp4","size":0}"#), "bad_size"),
         (
-            Some(r#"{"fileName":"a.mp4","size":5368709121}"#),
-            "bad_size",
-        ),
-        (Some(r#"{"fileName":"a.mp4","size":-1}"#), "malformed_body"),
-        (
-            Some(r#"{"fileName":"a.mp4","contentType":"video/\u0000"}"#),
+            Some(r#"{"fileName":"a\u0007.mp4","size":1}"#),
             "control_characters",
         ),
+        (
+            Some(r#"{"fileName":"a\u0085.mp4","size":1}"#),
+            "control_characters",
+        ),
+        (Some(r#"{"fileName":"a.txt","size":1}"#), "bad_extension"),
+        (Some(r#"{"fileName":"a.Mp4","size":1}"#), "bad_extension"),
+        (Some(r#"{"fileName":"../a.mp4","size":1}"#), "bad_file_name"),
+        (Some(r#"{"fileName":"..","size":1}"#), "bad_file_name"),
+        (Some(r#"{"fileName":"a..mp4","size":1}"#), "bad_file_name"),
+        (Some(r#"{"fileName":"a\\b.mp4","size":1}"#), "bad_file_name"),
+        (Some(r#"{"fileName":"a/b.mp4","size":1}"#), "bad_file_name"),
+        (Some(r#"{"fileName":"a.mp4"}"#), "missing_field"),
+        (Some(r#"{"fileName":"a.mp4","size":null}"#), "missing_field"),
+        (Some(r#"{"fileName":"a.mp4","size":0}"#), "bad_size"),
+        (Some(r#"{"fileName":"a.mp4","size":-1}"#), "bad_size"),
+        (Some(r#"{"fileName":"a.mp4","size":1.5}"#), "bad_size"),
+        (Some(r#"{"fileName":"a.mp4","size":1.0}"#), "bad_size"),
+        (Some(r#"{"fileName":"a.mp4","size":"10"}"#), "bad_size"),
+        (
+            Some(r#"{"fileName":"a.mp4","size":1073741825}"#),
+            "bad_size",
+        ),
+        (Some(r#"{"fileName":"a.mp4","size":1e30}"#), "bad_size"),
+        (
+            Some(r#"{"fileName":"a.mp4","contentType":"video/quicktime","size":1}"#),
+            "bad_content_type",
+        ),
+        (
+            Some(r#"{"fileName":"a.mp4","contentType":"text/html","size":1}"#),
+            "bad_content_type",
+        ),
+        (
+            Some(r#"{"fileName":"a.mp4","contentType":"video/mp4; codecs=x","size":1}"#),
+            "bad_content_type",
+        ),
     ];
+    cases.extend(bidi.iter().map(|b| (Some(b.as_str()), "bidi_characters")));
     for (body, code) in cases {
-        let err = plan_upload(body, &suffixes, "uploads/", "abc").unwrap_err();
+        let err = plan(body, "uploads/").unwrap_err();
         assert_eq!(
             (err.status, err.code),
             (400, code),
             "{body:?}: {}",
             err.message
         );
+        if code.contains("size") {
+            assert!(err.message.contains("size"), "{body:?}: {}", err.message);
+        }
         let json: serde_json::Value = serde_json::from_str(&err.body()).unwrap();
         assert_eq!(json["error"]["code"], code);
         assert!(
@@ -586,6 +646,143 @@ fn upload_plans() {
                 .as_str()
                 .is_some_and(|m| !m.is_empty())
         );
+    }
+}
+
+#[test]
+fn upload_keys_name_their_owner_and_odd_names_round_trip_through_s3_events() {
+    assert_eq!(
+        upload::owner_of_key("uploads/alice/abc/a.mp4"),
+        Some("alice")
+    );
+    assert_eq!(
+        upload::owner_of_key("in/coming/~Ym9i/abc/a#b?.mp4"),
+        Some("~Ym9i")
+    );
+    for not_ours in [
+        "uploads/a.mp4",
+        "a.mp4",
+        "uploads/x y/abc/a.mp4",
+        "/abc/a.mp4",
+    ] {
+        assert_eq!(upload::owner_of_key(not_ours), None, "{not_ours}");
+    }
+    // S3 sends event keys form-encoded; every character a name may hold comes back.
+    for name in [
+        r#"a"b.mp4"#,
+        "a#b.mp4",
+        "a?b.mp4",
+        "100%.mp4",
+        "a+b c.mp4",
+        "動画.mp4",
+    ] {
+        let key = format!("uploads/alice/abc/{name}");
+        let encoded: String = key
+            .bytes()
+            .map(|b| match b {
+                b' ' => "+".to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        assert_eq!(decode_s3_key(&encoded).as_deref(), Ok(key.as_str()));
+        // They stay in the output path (a key prefix) verbatim; the key file's name, which
+        // goes into the playlist as a URI, holds none of them.
+        assert!(output_path(&key, 0, "00AB").starts_with(&key));
+        let key_file = key_file_name(&key);
+        assert!(
+            key_file
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)),
+            "{key_file}"
+        );
+    }
+}
+
+#[test]
+fn owner_segments_are_plain_subs_or_their_base64() {
+    use handlers::http::owner_segment;
+    let uuid = "0d5b3e9a-70a1-4c1e-9d5e-4f1a2b3c4d5e";
+    assert_eq!(owner_segment(uuid), uuid);
+    assert_eq!(owner_segment(&"a".repeat(128)), "a".repeat(128));
+    assert_eq!(owner_segment("bob@example.com"), "~Ym9iQGV4YW1wbGUuY29t");
+    assert_eq!(owner_segment("a/b"), "~YS9i");
+    assert!(owner_segment(&"a".repeat(129)).starts_with('~'));
+    // Every segment is a valid owner of a key, and never holds a '/'.
+    for sub in [uuid, "bob@example.com", "a/b", "~x", "動", "??>>"] {
+        let segment = owner_segment(sub);
+        assert!(!segment.contains('/'), "{segment}");
+        let key = format!("uploads/{segment}/abc/a.mp4");
+        assert_eq!(upload::owner_of_key(&key), Some(segment.as_str()), "{sub}");
+    }
+}
+
+#[test]
+fn queries_decode_strictly() {
+    use handlers::http::parse_query;
+    let q = parse_query("inputFile=uploads%2Fa+b%22c.mp4&limit=5&&x").unwrap();
+    assert_eq!(q["inputFile"], "uploads/a b\"c.mp4");
+    assert_eq!(q["limit"], "5");
+    assert_eq!(q["x"], "");
+    // Raw bytes as a client may send them: API Gateway forwards them unchanged.
+    assert_eq!(
+        parse_query("inputFile=a\"b<c> d").unwrap()["inputFile"],
+        "a\"b<c> d"
+    );
+    for (raw, code, names) in [
+        ("inputFile=%zz", "bad_query", "inputFile"),
+        ("inputFile=%4", "bad_query", "inputFile"),
+        ("inputFile=%C3%28", "bad_query", "inputFile"),
+        ("inputFile=%FF", "bad_query", "inputFile"),
+        ("in%zzput=1", "bad_query", "in%zzput"),
+        ("a=1&a=2", "repeated_parameter", "a"),
+        ("a=1&%61=2", "repeated_parameter", "a"),
+    ] {
+        let err = parse_query(raw).unwrap_err();
+        assert_eq!((err.status, err.code), (400, code), "{raw}");
+        assert!(err.message.contains(names), "{raw}: {}", err.message);
+    }
+}
+
+#[test]
+fn quota_days_are_utc_and_listing_cursors_are_checked() {
+    // 2025-11-24T23:59:59Z and the second after it.
+    let last = 1_764_028_799;
+    assert_eq!(upload::quota_key("alice", last), "alice#2025-11-24");
+    assert_eq!(upload::quota_key("alice", last + 1), "alice#2025-11-25");
+    assert_eq!(upload::seconds_to_next_day(last), 1);
+    assert_eq!(upload::seconds_to_next_day(last + 1), 86_400);
+    assert_eq!(upload::quota_expiry(last), last + 1 + 86_400);
+
+    assert_eq!(listing::parse_limit(None), Ok(20));
+    assert_eq!(listing::parse_limit(Some("50")), Ok(50));
+    for bad in ["0", "51", "-1", "+5", "5.0", "", "abc"] {
+        assert_eq!(
+            listing::parse_limit(Some(bad)).unwrap_err().code,
+            "bad_limit"
+        );
+    }
+    let cursor = listing::Cursor {
+        owner: "alice".into(),
+        creation_time: 1_764_028_799,
+        input_file: "uploads/alice/abc/a\"b.mp4".into(),
+    };
+    let raw = listing::encode_cursor(&cursor);
+    assert!(
+        raw.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    );
+    assert_eq!(listing::decode_cursor(&raw, "alice"), Ok(cursor));
+    for (bad, owner) in [
+        (raw.as_str(), "bob"),
+        ("%%%", "alice"),
+        ("e30", "alice"),
+        ("", "alice"),
+    ] {
+        let err = listing::decode_cursor(bad, owner).unwrap_err();
+        assert_eq!((err.status, err.code), (400, "bad_cursor"), "{bad}");
     }
 }
 

@@ -84,7 +84,7 @@ async fn create_job_writes_three_items_and_one_complete_create_job_request() {
     let output = &outputs[0];
     assert_eq!(s(output, "JobId"), job_id);
     assert_eq!(s(output, "OutputPath"), output_path);
-    assert_eq!(s(output, "KeyFile"), "Big Buck Bunny 動画.key");
+    assert_eq!(s(output, "KeyFile"), "Big_Buck_Bunny___.key");
     let key_hex = s(output, "KeyValue");
     assert_eq!(key_hex.len(), 32);
     assert!(key_hex.bytes().all(|b| b.is_ascii_hexdigit()));
@@ -154,7 +154,7 @@ async fn create_job_writes_three_items_and_one_complete_create_job_request() {
         serde_json::json!({
             "encryptionMethod": "AES128",
             "type": "STATIC_KEY",
-            "staticKeyProvider": {"staticKeyValue": key_hex, "url": "Big Buck Bunny 動画.key"}
+            "staticKeyProvider": {"staticKeyValue": key_hex, "url": "Big_Buck_Bunny___.key"}
         })
     );
     assert_eq!(
@@ -231,7 +231,10 @@ async fn a_crash_after_the_claim_resumes_with_the_same_token_path_and_key() {
         &local.names.input_file_table,
         Ttl { days: 1 },
     );
-    inputs.claim(KEY, &sequencer, now_epoch()).await.unwrap();
+    inputs
+        .claim(KEY, &sequencer, None, now_epoch())
+        .await
+        .unwrap();
     let reserved = JobOutput {
         output_path: "first-attempt/".into(),
         key_file: "first.key".into(),
@@ -630,13 +633,18 @@ async fn bad_events_fail_with_a_clear_error_and_change_nothing() {
 
 // --- status API ---------------------------------------------------------------------------
 
-/// An HTTP API payload 2.0 event, built from the fixture's shape.
-fn api_request(
-    method: &str,
+/// The `sub` claim of the API fixtures' caller, who is also their owner segment.
+const ALICE: &str = "0d5b3e9a-70a1-4c1e-9d5e-4f1a2b3c4d5e";
+
+/// An HTTP API payload 2.0 event of `route_key`, built from the fixture's shape, signed in as
+/// `sub` (`None`: no authorizer context).
+fn api_event(
+    route_key: &str,
     path: &str,
     query: &[(&str, &str)],
     body: Option<&str>,
-) -> lambda_http::Request {
+    sub: Option<&str>,
+) -> serde_json::Value {
     let mut e = fixture_json("apigw/get-job.json");
     let encode = |s: &str| -> String {
         s.bytes()
@@ -648,7 +656,9 @@ fn api_request(
             })
             .collect()
     };
-    e["routeKey"] = "$default".into();
+    let method = route_key.split(' ').next().unwrap_or("GET");
+    e["routeKey"] = route_key.into();
+    e["requestContext"]["routeKey"] = route_key.into();
     e["rawPath"] = path.into();
     e["requestContext"]["http"]["method"] = method.into();
     e["requestContext"]["http"]["path"] = path.into();
@@ -658,8 +668,21 @@ fn api_request(
         .collect::<Vec<_>>()
         .join("&")
         .into();
+    match sub {
+        Some(sub) => e["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = sub.into(),
+        None => {
+            e["requestContext"]
+                .as_object_mut()
+                .unwrap()
+                .remove("authorizer");
+        }
+    }
     let object = e.as_object_mut().unwrap();
     object.remove("pathParameters");
+    if route_key.ends_with("{jobId}") {
+        let id = path.rsplit('/').next().unwrap_or_default();
+        object.insert("pathParameters".into(), serde_json::json!({"jobId": id}));
+    }
     if !query.is_empty() {
         object.insert(
             "queryStringParameters".into(),
@@ -672,26 +695,46 @@ fn api_request(
     if let Some(b) = body {
         object.insert("body".into(), b.into());
     }
-    lambda_http::request::from_str(&e.to_string()).unwrap()
+    e
+}
+
+/// [`api_event`] signed in as the fixtures' caller.
+fn api_request(
+    route_key: &str,
+    path: &str,
+    query: &[(&str, &str)],
+    body: Option<&str>,
+) -> serde_json::Value {
+    api_event(route_key, path, query, body, Some(ALICE))
 }
 
 struct Answer {
     status: u16,
-    headers: lambda_http::http::HeaderMap,
+    headers: serde_json::Value,
     body: serde_json::Value,
+    /// The body as sent, for byte-for-byte comparisons.
+    text: String,
 }
 
-async fn call(api: &StatusApi, request: lambda_http::Request) -> Answer {
-    let response = api.handle(request).await;
-    let text = match response.body() {
-        lambda_http::Body::Text(t) => t.clone(),
-        other => panic!("not a text body: {other:?}"),
-    };
-    assert_eq!(response.headers()["content-type"], "application/json");
+async fn call(api: &StatusApi, event: serde_json::Value) -> Answer {
+    let response = api.handle(event).await;
+    // What the Lambda runtime sends API Gateway: the payload 2.0 response's JSON.
+    let sent = serde_json::to_value(&response).unwrap();
+    assert_eq!(sent["isBase64Encoded"], false, "{sent}");
+    assert_eq!(
+        sent["headers"]["content-type"], "application/json",
+        "{sent}"
+    );
+    assert_eq!(sent["headers"]["cache-control"], "no-store", "{sent}");
+    let text = sent["body"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no text body: {sent}"))
+        .to_string();
     Answer {
-        status: response.status().as_u16(),
-        headers: response.headers().clone(),
+        status: sent["statusCode"].as_u64().unwrap() as u16,
+        headers: sent["headers"].clone(),
         body: serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}")),
+        text,
     }
 }
 
@@ -707,25 +750,30 @@ async fn status_api_answers_a_job_and_the_latest_job_of_a_file() {
     let ttl = Ttl { days: 1 };
     let inputs = InputFileTable::new(local.dynamodb.clone(), &local.names.input_file_table, ttl);
     let seq = normalize_sequencer(SEQ).unwrap();
+    let by_file = fixture_json("apigw/get-jobs-by-input-file.json");
+    let key = by_file["queryStringParameters"]["inputFile"]
+        .as_str()
+        .unwrap()
+        .to_string();
     inputs
-        .claim("uploads/Big Buck Bunny.mp4", &seq, now_epoch())
+        .claim(&key, &seq, Some(ALICE), now_epoch())
         .await
         .unwrap();
     inputs
-        .record_job("uploads/Big Buck Bunny.mp4", &seq, job_id, now_epoch())
+        .record_job(&key, &seq, job_id, now_epoch())
         .await
         .unwrap();
     let statuses = StatusTable::new(local.dynamodb.clone(), &local.names.job_status_table, ttl);
-    statuses.put_submitted(job_id, now_epoch()).await.unwrap();
+    statuses
+        .put_submitted(job_id, Some(ALICE), now_epoch())
+        .await
+        .unwrap();
 
-    let by_file =
-        lambda_http::request::from_str(&common::fixture("apigw/get-jobs-by-input-file.json"))
-            .unwrap();
     let answer = call(&api, by_file).await;
     assert_eq!(answer.status, 200);
     assert_eq!(
         answer.body,
-        serde_json::json!({"inputFile": "uploads/Big Buck Bunny.mp4", "jobId": job_id,
+        serde_json::json!({"inputFile": key, "jobId": job_id,
             "status": "SUBMITTED", "progress": 0})
     );
 
@@ -751,11 +799,7 @@ async fn status_api_answers_a_job_and_the_latest_job_of_a_file() {
         .handle(mediaconvert_event("mediaconvert/complete.json", job_id))
         .await
         .unwrap();
-    let answer = call(
-        &api,
-        lambda_http::request::from_str(&common::fixture("apigw/get-job.json")).unwrap(),
-    )
-    .await;
+    let answer = call(&api, fixture_json("apigw/get-job.json")).await;
     assert_eq!(answer.status, 200);
     assert_eq!(
         answer.body,
@@ -767,7 +811,7 @@ async fn status_api_answers_a_job_and_the_latest_job_of_a_file() {
 
     let answer = call(
         &api,
-        api_request("GET", "/jobs/1763942400123-nope00", &[], None),
+        api_request("GET /jobs/{jobId}", "/jobs/1763942400123-nope00", &[], None),
     )
     .await;
     assert_eq!(
@@ -776,7 +820,12 @@ async fn status_api_answers_a_job_and_the_latest_job_of_a_file() {
     );
     let answer = call(
         &api,
-        api_request("GET", "/jobs", &[("inputFile", "uploads/none.mp4")], None),
+        api_request(
+            "GET /jobs",
+            "/jobs",
+            &[("inputFile", &format!("uploads/{ALICE}/0/none.mp4"))],
+            None,
+        ),
     )
     .await;
     assert_eq!(
@@ -816,13 +865,11 @@ async fn uploads_get_a_presigned_put_that_moto_accepts() {
         local.dynamodb.clone(),
         local.s3.clone(),
     );
-    let request =
-        lambda_http::request::from_str(&common::fixture("apigw/post-upload.json")).unwrap();
-    let first = call(&api, request).await;
+    let first = call(&api, fixture_json("apigw/post-upload.json")).await;
     assert_eq!(first.status, 201, "{}", first.body);
     let key = first.body["inputFile"].as_str().unwrap();
     assert!(
-        key.starts_with("uploads/") && key.ends_with("/Big Buck Bunny.mp4"),
+        key.starts_with(&format!("uploads/{ALICE}/")) && key.ends_with("/Big Buck Bunny.mp4"),
         "{key}"
     );
     assert_eq!(first.body["method"], "PUT");
@@ -845,12 +892,32 @@ async fn uploads_get_a_presigned_put_that_moto_accepts() {
         video
     );
 
-    let request =
-        lambda_http::request::from_str(&common::fixture("apigw/post-upload.json")).unwrap();
-    let second = call(&api, request).await;
+    let second = call(&api, fixture_json("apigw/post-upload.json")).await;
     assert_ne!(
         second.body["inputFile"], first.body["inputFile"],
         "a fresh prefix per upload"
+    );
+
+    // Quotes, '#', '?', '%' and spaces are key characters: the URL encodes them and the
+    // object lands under exactly the key the answer names.
+    let name = r#"a"b#c?d%e f+g.mp4"#;
+    let body = serde_json::json!({"fileName": name, "size": 5}).to_string();
+    let odd = call(
+        &api,
+        api_request("POST /uploads", "/uploads", &[], Some(&body)),
+    )
+    .await;
+    assert_eq!(odd.status, 201, "{}", odd.body);
+    let key = odd.body["inputFile"].as_str().unwrap();
+    assert!(key.ends_with(&format!("/{name}")), "{key}");
+    let url = odd.body["uploadUrl"].as_str().unwrap();
+    assert_eq!(http_put(url, &odd.body["headers"], b"12345"), 200, "{url}");
+    assert_eq!(
+        local
+            .object(&local.names.input_bucket, key)
+            .await
+            .as_deref(),
+        Some(&b"12345"[..])
     );
 }
 
@@ -864,85 +931,100 @@ async fn bad_requests_get_a_4xx_json_error_and_change_nothing() {
     );
     let long = "a".repeat(1025);
     let before = local.snapshot().await;
-    let cases: Vec<(lambda_http::Request, u16, &str)> = vec![
+    let cases: Vec<(serde_json::Value, u16, &str)> = vec![
         (
-            api_request("GET", "/jobs", &[("inputFile", &long)], None),
+            api_request("GET /jobs", "/jobs", &[("inputFile", &long)], None),
             400,
             "too_long",
         ),
         (
-            api_request("GET", "/jobs", &[("inputFile", "a\u{1}b.mp4")], None),
+            api_request("GET /jobs", "/jobs", &[("inputFile", "a\u{1}b.mp4")], None),
             400,
             "control_characters",
         ),
         (
-            api_request("GET", "/jobs", &[("inputFile", "")], None),
+            api_request("GET /jobs", "/jobs", &[("inputFile", "")], None),
             400,
             "empty",
         ),
         (
-            api_request("GET", "/jobs", &[], None),
+            api_request("GET /jobs", "/jobs", &[("limit", "0")], None),
             400,
-            "missing_parameter",
+            "bad_limit",
         ),
         (
-            api_request("GET", "/jobs/bad%20id", &[], None),
+            api_request("GET /jobs", "/jobs", &[("cursor", "not-a-cursor")], None),
+            400,
+            "bad_cursor",
+        ),
+        (
+            api_request("GET /jobs/{jobId}", "/jobs/bad%20id", &[], None),
             400,
             "bad_job_id",
         ),
         (
-            api_request("GET", "/media/status", &[], None),
+            api_request("$default", "/media/status", &[], None),
             404,
             "no_such_route",
         ),
         (
-            api_request("GET", "/jobs/a/b", &[], None),
+            api_request("DELETE /jobs/{jobId}", "/jobs/1-a", &[], None),
             404,
             "no_such_route",
         ),
         (
-            api_request("DELETE", "/jobs/1-a", &[], None),
-            405,
-            "method_not_allowed",
+            api_event("GET /jobs/{jobId}", "/jobs/1-a", &[], None, None),
+            401,
+            "unauthorized",
         ),
         (
-            api_request("GET", "/uploads", &[], None),
-            405,
-            "method_not_allowed",
+            api_event("GET /jobs/{jobId}", "/jobs/1-a", &[], None, Some("")),
+            401,
+            "unauthorized",
         ),
         (
-            api_request("POST", "/uploads", &[], None),
+            api_request("POST /uploads", "/uploads", &[], None),
             400,
             "missing_body",
         ),
         (
-            api_request("POST", "/uploads", &[], Some("{\"fileName\":")),
+            api_request("POST /uploads", "/uploads", &[], Some("{\"fileName\":")),
             400,
             "malformed_body",
         ),
         (
-            api_request("POST", "/uploads", &[], Some(r#"{"fileName":"x.exe"}"#)),
+            api_request(
+                "POST /uploads",
+                "/uploads",
+                &[],
+                Some(r#"{"fileName":"x.exe","size":1}"#),
+            ),
             400,
             "bad_extension",
         ),
         (
-            api_request("POST", "/uploads", &[], Some(r#"{"fileName":"a/b.mp4"}"#)),
+            api_request(
+                "POST /uploads",
+                "/uploads",
+                &[],
+                Some(r#"{"fileName":"a/b.mp4","size":1}"#),
+            ),
             400,
             "bad_file_name",
         ),
         (
             api_request(
-                "POST",
+                "POST /uploads",
                 "/uploads",
                 &[],
-                Some(&format!(r#"{{"fileName":"{long}.mp4"}}"#)),
+                Some(&format!(r#"{{"fileName":"{long}.mp4","size":1}}"#)),
             ),
             400,
             "too_long",
         ),
     ];
     for (request, status, code) in cases {
-        let what = format!("{} {}", request.method(), request.uri());
+        let what = format!("{} {}", request["routeKey"], request["rawQueryString"]);
         let answer = call(&api, request).await;
         assert_eq!(answer.status, status, "{what}: {}", answer.body);
         assert_eq!(answer.body["error"]["code"], code, "{what}");
@@ -952,9 +1034,7 @@ async fn bad_requests_get_a_4xx_json_error_and_change_nothing() {
                 .is_some_and(|m| !m.is_empty()),
             "{what}"
         );
-        if status == 405 {
-            assert!(answer.headers.contains_key("allow"), "{what}");
-        }
+        assert!(answer.headers.get("retry-after").is_none(), "{what}");
     }
     assert_eq!(local.snapshot().await, before);
 }
@@ -1002,9 +1082,296 @@ async fn an_unreachable_store_fails_every_handler_so_lambda_retries() {
         err.to_string().contains(&local.names.input_file_table),
         "{err}"
     );
-    let answer = call(&api, api_request("GET", "/jobs/job-1", &[], None)).await;
+    let answer = call(
+        &api,
+        api_request("GET /jobs/{jobId}", "/jobs/job-1", &[], None),
+    )
+    .await;
     assert_eq!(
         (answer.status, answer.body["error"]["code"].as_str()),
         (503, Some("unavailable"))
     );
+}
+
+// --- ownership ----------------------------------------------------------------------------
+
+/// The owner segment of the `sub` `bob@example.com` (not a plain token).
+const BOB: &str = "~Ym9iQGV4YW1wbGUuY29t";
+
+/// status-api on fresh tables, and the two tables tests write users' items into.
+async fn api_and_tables(label: &str) -> (Local, StatusApi, InputFileTable, StatusTable) {
+    let local = Local::create(&Moto::shared().endpoint(), label).await;
+    let api = StatusApi::new(
+        local.status_api_config(),
+        local.dynamodb.clone(),
+        local.s3.clone(),
+    );
+    let ttl = Ttl { days: 1 };
+    let inputs = InputFileTable::new(local.dynamodb.clone(), &local.names.input_file_table, ttl);
+    let statuses = StatusTable::new(local.dynamodb.clone(), &local.names.job_status_table, ttl);
+    (local, api, inputs, statuses)
+}
+
+#[tokio::test]
+async fn another_users_upload_and_job_read_exactly_like_unknown_ones() {
+    let (local, api, inputs, statuses) = api_and_tables("api-owner").await;
+    let bob = BOB;
+    let (bobs_key, bobs_job) = (format!("uploads/{bob}/77/b.mp4"), "1763942400123-bob001");
+    let seq = normalize_sequencer(SEQ).unwrap();
+    inputs
+        .claim(&bobs_key, &seq, Some(bob), now_epoch())
+        .await
+        .unwrap();
+    inputs
+        .record_job(&bobs_key, &seq, bobs_job, now_epoch())
+        .await
+        .unwrap();
+    statuses
+        .put_submitted(bobs_job, Some(bob), now_epoch())
+        .await
+        .unwrap();
+    // A job from before jobs had owners belongs to nobody.
+    let ownerless = "1763942400123-none01";
+    statuses
+        .put_submitted(ownerless, None, now_epoch())
+        .await
+        .unwrap();
+
+    let as_bob = |route: &str, path: &str, query: &[(&str, &str)]| {
+        api_event(route, path, query, None, Some("bob@example.com"))
+    };
+    let answer = call(
+        &api,
+        as_bob("GET /jobs/{jobId}", &format!("/jobs/{bobs_job}"), &[]),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "Bob reads his own job: {}", answer.body);
+    let answer = call(
+        &api,
+        as_bob("GET /jobs", "/jobs", &[("inputFile", &bobs_key)]),
+    )
+    .await;
+    assert_eq!(
+        answer.status, 200,
+        "Bob reads his own upload: {}",
+        answer.body
+    );
+
+    // Alice asks for Bob's job and upload, then for ones that do not exist: the same bytes
+    // (the message names the id asked for, which is the same id in both requests).
+    for (route, path, query) in [
+        ("GET /jobs/{jobId}", format!("/jobs/{bobs_job}"), None),
+        ("GET /jobs/{jobId}", format!("/jobs/{ownerless}"), None),
+        ("GET /jobs", "/jobs".to_string(), Some(bobs_key.clone())),
+    ] {
+        let query: Vec<(&str, &str)> = query
+            .as_deref()
+            .map(|q| vec![("inputFile", q)])
+            .unwrap_or_default();
+        let theirs = call(&api, api_request(route, &path, &query, None)).await;
+        local
+            .dynamodb
+            .delete_item()
+            .table_name(&local.names.job_status_table)
+            .key(
+                "JobId",
+                aws_sdk_dynamodb::types::AttributeValue::S(
+                    path.rsplit('/').next().unwrap().to_string(),
+                ),
+            )
+            .send()
+            .await
+            .ok();
+        let unknown = if query.is_empty() {
+            call(&api, api_request(route, &path, &query, None)).await
+        } else {
+            let key = format!("uploads/{ALICE}/77/b.mp4");
+            let unknown = call(
+                &api,
+                api_request(route, &path, &[("inputFile", &key)], None),
+            )
+            .await;
+            assert_eq!(unknown.status, 404);
+            unknown
+        };
+        assert_eq!(theirs.status, 404, "{path}: {}", theirs.body);
+        assert_eq!(theirs.headers, unknown.headers, "{path}");
+        if query.is_empty() {
+            assert_eq!(theirs.text, unknown.text, "{path}");
+        } else {
+            assert_eq!(theirs.body["error"], unknown.body["error"], "{path}");
+            assert_eq!(theirs.text, unknown.text, "{path}");
+        }
+    }
+}
+
+// --- listing and quota --------------------------------------------------------------------
+
+#[tokio::test]
+async fn get_jobs_lists_the_callers_uploads_newest_first_a_page_at_a_time() {
+    let (_local, api, inputs, statuses) = api_and_tables("api-list").await;
+    let bob = BOB;
+    let seq = normalize_sequencer(SEQ).unwrap();
+    let base = 1_764_000_000;
+    // Alice and Bob upload in turns; Alice's 7th upload has no job yet.
+    let mut alices = Vec::new();
+    for i in 0..14i64 {
+        let owner = if i % 2 == 0 { ALICE } else { bob };
+        let key = format!("uploads/{owner}/{i:02}/v{i}.mp4");
+        inputs
+            .claim(&key, &seq, Some(owner), base + i)
+            .await
+            .unwrap();
+        if i != 12 {
+            let job = format!("1764000000000-job{i:03}");
+            inputs
+                .record_job(&key, &seq, &job, base + 100)
+                .await
+                .unwrap();
+            statuses
+                .put_submitted(&job, Some(owner), base + i)
+                .await
+                .unwrap();
+        }
+        if owner == ALICE {
+            alices.push(key);
+        }
+    }
+    alices.reverse();
+
+    let mut listed = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut query = vec![("limit", "3")];
+        if let Some(c) = cursor.as_deref() {
+            query.push(("cursor", c));
+        }
+        let answer = call(&api, api_request("GET /jobs", "/jobs", &query, None)).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        pages += 1;
+        let jobs = answer.body["jobs"].as_array().unwrap().clone();
+        assert!(jobs.len() <= 3);
+        listed.extend(jobs);
+        match answer.body["nextCursor"].as_str() {
+            Some(next) => {
+                // A cursor is Alice's alone: Bob presenting it gets a 400, never her page.
+                let stolen = call(
+                    &api,
+                    api_event(
+                        "GET /jobs",
+                        "/jobs",
+                        &[("cursor", next)],
+                        None,
+                        Some("bob@example.com"),
+                    ),
+                )
+                .await;
+                assert_eq!(
+                    (stolen.status, stolen.body["error"]["code"].as_str()),
+                    (400, Some("bad_cursor"))
+                );
+                cursor = Some(next.to_string());
+            }
+            None => break,
+        }
+        assert!(pages < 10, "the cursor does not advance");
+    }
+    assert!(pages >= 3, "7 uploads in pages of 3");
+    let keys: Vec<&str> = listed
+        .iter()
+        .map(|j| j["inputFile"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, alices, "Alice's uploads, newest first, each once");
+    let newest = &listed[0];
+    assert_eq!(newest["fileName"], "v12.mp4");
+    assert!(newest.get("jobId").is_none() && newest.get("status").is_none());
+    assert_eq!(
+        listed[1],
+        serde_json::json!({"jobId": "1764000000000-job010", "inputFile": alices[1],
+            "fileName": "v10.mp4", "status": "SUBMITTED", "progress": 0,
+            "createdAt": "2025-11-24T16:00:10Z"})
+    );
+    // The default page holds everything here, and no cursor follows the last page.
+    let answer = call(&api, api_request("GET /jobs", "/jobs", &[], None)).await;
+    assert_eq!(answer.body["jobs"].as_array().unwrap().len(), 7);
+    assert!(answer.body.get("nextCursor").is_none(), "{}", answer.body);
+}
+
+#[tokio::test]
+async fn uploads_over_the_daily_quota_get_429_with_retry_after_and_no_url() {
+    let local = Local::create(&Moto::shared().endpoint(), "api-quota").await;
+    let api = StatusApi::new(
+        local.status_api_config(),
+        local.dynamodb.clone(),
+        local.s3.clone(),
+    );
+    let upload = || {
+        api_request(
+            "POST /uploads",
+            "/uploads",
+            &[],
+            Some(r#"{"fileName":"a.mp4","size":10}"#),
+        )
+    };
+    // A refused request counts nothing.
+    let bad = call(
+        &api,
+        api_request(
+            "POST /uploads",
+            "/uploads",
+            &[],
+            Some(r#"{"fileName":"a.mp4"}"#),
+        ),
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    for n in 0..common::UPLOADS_PER_DAY {
+        let answer = call(&api, upload()).await;
+        assert_eq!(answer.status, 201, "upload {n}: {}", answer.body);
+    }
+    let over = call(&api, upload()).await;
+    assert_eq!(
+        (over.status, over.body["error"]["code"].as_str()),
+        (429, Some("quota_exceeded")),
+        "{}",
+        over.body
+    );
+    assert!(over.body.get("uploadUrl").is_none());
+    let retry_after: i64 = over.headers["retry-after"]
+        .as_str()
+        .expect("a Retry-After header")
+        .parse()
+        .unwrap();
+    let now = now_epoch();
+    assert!(
+        (1..=86_400).contains(&retry_after) && (now + retry_after) % 86_400 <= 5,
+        "Retry-After {retry_after} does not point at the next UTC midnight"
+    );
+    // Another user has a quota of their own; the counter item expires a day after its day.
+    let bobs = call(
+        &api,
+        api_event(
+            "POST /uploads",
+            "/uploads",
+            &[],
+            Some(r#"{"fileName":"a.mp4","size":10}"#),
+            Some("bob"),
+        ),
+    )
+    .await;
+    assert_eq!(bobs.status, 201, "{}", bobs.body);
+    let counters = local.scan(&local.names.upload_quota_table).await;
+    assert_eq!(counters.len(), 2, "{counters:?}");
+    let alice = counters
+        .iter()
+        .find(|c| s(c, "QuotaKey").starts_with(ALICE))
+        .unwrap();
+    assert_eq!(
+        num(alice, "UploadCount"),
+        i64::from(common::UPLOADS_PER_DAY)
+    );
+    let expires = num(alice, "ExpirationTime");
+    assert_eq!(expires % 86_400, 0);
+    assert!((now + 86_400..=now + 2 * 86_400).contains(&expires));
 }

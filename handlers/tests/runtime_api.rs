@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use setup::{
     Binary, CREATE_JOB, JOB_STATE, LocalAws, STATUS_API, fixture, get_job_event,
-    mediaconvert_event, mediaconvert_stub, stub_job_id, text,
+    mediaconvert_event, mediaconvert_stub, owned_mediaconvert_event, stub_job_id, text,
 };
 use testkit::Moto;
 use testkit::runtime_api::{Function, Invocation};
@@ -203,20 +203,26 @@ fn job_state_completes_a_job_and_status_api_reports_it() {
     let key_hex = "00112233445566778899aabbccddeeff";
     aws.put_output_item(job_id, output_path, "Big Buck Bunny.key", key_hex);
     let mut job_state = aws.spawn(JOB_STATE, &[]);
+    // The owner create-job put into the job's user metadata: the API fixtures' caller.
+    let owner = setup::fixture_owner();
     let mut deliver = |fixture: &str| {
-        job_state.invoke_ok(mediaconvert_event(fixture, job_id), ANSWER);
+        job_state.invoke_ok(owned_mediaconvert_event(fixture, job_id, &owner), ANSWER);
         let status = aws
             .item(&aws.names.job_status_table, "JobId", job_id)
             .unwrap_or_else(|| panic!("no status item after {fixture}"));
         format!(
-            "{} {}",
+            "{} {} {}",
             text(&status, "JobStatus"),
-            text(&status, "ProgressRate")
+            text(&status, "ProgressRate"),
+            text(&status, "Owner") == owner
         )
     };
 
-    assert_eq!(deliver("mediaconvert/status-update.json"), "PROGRESSING 31");
-    assert_eq!(deliver("mediaconvert/complete.json"), "COMPLETE 100");
+    assert_eq!(
+        deliver("mediaconvert/status-update.json"),
+        "PROGRESSING 31 true"
+    );
+    assert_eq!(deliver("mediaconvert/complete.json"), "COMPLETE 100 true");
     let key_file = aws
         .object(
             &aws.names.output_bucket,

@@ -41,7 +41,10 @@ async fn store_conditions_give_the_domain_merge() {
             for update in &delivered {
                 let mut update = update.clone();
                 update.job_id = job_id.clone();
-                statuses.apply(&update, None, now_epoch()).await.unwrap();
+                statuses
+                    .apply(&update, None, None, now_epoch())
+                    .await
+                    .unwrap();
             }
             let stored = statuses.get(&job_id).await.unwrap().expect("an item");
             let expected = fold(&in_order).unwrap();
@@ -96,15 +99,21 @@ async fn uploads_are_claimed_in_sequencer_order() {
         seq("0055AED6DCD90281E6"),
     );
 
-    assert_eq!(inputs.claim(key, &new, now).await.unwrap(), Claim::Fresh);
-    assert_eq!(inputs.claim(key, &new, now).await.unwrap(), Claim::Resume);
     assert_eq!(
-        inputs.claim(key, &old, now).await.unwrap(),
+        inputs.claim(key, &new, None, now).await.unwrap(),
+        Claim::Fresh
+    );
+    assert_eq!(
+        inputs.claim(key, &new, None, now).await.unwrap(),
+        Claim::Resume
+    );
+    assert_eq!(
+        inputs.claim(key, &old, None, now).await.unwrap(),
         Claim::Superseded
     );
     assert!(inputs.record_job(key, &new, "job-new", now).await.unwrap());
     assert_eq!(
-        inputs.claim(key, &new, now).await.unwrap(),
+        inputs.claim(key, &new, None, now).await.unwrap(),
         Claim::Done {
             job_id: "job-new".into()
         }
@@ -116,7 +125,10 @@ async fn uploads_are_claimed_in_sequencer_order() {
         Some("job-new")
     );
 
-    assert_eq!(inputs.claim(key, &newest, now).await.unwrap(), Claim::Fresh);
+    assert_eq!(
+        inputs.claim(key, &newest, None, now).await.unwrap(),
+        Claim::Fresh
+    );
     assert!(
         inputs
             .record_job(key, &newest, "job-newest", now)

@@ -780,6 +780,11 @@ impl Function {
         String::from_utf8_lossy(&self.log.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
     }
 
+    /// The log as the process wrote it, byte for byte (for searching raw binary content).
+    pub fn log_bytes(&self) -> Vec<u8> {
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     /// CPU time the process has used so far, all threads (`/proc/<pid>/stat`).
     pub fn cpu_time(&self) -> CpuTime {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid()))

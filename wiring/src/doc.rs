@@ -46,10 +46,11 @@ pub fn render() -> String {
         s.push_str(" --- |");
     }
     s.push_str(" --- |\n");
-    for var in env::ALL {
+    for var in env::ALL.iter().chain(env::STATUS_API_LIMITS.iter()) {
         let _ = write!(s, "| `{}` |", var.name);
         for f in FUNCTIONS {
-            s.push_str(if f.env.contains(&var.name) {
+            let limit = f.binary == crate::STATUS_API && env::STATUS_API_LIMITS.contains(var);
+            s.push_str(if f.env.contains(&var.name) || limit {
                 " x |"
             } else {
                 " |"
@@ -79,12 +80,16 @@ pub fn render() -> String {
         s,
         "\n## MediaConvert user metadata (set at CreateJob; never a secret)\n\
          `{{\"{stack}\": \"<STACK_NAME>\", \"{input}\": \"<decoded input key>\", \
-         \"{submitted}\": \"<epoch\nmilliseconds of the CreateJob call>\"}}`. The \
-         EventBridge rule's\npattern is `source: {source}`, `detail-type: {detail_type}`,\n\
+         \"{submitted}\": \"<epoch\nmilliseconds of the CreateJob call>\", \"{owner}\": \
+         \"<owner segment>\"}}`\n(`{owner}` only for keys `uploads/<owner>/<upload id>/<file \
+         name>`; job-state copies it to the\nstatus item's `{owner_attr}`). The EventBridge \
+         rule's\npattern is `source: {source}`, `detail-type: {detail_type}`,\n\
          `detail.userMetadata.{stack}: [<stack name>]`.\n\n",
         stack = metadata::STACK,
         input = metadata::INPUT_FILE,
         submitted = metadata::SUBMITTED_AT,
+        owner = metadata::OWNER,
+        owner_attr = table::OWNER,
         source = crate::MEDIACONVERT_SOURCE,
         detail_type = crate::JOB_STATE_CHANGE,
     );
@@ -110,17 +115,26 @@ pub fn render() -> String {
         "## Tables (partition key only, string; TTL attribute `{ttl}`, epoch seconds)\n\
          | table | key | attributes (the seed's names; added ones marked +) |\n\
          | --- | --- | --- |\n\
-         | input file | `{input_file}` | `{job_id}`, `CreationTime`, `{ttl}`, + `Sequencer` (S3 \
+         | input file | `{input_file}` | `{job_id}`, `{created}`, `{ttl}`, + `Sequencer` (S3 \
          sequencer of the newest upload claimed), + `JobSequencer` (sequencer of the upload \
-         `{job_id}` belongs to) |\n\
+         `{job_id}` belongs to), + `{owner}` |\n\
          | job output | `{job_id}` | `OutputPath`, `KeyFile`, `KeyValue`, `CreationTime`, \
          `{ttl}` |\n\
          | job status | `{job_id}` | `JobStatus`, `ProgressRate`, `DurationMs`, `WidthPx`, \
          `HeightPx`, `OutputPath`, `Playlists`, `ErrorCode`, `ErrorMessage`, `CreationTime`, \
-         `{ttl}`, + `StatusRank`, + `LastEventTime` |\n\n",
+         `{ttl}`, + `StatusRank`, + `LastEventTime`, + `{owner}` |\n\
+         | upload quota | `{quota_key}` (`<owner>#<UTC yyyy-mm-dd>`) | `{count}`, `{ttl}` |\n\n\
+         The input file table's index `{index}`: partition key `{owner}` (S), sort key \
+         `{created}` (N),\nall attributes projected (`GET /jobs`: an owner's uploads, newest \
+         first).\n\n",
         ttl = table::TTL_ATTRIBUTE,
         input_file = table::INPUT_FILE,
         job_id = table::JOB_ID,
+        created = table::CREATION_TIME,
+        owner = table::OWNER,
+        index = table::OWNER_INDEX,
+        quota_key = table::QUOTA_KEY,
+        count = table::UPLOAD_COUNT,
     );
 
     let _ = write!(
@@ -132,7 +146,10 @@ pub fn render() -> String {
          create-job `UpdateItem` (input file), `PutItem` + `DeleteItem` (job output, the delete \
          only\non `{pending}` keys), `PutItem` (job status), all conditional, no reads (a failed \
          condition\nreturns the item it failed on); job-state `GetItem` (job output), \
-         `UpdateItem` (job status);\nstatus-api `GetItem` (input file, job status).\n\n",
+         `UpdateItem` (job status);\nstatus-api `GetItem` (input file, job status), `Query` \
+         (index `{index}`), `BatchGetItem`\n(job status), `UpdateItem` (upload quota, \
+         conditional).\n\n",
+        index = table::OWNER_INDEX,
         job_id = table::JOB_ID,
         pending = crate::PENDING_PREFIX,
     );

@@ -60,6 +60,28 @@ pub const UPLOAD_PREFIX: Var = Var {
             leading `/`): the prefix status-api's `s3:PutObject` grant is scoped to",
 };
 
+pub const MAX_UPLOAD_BYTES: Var = Var {
+    name: "MAX_UPLOAD_BYTES",
+    value: "largest `size` status-api presigns, bytes (1..=5368709120); signed into the PUT",
+};
+pub const UPLOADS_PER_USER_PER_DAY: Var = Var {
+    name: "UPLOADS_PER_USER_PER_DAY",
+    value: "uploads each owner may start per UTC day (1..=100000)",
+};
+pub const UPLOAD_QUOTA_TABLE: Var = Var {
+    name: "UPLOAD_QUOTA_TABLE",
+    value: "table `QuotaKey (<owner>#<UTC yyyy-mm-dd>) -> UploadCount`",
+};
+
+/// status-api's upload limits. Not yet fields of [`StatusApiEnv`]: the stack that sets them
+/// (issue 7's stack change) adds them there, which makes synth fill them; until then
+/// status-api reads them by these names.
+pub const STATUS_API_LIMITS: [Var; 3] = [
+    MAX_UPLOAD_BYTES,
+    UPLOADS_PER_USER_PER_DAY,
+    UPLOAD_QUOTA_TABLE,
+];
+
 /// Every variable, in the order docs/wiring.md lists them.
 pub const ALL: [Var; 12] = [
     INPUT_FILE_TABLE,

@@ -75,6 +75,8 @@ pub mod metadata {
     /// When create-job submitted the job (epoch milliseconds): job-state's
     /// `SecondsToComplete` metric starts there.
     pub const SUBMITTED_AT: &str = "submittedAt";
+    /// The owner segment of the upload's key (absent for keys not made by `POST /uploads`).
+    pub const OWNER: &str = "owner";
 }
 
 /// job-state's CloudWatch embedded-metric-format lines; the stack's `JobsFailed` alarm
@@ -86,6 +88,13 @@ pub mod metrics {
     pub const JOBS_COMPLETED: &str = "JobsCompleted";
     pub const JOBS_FAILED: &str = "JobsFailed";
     pub const SECONDS_TO_COMPLETE: &str = "SecondsToComplete";
+}
+
+/// The HTTP API's route keys (status-api dispatches on them).
+pub mod routes {
+    pub const LIST_JOBS: &str = "GET /jobs";
+    pub const GET_JOB: &str = "GET /jobs/{jobId}";
+    pub const CREATE_UPLOAD: &str = "POST /uploads";
 }
 
 /// The EventBridge event the job-state rule matches.
@@ -100,6 +109,17 @@ pub mod table {
     pub const JOB_ID: &str = "JobId";
     /// The TTL attribute of every table (epoch seconds).
     pub const TTL_ATTRIBUTE: &str = "ExpirationTime";
+    /// When an item was created (epoch seconds); the owner index's sort key.
+    pub const CREATION_TIME: &str = "CreationTime";
+    /// The owner segment (`uploads/<owner>/...`) on input-file and job-status items.
+    pub const OWNER: &str = "Owner";
+    /// The input-file table's index of an owner's uploads: partition key [`OWNER`] (S), sort
+    /// key [`CREATION_TIME`] (N), all attributes projected.
+    pub const OWNER_INDEX: &str = "OwnerIndex";
+    /// Partition key of the upload quota table: `<owner>#<UTC yyyy-mm-dd>`.
+    pub const QUOTA_KEY: &str = "QuotaKey";
+    /// The upload quota table's counter (N).
+    pub const UPLOAD_COUNT: &str = "UploadCount";
 }
 
 /// Key prefix of create-job's placeholder items in the job output table, the only items it

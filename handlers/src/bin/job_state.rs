@@ -10,7 +10,7 @@ async fn main() -> Result<(), Error> {
     handlers::init_logging();
     let config = JobStateConfig::load(&process_env())
         .inspect_err(|e| tracing::error!(error = %e, "bad configuration"))?;
-    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let aws = handlers::sdk::load(handlers::sdk::EVENT_HANDLER_TIMEOUTS).await;
     let handler = JobStateHandler::new(
         config,
         aws_sdk_dynamodb::Client::new(&aws),

@@ -1,8 +1,10 @@
-//! status-api: HTTP API (payload 2.0) -> job status, latest job of an upload, upload URLs.
+//! status-api: HTTP API (payload 2.0) -> the caller's jobs, the latest job of an upload,
+//! upload URLs.
 
 use handlers::config::{StatusApiConfig, process_env};
 use handlers::entrypoints::StatusApi;
-use lambda_http::{Error, Request, service_fn};
+use handlers::sdk::{STATUS_API_TIMEOUTS, load};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 // Lambda hands a process one event at a time: worker threads would only add hand-offs.
 #[tokio::main(flavor = "current_thread")]
@@ -10,15 +12,18 @@ async fn main() -> Result<(), Error> {
     handlers::init_logging();
     let config = StatusApiConfig::load(&process_env())
         .inspect_err(|e| tracing::error!(error = %e, "bad configuration"))?;
-    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let aws = load(STATUS_API_TIMEOUTS).await;
     let api = StatusApi::new(
         config,
         aws_sdk_dynamodb::Client::new(&aws),
         aws_sdk_s3::Client::new(&aws),
     );
     let api = &api;
-    lambda_http::run(service_fn(move |request: Request| async move {
-        Ok::<_, std::convert::Infallible>(api.handle(request).await)
-    }))
+    // The raw event, not lambda_http's Request: see handlers::http.
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<serde_json::Value>| async move {
+            Ok::<_, std::convert::Infallible>(api.handle(event.payload).await)
+        },
+    ))
     .await
 }

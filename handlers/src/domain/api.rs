@@ -1,7 +1,7 @@
 //! The status API: input validation, errors and answer shapes.
 
 use super::job_state::{CompleteDetails, JobState, JobStatus};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// S3's limit on a key, and so on anything that names an input file.
@@ -57,7 +57,7 @@ impl ApiError {
     }
 }
 
-fn check_text(field: &str, value: &str, max_bytes: usize) -> Result<(), ApiError> {
+pub(crate) fn check_text(field: &str, value: &str, max_bytes: usize) -> Result<(), ApiError> {
     if value.is_empty() {
         return Err(ApiError::bad_request(
             "empty",
@@ -104,84 +104,6 @@ pub fn validate_job_id(value: &str) -> Result<&str, ApiError> {
         ));
     }
     Ok(value)
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct UploadRequest {
-    pub file_name: Option<String>,
-    pub content_type: Option<String>,
-    pub size: Option<u64>,
-}
-
-/// A validated upload: the key under a fresh prefix, the optional content type and size.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UploadPlan {
-    pub key: String,
-    pub content_type: Option<String>,
-    pub size: Option<u64>,
-}
-
-/// Checks `POST /uploads`'s body. The key is `<upload_prefix><prefix_token>/<fileName>`;
-/// `prefix_token` is fresh randomness from the caller, so two uploads of one file name never
-/// share a key.
-pub fn plan_upload(
-    body: Option<&str>,
-    suffixes: &[String],
-    upload_prefix: &str,
-    prefix_token: &str,
-) -> Result<UploadPlan, ApiError> {
-    let body = body.filter(|b| !b.trim().is_empty()).ok_or_else(|| {
-        ApiError::bad_request("missing_body", "a JSON body with fileName is required")
-    })?;
-    let req: UploadRequest = serde_json::from_str(body)
-        .map_err(|e| ApiError::bad_request("malformed_body", format!("body is not valid: {e}")))?;
-    let name = req
-        .file_name
-        .as_deref()
-        .ok_or_else(|| ApiError::bad_request("missing_field", "fileName is required"))?;
-    let key = format!("{upload_prefix}{prefix_token}/{name}");
-    check_text(
-        "fileName",
-        name,
-        MAX_FILE_NAME_BYTES.min(MAX_KEY_BYTES - (key.len() - name.len())),
-    )?;
-    if name.contains('/') || name.contains('\\') || name == "." || name == ".." {
-        return Err(ApiError::bad_request(
-            "bad_file_name",
-            "fileName must be a plain file name without '/' or '\\'",
-        ));
-    }
-    // The S3 trigger's suffix filter is case-sensitive, so this check is too: an upload it
-    // would not see must not be accepted.
-    if !suffixes.iter().any(|s| name.ends_with(s.as_str())) {
-        return Err(ApiError::bad_request(
-            "bad_extension",
-            format!("fileName must end with one of {}", suffixes.join(", ")),
-        ));
-    }
-    if let Some(ct) = req.content_type.as_deref() {
-        check_text("contentType", ct, 255)?;
-        if !ct.is_ascii() {
-            return Err(ApiError::bad_request(
-                "bad_content_type",
-                "contentType must be ASCII",
-            ));
-        }
-    }
-    if let Some(size) = req.size
-        && (size == 0 || size > MAX_SINGLE_PUT_BYTES)
-    {
-        return Err(ApiError::bad_request(
-            "bad_size",
-            format!("size must be between 1 and {MAX_SINGLE_PUT_BYTES} bytes"),
-        ));
-    }
-    Ok(UploadPlan {
-        key,
-        content_type: req.content_type,
-        size: req.size,
-    })
 }
 
 /// `GET /jobs/{jobId}`.

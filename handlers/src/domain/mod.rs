@@ -6,9 +6,11 @@
 pub mod api;
 pub mod events;
 pub mod job_state;
+pub mod listing;
 pub mod naming;
 pub mod s3;
 pub mod sanitize;
+pub mod upload;
 
 pub use api::*;
 pub use events::*;

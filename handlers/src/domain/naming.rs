@@ -68,10 +68,24 @@ pub fn key_file_name(input_key: &str) -> String {
         Some((stem, _)) => stem,
         None => base,
     };
-    if stem.is_empty() {
+    // The name goes into every playlist as the key's URI (`URI="<name>"`): a `"` would end
+    // the attribute, `#` and `?` would start a fragment or a query, `%` an escape, and a
+    // space or a non-ASCII character is not a URI character at all. File names may hold all
+    // of them, so anything but letters, digits, `.`, `-` and `_` becomes `_`.
+    let safe: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if safe.is_empty() {
         "media.key".into()
     } else {
-        let stem = prefix_within(stem, MAX_KEY_FILE_NAME_BYTES - ".key".len());
+        let stem = prefix_within(&safe, MAX_KEY_FILE_NAME_BYTES - ".key".len());
         format!("{stem}.key")
     }
 }

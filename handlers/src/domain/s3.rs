@@ -2,11 +2,20 @@
 
 use percent_encoding::percent_decode_str;
 
-/// An S3 object key as S3 sends it in an event is URL-encoded: `+` and `%20` are spaces,
-/// non-ASCII characters are percent-encoded UTF-8.
-pub fn decode_s3_key(raw: &str) -> Result<String, String> {
-    // percent-encoding passes a malformed escape through unchanged; an event with one is
-    // not S3's, so it is refused instead.
+/// Why a form-encoded string did not decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormDecodeError {
+    /// A `%` not followed by two hex digits.
+    BadEscape,
+    /// The decoded bytes are not UTF-8.
+    NotUtf8,
+}
+
+/// `application/x-www-form-urlencoded` decoding, strictly: `+` is a space, `%XX` a byte, and
+/// a malformed escape or bytes that are not UTF-8 are errors (percent-encoding alone passes a
+/// malformed escape through unchanged). S3 encodes event keys this way, and API Gateway
+/// forwards query strings as browsers encode them, which is this too.
+pub fn form_decode(raw: &str) -> Result<String, FormDecodeError> {
     let bytes = raw.as_bytes();
     let malformed = bytes.iter().enumerate().any(|(i, &b)| {
         b == b'%'
@@ -15,17 +24,27 @@ pub fn decode_s3_key(raw: &str) -> Result<String, String> {
                 .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
     });
     if malformed {
-        return Err(format!("S3 key {raw:?} has a malformed percent escape"));
+        return Err(FormDecodeError::BadEscape);
     }
     // `+` first: a literal plus arrives as `%2B` and must survive the decoding.
     let spaced = raw.replace('+', " ");
-    let key = percent_decode_str(&spaced)
+    percent_decode_str(&spaced)
         .decode_utf8()
-        .map_err(|_| format!("S3 key {raw:?} does not decode to UTF-8"))?;
+        .map(|s| s.into_owned())
+        .map_err(|_| FormDecodeError::NotUtf8)
+}
+
+/// An S3 object key as S3 sends it in an event is URL-encoded: `+` and `%20` are spaces,
+/// non-ASCII characters are percent-encoded UTF-8.
+pub fn decode_s3_key(raw: &str) -> Result<String, String> {
+    let key = form_decode(raw).map_err(|e| match e {
+        FormDecodeError::BadEscape => format!("S3 key {raw:?} has a malformed percent escape"),
+        FormDecodeError::NotUtf8 => format!("S3 key {raw:?} does not decode to UTF-8"),
+    })?;
     if key.is_empty() {
         return Err("S3 key is empty".into());
     }
-    Ok(key.into_owned())
+    Ok(key)
 }
 
 /// Width every stored sequencer is padded to.

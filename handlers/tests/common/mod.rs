@@ -20,6 +20,8 @@ pub const TTL_DAYS: u32 = 3;
 pub const STACK: &str = "vod-test";
 pub const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/vod-test-mediaconvert";
 pub const JOB_TEMPLATE: &str = "vod-test-hls";
+pub const MAX_UPLOAD_BYTES: u64 = 1 << 30;
+pub const UPLOADS_PER_DAY: u32 = 3;
 
 /// A MediaConvert client that answers CreateJob with the given job ids in turn and records
 /// every request it was asked to send.
@@ -113,6 +115,9 @@ impl Local {
             input_bucket: n.input_bucket.clone(),
             video_suffixes: vec![".mp4".into(), ".mov".into()],
             upload_prefix: "uploads/".into(),
+            max_upload_bytes: MAX_UPLOAD_BYTES,
+            uploads_per_user_per_day: UPLOADS_PER_DAY,
+            upload_quota_table: n.upload_quota_table.clone(),
         }
     }
 

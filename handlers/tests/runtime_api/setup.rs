@@ -23,6 +23,8 @@ pub const JOB_TEMPLATE: &str = "vod-progress-local-hls";
 pub const STATUS_UPDATE_INTERVAL_SECONDS: &str = "10";
 pub const VIDEO_SUFFIXES: &str = ".mp4,.mov";
 pub const UPLOAD_PREFIX: &str = "uploads/";
+pub const MAX_UPLOAD_BYTES: &str = "1073741824";
+pub const UPLOADS_PER_USER_PER_DAY: &str = "20";
 
 /// One of the three functions: its binary and the variables of wiring.md it reads.
 #[derive(Clone, Copy)]
@@ -68,6 +70,9 @@ pub const STATUS_API: Binary = Binary {
         "INPUT_BUCKET",
         "VIDEO_SUFFIXES",
         "UPLOAD_PREFIX",
+        "MAX_UPLOAD_BYTES",
+        "UPLOADS_PER_USER_PER_DAY",
+        "UPLOAD_QUOTA_TABLE",
     ],
 };
 
@@ -120,6 +125,9 @@ impl LocalAws {
             "STACK_NAME" => STACK_NAME.into(),
             "VIDEO_SUFFIXES" => VIDEO_SUFFIXES.into(),
             "UPLOAD_PREFIX" => UPLOAD_PREFIX.into(),
+            "MAX_UPLOAD_BYTES" => MAX_UPLOAD_BYTES.into(),
+            "UPLOADS_PER_USER_PER_DAY" => UPLOADS_PER_USER_PER_DAY.into(),
+            "UPLOAD_QUOTA_TABLE" => n.upload_quota_table.clone(),
             other => panic!("{other} is not a variable of docs/wiring.md"),
         }
     }
@@ -244,6 +252,22 @@ pub fn mediaconvert_event(path: &str, job_id: &str) -> Vec<u8> {
             *arn = format!("arn:aws:mediaconvert:{REGION}:123456789012:jobs/{job_id}").into();
         }
     }
+    event.to_string().into_bytes()
+}
+
+/// The `sub` of the API fixtures' signed-in caller; also its owner segment.
+pub fn fixture_owner() -> String {
+    fixture("apigw/get-job.json")["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]
+        .as_str()
+        .expect("the API fixtures carry a sub")
+        .to_string()
+}
+
+/// [`mediaconvert_event`] of a job whose user metadata names `owner`, as create-job sets it.
+pub fn owned_mediaconvert_event(path: &str, job_id: &str, owner: &str) -> Vec<u8> {
+    let mut event: serde_json::Value =
+        serde_json::from_slice(&mediaconvert_event(path, job_id)).expect("a JSON event");
+    event["detail"]["userMetadata"]["owner"] = owner.into();
     event.to_string().into_bytes()
 }
 

@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, Projection, ProjectionType, ScalarAttributeType,
 };
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};
 use testkit::{ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY};
@@ -18,6 +18,9 @@ pub type Item = HashMap<String, AttributeValue>;
 /// The tables' partition keys (wiring.md's table section).
 pub const INPUT_FILE_KEY: &str = "InputFile";
 pub const JOB_ID_KEY: &str = "JobId";
+pub const QUOTA_KEY: &str = "QuotaKey";
+/// The input-file table's index of a user's uploads (HASH Owner, RANGE CreationTime).
+pub const OWNER_INDEX: &str = "OwnerIndex";
 
 /// moto accepts any credentials; these are testkit's dummies.
 pub fn credentials() -> Credentials {
@@ -53,6 +56,7 @@ pub struct Names {
     pub input_file_table: String,
     pub job_output_table: String,
     pub job_status_table: String,
+    pub upload_quota_table: String,
     pub input_bucket: String,
     pub output_bucket: String,
 }
@@ -63,6 +67,7 @@ impl Names {
             input_file_table: format!("{prefix}-input-file"),
             job_output_table: format!("{prefix}-job-output"),
             job_status_table: format!("{prefix}-job-status"),
+            upload_quota_table: format!("{prefix}-upload-quota"),
             input_bucket: format!("{prefix}-input"),
             output_bucket: format!("{prefix}-output"),
         }
@@ -91,6 +96,7 @@ impl Resources {
             (&n.input_file_table, INPUT_FILE_KEY),
             (&n.job_output_table, JOB_ID_KEY),
             (&n.job_status_table, JOB_ID_KEY),
+            (&n.upload_quota_table, QUOTA_KEY),
         ] {
             resources.create_table(table, key).await;
         }
@@ -107,24 +113,46 @@ impl Resources {
     }
 
     async fn create_table(&self, table: &str, key: &str) {
-        self.dynamodb
+        let attribute = |name: &str, kind| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(kind)
+                .build()
+                .expect("attribute definition")
+        };
+        let key_element = |name: &str, kind| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+                .expect("key schema")
+        };
+        let mut request = self
+            .dynamodb
             .create_table()
             .table_name(table)
             .billing_mode(BillingMode::PayPerRequest)
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(key)
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .expect("attribute definition"),
-            )
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name(key)
-                    .key_type(KeyType::Hash)
-                    .build()
-                    .expect("key schema"),
-            )
+            .attribute_definitions(attribute(key, ScalarAttributeType::S))
+            .key_schema(key_element(key, KeyType::Hash));
+        if key == INPUT_FILE_KEY {
+            request = request
+                .attribute_definitions(attribute("Owner", ScalarAttributeType::S))
+                .attribute_definitions(attribute("CreationTime", ScalarAttributeType::N))
+                .global_secondary_indexes(
+                    GlobalSecondaryIndex::builder()
+                        .index_name(OWNER_INDEX)
+                        .key_schema(key_element("Owner", KeyType::Hash))
+                        .key_schema(key_element("CreationTime", KeyType::Range))
+                        .projection(
+                            Projection::builder()
+                                .projection_type(ProjectionType::All)
+                                .build(),
+                        )
+                        .build()
+                        .expect("owner index"),
+                );
+        }
+        request
             .send()
             .await
             .unwrap_or_else(|e| panic!("create table {table} in moto: {e:?}"));

@@ -1,0 +1,215 @@
+//! The HTTP API's edge: API Gateway's payload 2.0 event read as it arrives, and the payload
+//! 2.0 response it expects back.
+//!
+//! The event is read raw (not through lambda_http's `Request` conversion): API Gateway forwards
+//! the query string exactly as the client sent it, and that conversion builds an `http::Uri`
+//! from it, which panics on bytes a URI may not hold (`"`, `<`, a space). Here the route comes
+//! from `routeKey` (API Gateway already matched it), the query is decoded by
+//! [`parse_query`], and the caller is the `sub` claim the JWT authorizer verified.
+
+use crate::domain::{ApiError, FormDecodeError, form_decode};
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use aws_lambda_events::encodings::Body;
+use aws_lambda_events::http::{HeaderMap, HeaderName, HeaderValue};
+use base64::Engine;
+use std::collections::BTreeMap;
+
+use wiring::routes::{CREATE_UPLOAD, GET_JOB, LIST_JOBS};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    ListJobs,
+    /// The job id as API Gateway matched it, not yet validated.
+    GetJob(String),
+    CreateUpload,
+}
+
+/// One request, understood: route, caller, decoded query and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiRequest {
+    pub route: Route,
+    /// The owner segment of the signed-in caller (see [`owner_segment`]).
+    pub owner: String,
+    pub query: BTreeMap<String, String>,
+    pub body: Option<String>,
+}
+
+/// Reads one event. Every failure is the HTTP answer to give: 404 for a route this function
+/// does not serve, 401 without a verified `sub`, 400 for a query or body that does not decode.
+pub fn read_event(mut event: serde_json::Value) -> Result<ApiRequest, ApiError> {
+    // The claims are read from the JSON as it is (the typed event wants every claim to be a
+    // string), and the headers are not needed: a claim or a header the typed event cannot
+    // hold must not turn a signed-in user's request into a 400.
+    let sub = event
+        .pointer("/requestContext/authorizer/jwt/claims/sub")
+        .and_then(serde_json::Value::as_str)
+        .filter(|sub| !sub.is_empty())
+        .map(str::to_string);
+    if let Some(context) = event
+        .get_mut("requestContext")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        context.remove("authorizer");
+    }
+    if let Some(object) = event.as_object_mut() {
+        object.remove("headers");
+        object.remove("cookies");
+    }
+    let event: ApiGatewayV2httpRequest = serde_json::from_value(event).map_err(|e| {
+        ApiError::bad_request(
+            "malformed_event",
+            format!("not an HTTP API payload 2.0 event: {e}"),
+        )
+    })?;
+    let route_key = event.route_key.as_deref().unwrap_or_default();
+    let route = match route_key {
+        LIST_JOBS => Route::ListJobs,
+        GET_JOB => {
+            let id = event
+                .path_parameters
+                .get("jobId")
+                .cloned()
+                .or_else(|| {
+                    let path = event.raw_path.as_deref().unwrap_or_default();
+                    path.rsplit('/').next().map(str::to_string)
+                })
+                .unwrap_or_default();
+            Route::GetJob(id)
+        }
+        CREATE_UPLOAD => Route::CreateUpload,
+        other => {
+            return Err(ApiError::not_found(
+                "no_such_route",
+                format!("no route {}", clip(other, 64)),
+            ));
+        }
+    };
+    let sub = sub.ok_or_else(|| ApiError {
+        status: 401,
+        code: "unauthorized",
+        message: "sign in first: the request carries no verified user".into(),
+        allow: None,
+    })?;
+    let query = parse_query(event.raw_query_string.as_deref().unwrap_or_default())?;
+    let body = match event.body {
+        None => None,
+        Some(text) if !event.is_base64_encoded => Some(text),
+        Some(encoded) => {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(encoded.as_bytes())
+                .map_err(|_| {
+                    ApiError::bad_request("malformed_body", "the body is not valid base64")
+                })?;
+            Some(String::from_utf8(bytes).map_err(|_| {
+                ApiError::bad_request("malformed_body", "the body is not UTF-8 text")
+            })?)
+        }
+    };
+    Ok(ApiRequest {
+        route,
+        owner: owner_segment(&sub),
+        query,
+        body,
+    })
+}
+
+/// The caller's segment of upload keys and the `Owner` stored on every item: the `sub` itself
+/// when it is a plain token (`^[A-Za-z0-9_-]{1,128}$`, as Cognito's UUIDs are), otherwise `~`
+/// and the URL-safe base64 (no padding) of its bytes. `~` is not in the plain alphabet, so the
+/// two forms never collide, and neither ever holds a `/`.
+pub fn owner_segment(sub: &str) -> String {
+    let plain = (1..=128).contains(&sub.len())
+        && sub
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if plain {
+        sub.to_string()
+    } else {
+        format!(
+            "~{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sub.as_bytes())
+        )
+    }
+}
+
+/// The query string as API Gateway forwards it (the client's bytes): each parameter once,
+/// names and values form-decoded. Empty pairs (`a=1&&b=2`) are skipped.
+pub fn parse_query(raw: &str) -> Result<BTreeMap<String, String>, ApiError> {
+    let mut query = BTreeMap::new();
+    for pair in raw.split('&').filter(|p| !p.is_empty()) {
+        let (raw_name, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+        let name = form_decode(raw_name).map_err(|e| {
+            ApiError::bad_request(
+                "bad_query",
+                format!(
+                    "a query parameter name ({}) {}",
+                    clip(raw_name, 64),
+                    describe(e)
+                ),
+            )
+        })?;
+        let value = form_decode(raw_value).map_err(|e| {
+            ApiError::bad_request(
+                "bad_query",
+                format!("query parameter {} {}", clip(&name, 64), describe(e)),
+            )
+        })?;
+        if query.contains_key(&name) {
+            return Err(ApiError::bad_request(
+                "repeated_parameter",
+                format!(
+                    "query parameter {} is given more than once",
+                    clip(&name, 64)
+                ),
+            ));
+        }
+        query.insert(name, value);
+    }
+    Ok(query)
+}
+
+fn describe(e: FormDecodeError) -> &'static str {
+    match e {
+        FormDecodeError::BadEscape => "has a malformed percent escape (expected %XX, XX hex)",
+        FormDecodeError::NotUtf8 => "does not decode to UTF-8",
+    }
+}
+
+/// `s` quoted for a message, cut to `max` characters: names in messages come from the client.
+fn clip(s: &str, max: usize) -> String {
+    let cut: String = s.chars().take(max).collect();
+    if cut.len() < s.len() {
+        format!("{cut:?}...")
+    } else {
+        format!("{cut:?}")
+    }
+}
+
+/// A JSON answer in the payload 2.0 response format; answers are never cached (they change
+/// as the job runs, and they are per user).
+pub fn json_response(
+    status: u16,
+    body: String,
+    extra_headers: &[(&'static str, String)],
+) -> ApiGatewayV2httpResponse {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        HeaderName::from_static("content-type"),
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        HeaderName::from_static("cache-control"),
+        HeaderValue::from_static("no-store"),
+    );
+    for (name, value) in extra_headers {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(HeaderName::from_static(name), value);
+        }
+    }
+    let mut response = ApiGatewayV2httpResponse::default();
+    response.status_code = i64::from(status);
+    response.headers = headers;
+    response.body = Some(Body::Text(body));
+    response.is_base64_encoded = false;
+    response
+}
