@@ -4,7 +4,7 @@
 //! deployment fails its first invocation loudly instead of misbehaving later.
 
 use std::fmt;
-use wiring::env::{MAX_UPLOAD_BYTES, UPLOAD_QUOTA_TABLE, UPLOADS_PER_USER_PER_DAY};
+use wiring::env::{MAX_UPLOAD_BYTES, UPLOADS_PER_USER_PER_DAY};
 use wiring::{CreateJobEnv, JobStateEnv, StatusApiEnv};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +154,9 @@ impl StatusApiConfig {
             input_bucket,
             video_suffixes: raw,
             upload_prefix: prefix,
+            max_upload_bytes,
+            uploads_per_user_per_day,
+            upload_quota_table,
         } = StatusApiEnv::read(|name| v.required(name))?;
         let video_suffixes: Vec<String> = raw
             .split(',')
@@ -179,15 +182,15 @@ impl StatusApiConfig {
             upload_prefix: upload_prefix(prefix)?,
             max_upload_bytes: number_u64(
                 MAX_UPLOAD_BYTES.name,
-                v.required(MAX_UPLOAD_BYTES.name)?,
+                max_upload_bytes,
                 crate::domain::upload::valid_max_upload_bytes,
             )?,
             uploads_per_user_per_day: number(
                 UPLOADS_PER_USER_PER_DAY.name,
-                v.required(UPLOADS_PER_USER_PER_DAY.name)?,
+                uploads_per_user_per_day,
                 |n| (1..=100_000).contains(&n),
             )?,
-            upload_quota_table: v.required(UPLOAD_QUOTA_TABLE.name)?,
+            upload_quota_table,
         })
     }
 }

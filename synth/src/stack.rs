@@ -36,12 +36,16 @@ const API_RATE_LIMIT: f64 = 20.0;
 /// and route, across all callers: 1 request/s sustained (86,400 uploads a day, far above
 /// what a team uploads, far below what a script would try) with bursts of 5 (a user
 /// dropping several files at once). The per-user daily quota is the finer limit.
-pub const UPLOAD_ROUTE: &str = "POST /uploads";
+pub const UPLOAD_ROUTE: &str = wiring::routes::CREATE_UPLOAD;
 pub const UPLOAD_ROUTE_BURST_LIMIT: i64 = 5;
 pub const UPLOAD_ROUTE_RATE_LIMIT: f64 = 1.0;
 
 /// The data routes of the HTTP API, all behind the JWT authorizer.
-pub const API_ROUTES: [&str; 3] = ["GET /jobs", "GET /jobs/{jobId}", UPLOAD_ROUTE];
+pub const API_ROUTES: [&str; 3] = [
+    wiring::routes::LIST_JOBS,
+    wiring::routes::GET_JOB,
+    UPLOAD_ROUTE,
+];
 
 /// Default of `MaxUploadBytes`: 1 GiB.
 pub const DEFAULT_MAX_UPLOAD_BYTES: i64 = 1 << 30;
@@ -49,20 +53,11 @@ pub const DEFAULT_MAX_UPLOAD_BYTES: i64 = 1 << 30;
 /// presigned PUT.
 pub const S3_SINGLE_PUT_LIMIT_BYTES: i64 = 5 << 30;
 
-/// status-api's environment: the largest upload it presigns (bytes), the uploads per owner
-/// and UTC day, and the table that counts them.
-pub const ENV_MAX_UPLOAD_BYTES: &str = "MAX_UPLOAD_BYTES";
-pub const ENV_UPLOADS_PER_USER_PER_DAY: &str = "UPLOADS_PER_USER_PER_DAY";
-pub const ENV_UPLOAD_QUOTA_TABLE: &str = "UPLOAD_QUOTA_TABLE";
-
-/// The input-file table's index of an owner's uploads, newest first: partition key
-/// `Owner` (S, the owner segment of the upload key), sort key `CreationTime` (N, epoch s).
-pub const OWNER_INDEX: &str = "OwnerIndex";
-pub const OWNER_ATTRIBUTE: &str = "Owner";
-pub const CREATION_TIME_ATTRIBUTE: &str = "CreationTime";
-
-/// The quota table's partition key: `<owner>#<UTC yyyy-mm-dd>`.
-pub const QUOTA_KEY: &str = "QuotaKey";
+/// The input-file table's index of an owner's uploads, newest first, and the quota table's
+/// key: status-api queries and writes them under the same names.
+pub use wiring::table::{
+    CREATION_TIME as CREATION_TIME_ATTRIBUTE, OWNER as OWNER_ATTRIBUTE, OWNER_INDEX, QUOTA_KEY,
+};
 
 /// Literal part of the hosted UI's domain prefix (the rest is the stack's unique id, lower
 /// case hex and hyphens). Cognito refuses prefixes containing `aws`, `amazon` or `cognito`.
@@ -455,13 +450,13 @@ pub fn stack() -> Template {
         input_bucket: input.name(),
         video_suffixes: VIDEO_SUFFIXES.join(",").into(),
         upload_prefix: UPLOAD_PREFIX.into(),
+        max_upload_bytes: p.max_upload_bytes.r(),
+        uploads_per_user_per_day: p.uploads_per_user_per_day.r(),
+        upload_quota_table: upload_quota.name(),
     };
     for (name, value) in status_api_env.into_pairs() {
         status_api.env(name, value);
     }
-    status_api.env(ENV_MAX_UPLOAD_BYTES, p.max_upload_bytes.r());
-    status_api.env(ENV_UPLOADS_PER_USER_PER_DAY, p.uploads_per_user_per_day.r());
-    status_api.env(ENV_UPLOAD_QUOTA_TABLE, upload_quota.name());
 
     let dead_letter_queues: Vec<(String, Id)> = [&create_job, &job_state]
         .into_iter()

@@ -555,14 +555,7 @@ fn each_function_gets_exactly_the_environment_the_wiring_crate_lists() {
     } in wiring::FUNCTIONS
     {
         let actual = env(&t, &function_id(binary));
-        let mut wanted: BTreeSet<&str> = names.iter().copied().collect();
-        if binary == wiring::STATUS_API {
-            wanted.extend([
-                synth::stack::ENV_MAX_UPLOAD_BYTES,
-                synth::stack::ENV_UPLOADS_PER_USER_PER_DAY,
-                synth::stack::ENV_UPLOAD_QUOTA_TABLE,
-            ]);
-        }
+        let wanted: BTreeSet<&str> = names.iter().copied().collect();
         let have: BTreeSet<&str> = actual.keys().map(String::as_str).collect();
         assert_eq!(have, wanted, "{binary}'s environment");
         for (name, value) in &actual {

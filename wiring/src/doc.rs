@@ -46,11 +46,10 @@ pub fn render() -> String {
         s.push_str(" --- |");
     }
     s.push_str(" --- |\n");
-    for var in env::ALL.iter().chain(env::STATUS_API_LIMITS.iter()) {
+    for var in env::ALL {
         let _ = write!(s, "| `{}` |", var.name);
         for f in FUNCTIONS {
-            let limit = f.binary == crate::STATUS_API && env::STATUS_API_LIMITS.contains(var);
-            s.push_str(if f.env.contains(&var.name) || limit {
+            s.push_str(if f.env.contains(&var.name) {
                 " x |"
             } else {
                 " |"

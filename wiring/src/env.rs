@@ -73,17 +73,8 @@ pub const UPLOAD_QUOTA_TABLE: Var = Var {
     value: "table `QuotaKey (<owner>#<UTC yyyy-mm-dd>) -> UploadCount`",
 };
 
-/// status-api's upload limits. Not yet fields of [`StatusApiEnv`]: the stack that sets them
-/// (issue 7's stack change) adds them there, which makes synth fill them; until then
-/// status-api reads them by these names.
-pub const STATUS_API_LIMITS: [Var; 3] = [
-    MAX_UPLOAD_BYTES,
-    UPLOADS_PER_USER_PER_DAY,
-    UPLOAD_QUOTA_TABLE,
-];
-
 /// Every variable, in the order docs/wiring.md lists them.
-pub const ALL: [Var; 12] = [
+pub const ALL: [Var; 15] = [
     INPUT_FILE_TABLE,
     JOB_OUTPUT_TABLE,
     JOB_STATUS_TABLE,
@@ -96,6 +87,9 @@ pub const ALL: [Var; 12] = [
     STACK_NAME,
     VIDEO_SUFFIXES,
     UPLOAD_PREFIX,
+    MAX_UPLOAD_BYTES,
+    UPLOADS_PER_USER_PER_DAY,
+    UPLOAD_QUOTA_TABLE,
 ];
 
 macro_rules! function_env {
@@ -158,5 +152,8 @@ function_env! {
         input_bucket: INPUT_BUCKET,
         video_suffixes: VIDEO_SUFFIXES,
         upload_prefix: UPLOAD_PREFIX,
+        max_upload_bytes: MAX_UPLOAD_BYTES,
+        uploads_per_user_per_day: UPLOADS_PER_USER_PER_DAY,
+        upload_quota_table: UPLOAD_QUOTA_TABLE,
     }
 }
