@@ -187,7 +187,12 @@ impl Transcoder {
                     .r#type(OutputGroupType::HlsGroupSettings)
                     .hls_group_settings(
                         HlsGroupSettings::builder()
-                            .destination(format!("s3://{}/{}", req.output_bucket, req.output_path))
+                            .destination(format!(
+                                "s3://{}/{}{}",
+                                req.output_bucket,
+                                req.output_path,
+                                crate::domain::HLS_BASE_NAME
+                            ))
                             .encryption(encryption)
                             .build(),
                     )

@@ -147,7 +147,8 @@ async fn create_job_writes_three_items_and_one_complete_create_job_request() {
     assert_eq!(group["type"], "HLS_GROUP_SETTINGS");
     assert_eq!(
         group["hlsGroupSettings"]["destination"],
-        format!("s3://{}/{output_path}", local.names.output_bucket)
+        format!("s3://{}/{output_path}index", local.names.output_bucket),
+        "a fixed base name: the upload's file name never names an HLS file"
     );
     assert_eq!(
         group["hlsGroupSettings"]["encryption"],
@@ -267,7 +268,7 @@ async fn a_crash_after_the_claim_resumes_with_the_same_token_path_and_key() {
     let hls = &body["settings"]["outputGroups"][0]["outputGroupSettings"]["hlsGroupSettings"];
     assert_eq!(
         hls["destination"],
-        format!("s3://{}/first-attempt/", local.names.output_bucket)
+        format!("s3://{}/first-attempt/index", local.names.output_bucket)
     );
     assert_eq!(
         hls["encryption"]["staticKeyProvider"]["staticKeyValue"],

@@ -356,7 +356,7 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
     assert_eq!(group["type"], "HLS_GROUP");
     assert_eq!(
         group["playlistFilePaths"][0],
-        format!("s3://{OUTPUT_BUCKET}/jobs/j-1/clip.m3u8")
+        format!("s3://{OUTPUT_BUCKET}/jobs/j-1/index.m3u8")
     );
     // 640x360 source: the 1080p, 720p and 540p rungs are dropped.
     let outputs = group["outputDetails"].as_array().unwrap();
@@ -367,7 +367,7 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
     assert!((1900..=2200).contains(&duration), "duration {duration} ms");
     assert_eq!(
         outputs[0]["outputFilePaths"][0],
-        format!("s3://{OUTPUT_BUCKET}/jobs/j-1/clip_360p.m3u8")
+        format!("s3://{OUTPUT_BUCKET}/jobs/j-1/index_360p.m3u8")
     );
 
     // GetJob agrees with the events and never answers the key.
@@ -398,10 +398,10 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
         sizes.insert(o.key().unwrap().to_string(), o.size().unwrap_or(0));
     }
     eprintln!("transcoded in {elapsed:?}; output sizes: {sizes:?}");
-    assert!(sizes.contains_key("jobs/j-1/clip.m3u8"), "{sizes:?}");
-    assert!(sizes.contains_key("jobs/j-1/clip_360p.m3u8"), "{sizes:?}");
+    assert!(sizes.contains_key("jobs/j-1/index.m3u8"), "{sizes:?}");
+    assert!(sizes.contains_key("jobs/j-1/index_360p.m3u8"), "{sizes:?}");
     assert!(
-        sizes.contains_key("jobs/j-1/clip_360p_00001.ts"),
+        sizes.contains_key("jobs/j-1/index_360p_00001.ts"),
         "{sizes:?}"
     );
     assert!(
@@ -411,12 +411,12 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
         "{sizes:?}"
     );
 
-    let main = String::from_utf8(object(&stack.s3, "jobs/j-1/clip.m3u8").await).unwrap();
+    let main = String::from_utf8(object(&stack.s3, "jobs/j-1/index.m3u8").await).unwrap();
     assert!(
-        main.contains("RESOLUTION=640x360") && main.contains("clip_360p.m3u8"),
+        main.contains("RESOLUTION=640x360") && main.contains("index_360p.m3u8"),
         "{main}"
     );
-    let child = String::from_utf8(object(&stack.s3, "jobs/j-1/clip_360p.m3u8").await).unwrap();
+    let child = String::from_utf8(object(&stack.s3, "jobs/j-1/index_360p.m3u8").await).unwrap();
     assert!(
         child.contains(&format!("#EXT-X-KEY:METHOD=AES-128,URI=\"{KEY_URL}\"")),
         "{child}"

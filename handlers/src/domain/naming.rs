@@ -21,11 +21,18 @@ fn utc(epoch_secs: i64) -> DateTime<Utc> {
 }
 
 /// The most bytes an output path (a key prefix) takes. S3 keys end at 1024 bytes, and
-/// MediaConvert appends its file names to the path: the input's base name, the output's name
-/// modifier, a segment number and the extension. 700 leaves 324 bytes for those: a base name
-/// of up to 255 bytes (the file-name limit of the file systems uploads come from) plus 69 for
-/// modifier, `_00001` and `.m3u8`. The key file (`key_file_name`) fits in the same room.
+/// file names are appended to the path: MediaConvert's ([`HLS_BASE_NAME`], the output's name
+/// modifier, a segment number and the extension) and the key file's (`key_file_name`, up to
+/// 255 bytes, the file-name limit of the file systems uploads come from). 700 leaves 324
+/// bytes for the longest of them.
 pub const MAX_OUTPUT_PATH_BYTES: usize = 700;
+
+/// The base name MediaConvert gives every HLS file of a job (`index.m3u8`,
+/// `index_720p.m3u8`, `index_720p_00001.ts`): the job's destination ends with it, so the
+/// upload's file name, which may hold `#`, `?` or `%`, never becomes a URI inside a playlist
+/// (MediaConvert would otherwise name the files after the input, and a player would read
+/// those characters as URL syntax).
+pub const HLS_BASE_NAME: &str = "index";
 
 /// The longest key file name; see [`MAX_OUTPUT_PATH_BYTES`].
 pub const MAX_KEY_FILE_NAME_BYTES: usize = 255;

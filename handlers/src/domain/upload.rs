@@ -53,7 +53,8 @@ pub const BIDI_CONTROLS: [char; 12] = [
 /// fresh `upload_id` keeps two uploads of one name apart.
 ///
 /// File names keep `"`, `#`, `?` and `%`: they are plain key characters (the presigned URL and
-/// S3's event notification encode them, and they never go into a playlist). Names that could
+/// S3's event notification encode them, and they never go into a playlist: the HLS files are
+/// named [`crate::domain::HLS_BASE_NAME`], the key file's URI is sanitized). Names that could
 /// climb out of their folder (`..`, `/`, `\`), overlong ones, control and bidi characters are
 /// refused.
 pub fn plan_upload(
