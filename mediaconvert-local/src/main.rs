@@ -106,13 +106,17 @@ async fn run(args: Args) -> Result<(), String> {
         server.register_job_template(&name, &settings, Naming::MemberNames, interval.as_deref())?;
         eprintln!("mediaconvert-local: job template {name:?} registered");
     }
-    eprintln!("mediaconvert-local: listening on {}", server.endpoint());
     // Ctrl-C or SIGTERM: returning drops the runtime, whose dropped jobs kill their ffmpeg
-    // (kill_on_drop) and delete their scratch folders, so nothing is left running.
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|e| format!("waiting for SIGTERM: {e}"))?;
+    // (kill_on_drop) and delete their scratch folders, so nothing is left running. Both
+    // handlers are in place before the "listening" line: a supervisor may signal right after.
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term =
+        signal(SignalKind::terminate()).map_err(|e| format!("waiting for SIGTERM: {e}"))?;
+    let mut interrupt =
+        signal(SignalKind::interrupt()).map_err(|e| format!("waiting for Ctrl-C: {e}"))?;
+    eprintln!("mediaconvert-local: listening on {}", server.endpoint());
     tokio::select! {
-        r = tokio::signal::ctrl_c() => r.map_err(|e| format!("waiting for Ctrl-C: {e}"))?,
+        _ = interrupt.recv() => {}
         _ = term.recv() => {}
     }
     drop(server);
