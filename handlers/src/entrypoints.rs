@@ -332,7 +332,6 @@ fn unavailable(e: &dyn std::fmt::Display) -> ApiError {
         status: 503,
         code: "unavailable",
         message: "the job store is unavailable; retry later".into(),
-        allow: None,
     }
 }
 
@@ -561,7 +560,6 @@ impl StatusApi {
                     "at most {} uploads per day; the count starts again at 00:00 UTC",
                     self.config.uploads_per_user_per_day
                 ),
-                allow: None,
             };
             tracing::info!(
                 status = 429,

@@ -88,7 +88,6 @@ pub fn read_event(mut event: serde_json::Value) -> Result<ApiRequest, ApiError> 
         status: 401,
         code: "unauthorized",
         message: "sign in first: the request carries no verified user".into(),
-        allow: None,
     })?;
     let query = parse_query(event.raw_query_string.as_deref().unwrap_or_default())?;
     let body = match event.body {

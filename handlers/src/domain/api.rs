@@ -20,8 +20,6 @@ pub struct ApiError {
     pub status: u16,
     pub code: &'static str,
     pub message: String,
-    /// For 405: the method the resource allows (the `Allow` header).
-    pub allow: Option<&'static str>,
 }
 
 impl ApiError {
@@ -30,7 +28,6 @@ impl ApiError {
             status: 400,
             code,
             message: message.into(),
-            allow: None,
         }
     }
 
@@ -39,16 +36,6 @@ impl ApiError {
             status: 404,
             code,
             message: message.into(),
-            allow: None,
-        }
-    }
-
-    pub fn method_not_allowed(method: &str, allowed: &'static str) -> Self {
-        ApiError {
-            status: 405,
-            code: "method_not_allowed",
-            message: format!("method {method} is not allowed here; use {allowed}"),
-            allow: Some(allowed),
         }
     }
 
