@@ -58,16 +58,16 @@ fn ffmpeg() -> PathBuf {
     locate_ffmpeg(&testkit::tool("python")).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// A 2-second 640x360 test pattern with a tone, H.264 + AAC in MP4.
-fn clip(ffmpeg: &Path, dir: &Path) -> Vec<u8> {
-    let path = dir.join("clip.mp4");
+/// A 2-second `size` (`WxH`) test pattern with a tone, H.264 + AAC in MP4.
+fn clip(ffmpeg: &Path, dir: &Path, size: &str) -> Vec<u8> {
+    let path = dir.join(format!("clip-{size}.mp4"));
     let status = Command::new(ffmpeg)
         .args(["-hide_banner", "-loglevel", "error", "-y"])
         .args([
             "-f",
             "lavfi",
             "-i",
-            "testsrc=size=640x360:rate=25:duration=2",
+            &format!("testsrc=size={size}:rate=25:duration=2"),
         ])
         .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=2"])
         .args([
@@ -125,7 +125,7 @@ async fn stack(token_window: Duration) -> Stack {
     let server = Server::start(options, 0)
         .await
         .expect("the stand-in starts");
-    let settings = synth::job_settings::render(&synth::job_settings::LADDER).expect("render");
+    let settings = synth::job_settings::render(&synth::job_settings::ABR).expect("render");
     server
         .register_job_template(TEMPLATE, &settings, Naming::MemberNames, Some("SECONDS_60"))
         .expect("the stack's job template registers");
@@ -230,20 +230,47 @@ fn decrypt(data: &[u8], key_hex: &str, iv: u128, dir: &Path) -> Vec<u8> {
     std::fs::read(output).unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
-    let mut stack = stack(mediaconvert_local::TOKEN_WINDOW).await;
-    let scratch = tempfile::tempdir().unwrap();
-    let input_key = "uploads/owner-1/u-1/clip.mp4";
+/// Puts a generated `size` clip at `input_key` in the input bucket.
+async fn upload_clip(stack: &Stack, input_key: &str, size: &str, dir: &Path) {
     stack
         .s3
         .put_object()
         .bucket(INPUT_BUCKET)
         .key(input_key)
-        .body(clip(&ffmpeg(), scratch.path()).into())
+        .body(clip(&ffmpeg(), dir, size).into())
         .send()
         .await
         .expect("upload the clip");
+}
+
+/// The first segment of a child playlist, decrypted with the playlist's IV: the playlist's
+/// when it gives one, else the segment's media sequence number.
+async fn first_segment(stack: &Stack, prefix: &str, child: &str, dir: &Path) -> Vec<u8> {
+    let sequence: u128 = child
+        .lines()
+        .find_map(|l| l.strip_prefix("#EXT-X-MEDIA-SEQUENCE:"))
+        .map_or(0, |n| n.trim().parse().unwrap());
+    let iv = child
+        .lines()
+        .find(|l| l.starts_with("#EXT-X-KEY:"))
+        .and_then(|l| l.split_once(",IV=0x"))
+        .map_or(sequence, |(_, iv)| {
+            u128::from_str_radix(iv.trim(), 16).expect("a hex IV")
+        });
+    let first = child
+        .lines()
+        .find(|l| l.ends_with(".ts"))
+        .expect("a segment");
+    let segment = object(&stack.s3, &format!("{prefix}{first}")).await;
+    decrypt(&segment, &stack.key_hex, iv, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
+    let mut stack = stack(mediaconvert_local::TOKEN_WINDOW).await;
+    let scratch = tempfile::tempdir().unwrap();
+    let input_key = "uploads/owner-1/u-1/clip.mp4";
+    upload_clip(&stack, input_key, "640x360", scratch.path()).await;
 
     let started = Instant::now();
     let key_hex = stack.key_hex.clone();
@@ -358,7 +385,7 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
         group["playlistFilePaths"][0],
         format!("s3://{OUTPUT_BUCKET}/jobs/j-1/index.m3u8")
     );
-    // 640x360 source: the 1080p, 720p and 540p rungs are dropped.
+    // 640x360 source: automated ABR makes no rendition above it (this stand-in: one).
     let outputs = group["outputDetails"].as_array().unwrap();
     assert_eq!(outputs.len(), 1, "{outputs:?}");
     assert_eq!(outputs[0]["videoDetails"]["widthInPx"], 640);
@@ -416,30 +443,19 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
         main.contains("RESOLUTION=640x360") && main.contains("index_360p.m3u8"),
         "{main}"
     );
+    assert!(
+        variants(&main)
+            .iter()
+            .all(|((w, h), _)| *w <= 640 && *h <= 360),
+        "{main}"
+    );
     let child = String::from_utf8(object(&stack.s3, "jobs/j-1/index_360p.m3u8").await).unwrap();
     assert!(
         child.contains(&format!("#EXT-X-KEY:METHOD=AES-128,URI=\"{KEY_URL}\"")),
         "{child}"
     );
     assert!(!child.contains(&stack.key_hex));
-    // The IV is the playlist's when it gives one, else the segment's media sequence number.
-    let sequence: u128 = child
-        .lines()
-        .find_map(|l| l.strip_prefix("#EXT-X-MEDIA-SEQUENCE:"))
-        .map_or(0, |n| n.trim().parse().unwrap());
-    let iv = child
-        .lines()
-        .find(|l| l.starts_with("#EXT-X-KEY:"))
-        .and_then(|l| l.split_once(",IV=0x"))
-        .map_or(sequence, |(_, iv)| {
-            u128::from_str_radix(iv.trim(), 16).expect("a hex IV")
-        });
-    let first = child
-        .lines()
-        .find(|l| l.ends_with(".ts"))
-        .expect("a segment");
-    let segment = object(&stack.s3, &format!("jobs/j-1/{first}")).await;
-    let plain = decrypt(&segment, &stack.key_hex, iv, scratch.path());
+    let plain = first_segment(&stack, "jobs/j-1/", &child, scratch.path()).await;
     assert!(
         !plain.is_empty() && plain.len().is_multiple_of(188),
         "{} bytes",
@@ -449,6 +465,145 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
         plain.chunks(188).all(|packet| packet[0] == 0x47),
         "not MPEG-TS after decryption"
     );
+    // What a player decodes is 640x360, not an upscale.
+    assert_eq!(decoded_size(&plain, scratch.path()), (640, 360));
+}
+
+/// The H.264 elementary stream of an MPEG-TS segment: the payloads of the packets whose
+/// PES stream id is a video one (0xE0..=0xEF), PES headers removed.
+fn video_stream(ts: &[u8]) -> Vec<u8> {
+    let mut video_pid = None;
+    let mut stream = Vec::new();
+    for packet in ts.chunks_exact(188) {
+        let pid = (u16::from(packet[1] & 0x1f) << 8) | u16::from(packet[2]);
+        let control = (packet[3] >> 4) & 3;
+        if control & 1 == 0 {
+            continue;
+        }
+        let start = if control & 2 != 0 {
+            5 + usize::from(packet[4])
+        } else {
+            4
+        };
+        let Some(mut payload) = packet.get(start..) else {
+            continue;
+        };
+        if packet[1] & 0x40 != 0
+            && payload.len() > 9
+            && payload[..3] == [0, 0, 1]
+            && (0xe0..=0xef).contains(&payload[3])
+        {
+            video_pid = Some(pid);
+            payload = &payload[9 + usize::from(payload[8])..];
+        }
+        if video_pid == Some(pid) {
+            stream.extend_from_slice(payload);
+        }
+    }
+    stream
+}
+
+/// The frame size ffmpeg decodes from a decrypted MPEG-TS segment's video. ffmpeg reads
+/// the elementary stream: the pinned static build's MPEG-TS demuxer crashes on this
+/// machine when reading (its muxer, which the stand-in uses, works).
+fn decoded_size(ts: &[u8], dir: &Path) -> (u32, u32) {
+    let path = dir.join("decoded.h264");
+    std::fs::write(&path, video_stream(ts)).unwrap();
+    let out = Command::new(ffmpeg())
+        .args(["-hide_banner", "-nostdin", "-f", "h264", "-i"])
+        .arg(&path)
+        .args(["-frames:v", "1", "-f", "null", "-"])
+        .output()
+        .expect("run ffmpeg");
+    let text = String::from_utf8_lossy(&out.stderr);
+    let line = text
+        .lines()
+        .find(|l| l.contains("Stream #") && l.contains("Video:"))
+        .unwrap_or_else(|| panic!("no video stream in the segment: {text}"));
+    line.split([',', ' '])
+        .find_map(|word| {
+            let (w, h) = word.split_once('x')?;
+            Some((w.parse().ok()?, h.parse().ok()?))
+        })
+        .unwrap_or_else(|| panic!("no size in {line}"))
+}
+
+/// `RESOLUTION=WxH` and URI of every variant of a main playlist, in order.
+fn variants(main: &str) -> Vec<((u32, u32), String)> {
+    let mut found = Vec::new();
+    let mut lines = main.lines();
+    while let Some(line) = lines.next() {
+        if let Some(attributes) = line.strip_prefix("#EXT-X-STREAM-INF:") {
+            let size = attributes
+                .split(',')
+                .find_map(|a| a.strip_prefix("RESOLUTION="))
+                .and_then(|r| r.split_once('x'))
+                .map(|(w, h)| (w.parse().unwrap(), h.parse().unwrap()))
+                .unwrap_or_else(|| panic!("no RESOLUTION: {line}"));
+            found.push((size, lines.next().expect("a URI").to_string()));
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_720p_upload_tops_the_ladder_at_720p_and_complete_lists_every_rendition() {
+    let mut stack = stack(mediaconvert_local::TOKEN_WINDOW).await;
+    let scratch = tempfile::tempdir().unwrap();
+    let input_key = "uploads/owner-1/u-3/hd.mp4";
+    upload_clip(&stack, input_key, "1280x720", scratch.path()).await;
+    let key_hex = stack.key_hex.clone();
+    let job = request(
+        &key_hex,
+        input_key,
+        "jobs/j-3/",
+        "token-cccccccccccccccccccccccccccccc",
+    );
+    let id = stack.transcoder.create_job(&job).await.expect("CreateJob");
+    let events = events_until_done(&mut stack.events, &id).await;
+    let complete = &events.last().unwrap()["detail"];
+    assert_eq!(complete["status"], "COMPLETE", "{complete}");
+
+    // The main playlist's variants: the input's size on top, nothing above it, at most the
+    // template's MaxRenditions.
+    let main = String::from_utf8(object(&stack.s3, "jobs/j-3/index.m3u8").await).unwrap();
+    let found = variants(&main);
+    let sizes: Vec<(u32, u32)> = found.iter().map(|(size, _)| *size).collect();
+    assert_eq!(sizes.iter().max(), Some(&(1280, 720)), "{main}");
+    assert!(sizes.iter().all(|(w, h)| *w <= 1280 && *h <= 720), "{main}");
+    let limit = synth::job_settings::ABR.max_renditions as usize;
+    assert!(!sizes.is_empty() && sizes.len() <= limit, "{main}");
+
+    // COMPLETE's details list exactly those renditions, with their sizes.
+    let outputs = complete["outputGroupDetails"][0]["outputDetails"]
+        .as_array()
+        .unwrap();
+    let mut detailed: Vec<((u32, u32), String)> = outputs
+        .iter()
+        .map(|o| {
+            let v = &o["videoDetails"];
+            let path = o["outputFilePaths"][0].as_str().unwrap();
+            let name = path.rsplit('/').next().unwrap().to_string();
+            assert_eq!(path, format!("s3://{OUTPUT_BUCKET}/jobs/j-3/{name}"));
+            (
+                (
+                    v["widthInPx"].as_u64().unwrap() as u32,
+                    v["heightInPx"].as_u64().unwrap() as u32,
+                ),
+                name,
+            )
+        })
+        .collect();
+    let mut listed = found.clone();
+    detailed.sort();
+    listed.sort();
+    assert_eq!(detailed, listed);
+
+    // The top rendition decodes at 720p: not a 1080p upscale, not a downscale.
+    let (_, top) = found.iter().max_by_key(|(size, _)| *size).unwrap();
+    let child = String::from_utf8(object(&stack.s3, &format!("jobs/j-3/{top}")).await).unwrap();
+    let plain = first_segment(&stack, "jobs/j-3/", &child, scratch.path()).await;
+    assert_eq!(decoded_size(&plain, scratch.path()), (1280, 720));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -560,9 +715,16 @@ async fn job_templates_and_unknown_jobs_answer_as_mediaconvert_does() {
         .job_template
         .expect("a template");
     assert_eq!(template.name(), Some(TEMPLATE));
-    let outputs = template.settings().unwrap().output_groups()[0].outputs();
-    assert_eq!(outputs.len(), synth::job_settings::LADDER.len());
-    assert_eq!(outputs[0].name_modifier(), Some("_1080p"));
+    let group = &template.settings().unwrap().output_groups()[0];
+    assert_eq!(group.outputs().len(), 1, "automated ABR's one base output");
+    let abr = group
+        .automated_encoding_settings()
+        .and_then(|a| a.abr_settings())
+        .expect("automated ABR");
+    assert_eq!(
+        abr.max_renditions(),
+        Some(synth::job_settings::ABR.max_renditions as i32)
+    );
 
     let taken = client
         .create_job_template()
