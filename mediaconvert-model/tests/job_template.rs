@@ -162,6 +162,32 @@ fn a_wrong_json_type_fails_at_its_path() {
     );
 }
 
+/// The stack's `AWS::MediaConvert::JobTemplate` as the CreateJobTemplate request
+/// CloudFormation makes of it (its literal properties; `StatusUpdateInterval` is an
+/// `Fn::Sub` of a parameter and checked by the stack's own tests).
+#[test]
+fn the_stacks_job_template_resource_is_a_valid_create_job_template_request() {
+    let stack: Value = serde_json::from_str(
+        &synth::stack::stack()
+            .to_json()
+            .expect("the stack validates"),
+    )
+    .expect("synth prints JSON");
+    let properties = &stack["Resources"]["JobTemplate"]["Properties"];
+    let request = json!({
+        "Name": "vod-hls",
+        "Category": properties["Category"],
+        "Description": properties["Description"],
+        "AccelerationSettings": properties["AccelerationSettings"],
+        "Settings": properties["SettingsJson"],
+    });
+    if let Err(e) =
+        support::model().validate("CreateJobTemplateRequest", &request, Naming::MemberNames)
+    {
+        panic!("the job template resource violates MediaConvert's model:\n{e}");
+    }
+}
+
 /// The model requires no member anywhere inside `JobTemplateSettings` (its only required
 /// members are on requests and a few top-level structures), so a dropped member can fail the
 /// model only one level up: the template's settings themselves, required by

@@ -833,6 +833,8 @@ fn job_template_is_an_automated_abr_hls_group_with_the_parameters_update_interva
         p["StatusUpdateInterval"],
         json!({ "Fn::Sub": ["SECONDS_${Interval}", { "Interval": { "Ref": "StatusUpdateIntervalSeconds" } }] })
     );
+    // Accelerated when the input allows it, standard speed otherwise (never a failed job).
+    assert_eq!(p["AccelerationSettings"], json!({ "Mode": "PREFERRED" }));
     let groups = as_list(&p["SettingsJson"]["OutputGroups"]);
     assert_eq!(groups.len(), 1);
     let group = &groups[0];
