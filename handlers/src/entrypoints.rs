@@ -212,7 +212,9 @@ pub struct JobStateHandler {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Handled {
     /// A status that is not stored (INPUT_INFORMATION, NEW_WARNING, QUEUE_HOP...).
-    Ignored { status: String },
+    Ignored {
+        status: String,
+    },
     /// No valid `job` user metadata: not a job this stack's create-job started.
     NotOurs,
     Merged(crate::store::Applied),

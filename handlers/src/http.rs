@@ -223,7 +223,11 @@ pub fn json_response(
 /// Raw bytes in the payload 2.0 response format: base64 in the body, `isBase64Encoded`, so
 /// API Gateway sends the bytes themselves. Never cached (the key endpoint's answer is a
 /// secret for one user).
-pub fn bytes_response(status: u16, bytes: &[u8], content_type: &'static str) -> ApiGatewayV2httpResponse {
+pub fn bytes_response(
+    status: u16,
+    bytes: &[u8],
+    content_type: &'static str,
+) -> ApiGatewayV2httpResponse {
     let mut headers = HeaderMap::new();
     headers.insert(
         HeaderName::from_static("content-type"),
