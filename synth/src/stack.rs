@@ -17,8 +17,7 @@ use crate::model::{Expr, Id, Parameter, Pseudo, Template};
 
 use wiring::{CreateJobEnv, JobStateEnv, StatusApiEnv, metadata, table};
 pub use wiring::{
-    KEY_FILE_PREFIX, PLAYBACK_PREFIX, STATUS_UPDATE_INTERVALS, UPLOAD_PREFIX,
-    VIDEO_SUFFIXES,
+    KEY_FILE_PREFIX, PLAYBACK_PREFIX, STATUS_UPDATE_INTERVALS, UPLOAD_PREFIX, VIDEO_SUFFIXES,
 };
 
 /// The retention values CloudWatch Logs accepts.
