@@ -144,6 +144,8 @@ pub struct StatusApiConfig {
     /// Uploads per user per UTC day, counted in `upload_quota_table`.
     pub uploads_per_user_per_day: u32,
     pub upload_quota_table: String,
+    /// The front end's settings (`GET /`).
+    pub page: crate::page::PageConfig,
 }
 
 impl StatusApiConfig {
@@ -157,6 +159,11 @@ impl StatusApiConfig {
             max_upload_bytes,
             uploads_per_user_per_day,
             upload_quota_table,
+            status_update_interval_seconds,
+            playback_url,
+            sign_in_kind,
+            sign_in_url,
+            sign_in_client_id,
         } = StatusApiEnv::read(|name| v.required(name))?;
         let video_suffixes: Vec<String> = raw
             .split(',')
@@ -174,23 +181,38 @@ impl StatusApiConfig {
                  expected a comma-separated list like .mp4,.mov of video suffixes"
             )));
         }
+        let max_upload_bytes = number_u64(
+            MAX_UPLOAD_BYTES.name,
+            max_upload_bytes,
+            crate::domain::upload::valid_max_upload_bytes,
+        )?;
+        let page = crate::page::PageConfig::new(
+            &sign_in_kind,
+            sign_in_url,
+            sign_in_client_id,
+            number(
+                wiring::env::STATUS_UPDATE_INTERVAL_SECONDS.name,
+                status_update_interval_seconds,
+                |n| STATUS_UPDATE_INTERVALS.contains(&n),
+            )?,
+            max_upload_bytes,
+            playback_url,
+            video_suffixes.clone(),
+        )?;
         Ok(StatusApiConfig {
             input_file_table,
             job_status_table,
             input_bucket,
             video_suffixes,
             upload_prefix: upload_prefix(prefix)?,
-            max_upload_bytes: number_u64(
-                MAX_UPLOAD_BYTES.name,
-                max_upload_bytes,
-                crate::domain::upload::valid_max_upload_bytes,
-            )?,
+            max_upload_bytes,
             uploads_per_user_per_day: number(
                 UPLOADS_PER_USER_PER_DAY.name,
                 uploads_per_user_per_day,
                 |n| (1..=100_000).contains(&n),
             )?,
             upload_quota_table,
+            page,
         })
     }
 }

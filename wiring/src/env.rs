@@ -73,8 +73,26 @@ pub const UPLOAD_QUOTA_TABLE: Var = Var {
     value: "table `QuotaKey (<owner>#<UTC yyyy-mm-dd>) -> UploadCount`",
 };
 
+pub const PLAYBACK_URL: Var = Var {
+    name: "PLAYBACK_URL",
+    value: "`https://<distribution domain>` (no trailing `/`): base URL of the HLS playlists",
+};
+pub const SIGN_IN_KIND: Var = Var {
+    name: "SIGN_IN_KIND",
+    value: "`cognito` (the stack's user pool and its hosted UI) or `oidc` (the stage's `OidcIssuer`)",
+};
+pub const SIGN_IN_URL: Var = Var {
+    name: "SIGN_IN_URL",
+    value: "cognito: the hosted UI's base URL (`/oauth2/authorize`, `/oauth2/token`, `/logout`); \
+            oidc: the issuer, whose discovery document the page reads",
+};
+pub const SIGN_IN_CLIENT_ID: Var = Var {
+    name: "SIGN_IN_CLIENT_ID",
+    value: "OAuth client id the page signs in with (the pool's browser client, or `OidcAudience`)",
+};
+
 /// Every variable, in the order docs/wiring.md lists them.
-pub const ALL: [Var; 15] = [
+pub const ALL: [Var; 19] = [
     INPUT_FILE_TABLE,
     JOB_OUTPUT_TABLE,
     JOB_STATUS_TABLE,
@@ -90,6 +108,10 @@ pub const ALL: [Var; 15] = [
     MAX_UPLOAD_BYTES,
     UPLOADS_PER_USER_PER_DAY,
     UPLOAD_QUOTA_TABLE,
+    PLAYBACK_URL,
+    SIGN_IN_KIND,
+    SIGN_IN_URL,
+    SIGN_IN_CLIENT_ID,
 ];
 
 macro_rules! function_env {
@@ -155,5 +177,11 @@ function_env! {
         max_upload_bytes: MAX_UPLOAD_BYTES,
         uploads_per_user_per_day: UPLOADS_PER_USER_PER_DAY,
         upload_quota_table: UPLOAD_QUOTA_TABLE,
+        // The page's settings (handlers/src/page.rs).
+        status_update_interval_seconds: STATUS_UPDATE_INTERVAL_SECONDS,
+        playback_url: PLAYBACK_URL,
+        sign_in_kind: SIGN_IN_KIND,
+        sign_in_url: SIGN_IN_URL,
+        sign_in_client_id: SIGN_IN_CLIENT_ID,
     }
 }

@@ -95,6 +95,9 @@ pub mod routes {
     pub const LIST_JOBS: &str = "GET /jobs";
     pub const GET_JOB: &str = "GET /jobs/{jobId}";
     pub const CREATE_UPLOAD: &str = "POST /uploads";
+    /// The front end (handlers/src/page.rs): no authorizer, the page signs in by itself.
+    pub const PAGE: &str = "GET /";
+    pub const PAGE_ASSET: &str = "GET /assets/{file}";
 }
 
 /// The EventBridge event the job-state rule matches.

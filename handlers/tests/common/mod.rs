@@ -118,6 +118,16 @@ impl Local {
             max_upload_bytes: MAX_UPLOAD_BYTES,
             uploads_per_user_per_day: UPLOADS_PER_DAY,
             upload_quota_table: n.upload_quota_table.clone(),
+            page: handlers::page::PageConfig::new(
+                "cognito",
+                "https://signin-test.auth.us-east-1.amazoncognito.com".into(),
+                "testclient".into(),
+                15,
+                MAX_UPLOAD_BYTES,
+                "https://d111111abcdef8.cloudfront.net".into(),
+                vec![".mp4".into(), ".mov".into()],
+            )
+            .expect("a valid page configuration"),
         }
     }
 

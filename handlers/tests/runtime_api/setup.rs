@@ -73,6 +73,11 @@ pub const STATUS_API: Binary = Binary {
         "MAX_UPLOAD_BYTES",
         "UPLOADS_PER_USER_PER_DAY",
         "UPLOAD_QUOTA_TABLE",
+        "STATUS_UPDATE_INTERVAL_SECONDS",
+        "PLAYBACK_URL",
+        "SIGN_IN_KIND",
+        "SIGN_IN_URL",
+        "SIGN_IN_CLIENT_ID",
     ],
 };
 
@@ -128,6 +133,10 @@ impl LocalAws {
             "MAX_UPLOAD_BYTES" => MAX_UPLOAD_BYTES.into(),
             "UPLOADS_PER_USER_PER_DAY" => UPLOADS_PER_USER_PER_DAY.into(),
             "UPLOAD_QUOTA_TABLE" => n.upload_quota_table.clone(),
+            "PLAYBACK_URL" => "https://d111111abcdef8.cloudfront.net".into(),
+            "SIGN_IN_KIND" => "cognito".into(),
+            "SIGN_IN_URL" => "https://signin-test.auth.us-east-1.amazoncognito.com".into(),
+            "SIGN_IN_CLIENT_ID" => "testclient".into(),
             other => panic!("{other} is not a variable of docs/wiring.md"),
         }
     }
