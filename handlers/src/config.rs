@@ -70,6 +70,8 @@ pub struct CreateJobConfig {
     pub status_update_interval_seconds: u32,
     pub ttl_days: u32,
     pub stack_name: String,
+    /// The HTTP API's base URL, without a trailing `/`: each job's key URL starts with it.
+    pub api_url: String,
 }
 
 impl CreateJobConfig {
@@ -86,6 +88,7 @@ impl CreateJobConfig {
             status_update_interval_seconds,
             ttl_days: ttl,
             stack_name,
+            api_url,
         } = CreateJobEnv::read(|name| v.required(name))?;
         Ok(CreateJobConfig {
             input_file_table,
@@ -101,6 +104,7 @@ impl CreateJobConfig {
             )?,
             ttl_days: ttl_days(ttl)?,
             stack_name,
+            api_url: base_url(wiring::env::API_URL.name, api_url)?,
         })
     }
 }
@@ -133,6 +137,8 @@ impl JobStateConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusApiConfig {
     pub input_file_table: String,
+    /// Read for the key endpoint only.
+    pub job_output_table: String,
     pub job_status_table: String,
     pub input_bucket: String,
     pub video_suffixes: Vec<String>,
@@ -144,6 +150,8 @@ pub struct StatusApiConfig {
     /// Uploads per user per UTC day, counted in `upload_quota_table`.
     pub uploads_per_user_per_day: u32,
     pub upload_quota_table: String,
+    /// The playback distribution's base URL, without a trailing `/`.
+    pub playback_url: String,
     /// The front end's settings (`GET /`).
     pub page: crate::page::PageConfig,
 }
@@ -152,6 +160,7 @@ impl StatusApiConfig {
     pub fn load<F: Fn(&str) -> Option<String>>(v: &Vars<F>) -> Result<Self, ConfigError> {
         let StatusApiEnv {
             input_file_table,
+            job_output_table,
             job_status_table,
             input_bucket,
             video_suffixes: raw,
@@ -159,8 +168,8 @@ impl StatusApiConfig {
             max_upload_bytes,
             uploads_per_user_per_day,
             upload_quota_table,
-            status_update_interval_seconds,
             playback_url,
+            status_update_interval_seconds,
             sign_in_kind,
             sign_in_url,
             sign_in_client_id,
@@ -186,6 +195,7 @@ impl StatusApiConfig {
             max_upload_bytes,
             crate::domain::upload::valid_max_upload_bytes,
         )?;
+        let playback_url = base_url(wiring::env::PLAYBACK_URL.name, playback_url)?;
         let page = crate::page::PageConfig::new(
             &sign_in_kind,
             sign_in_url,
@@ -196,11 +206,12 @@ impl StatusApiConfig {
                 |n| STATUS_UPDATE_INTERVALS.contains(&n),
             )?,
             max_upload_bytes,
-            playback_url,
+            playback_url.clone(),
             video_suffixes.clone(),
         )?;
         Ok(StatusApiConfig {
             input_file_table,
+            job_output_table,
             job_status_table,
             input_bucket,
             video_suffixes,
@@ -212,9 +223,28 @@ impl StatusApiConfig {
                 |n| (1..=100_000).contains(&n),
             )?,
             upload_quota_table,
+            playback_url,
             page,
         })
     }
+}
+
+/// An absolute http(s) base URL that other paths are appended to: without a trailing `/`
+/// (one is dropped), so `<base>/jobs/...` never holds `//`. Plain http is for the local
+/// stack on loopback; the stack sets https.
+fn base_url(name: &str, raw: String) -> Result<String, ConfigError> {
+    let url = raw.trim_end_matches('/');
+    let host = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or_default();
+    if host.is_empty() || host.contains(|c: char| c.is_whitespace() || matches!(c, '?' | '#')) {
+        return Err(ConfigError(format!(
+            "environment variable {name} has the invalid value {raw:?}: expected an absolute \
+             URL like https://example.com, without a query or fragment"
+        )));
+    }
+    Ok(url.to_string())
 }
 
 /// A folder-like key prefix: `uploads/`, not `/uploads/` (S3 keys have no leading slash, so

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// The upload prefix: status-api's s3:PutObject grant and its `UPLOAD_PREFIX` must agree.
 const UPLOAD_PREFIX: &str = "uploads/";
+use wiring::{KEY_FILE_PREFIX, PLAYBACK_PREFIX};
 
 const TABLES: [(&str, &str); 4] = [
     ("InputFileTable", "InputFile"),
@@ -418,6 +419,7 @@ fn api_serves_its_routes_and_the_page_through_status_api() {
         set(&[
             "GET /jobs".to_owned(),
             "GET /jobs/{jobId}".to_owned(),
+            "GET /jobs/{jobId}/key".to_owned(),
             "POST /uploads".to_owned(),
             "GET /".to_owned(),
             "GET /assets/{file}".to_owned(),
@@ -552,6 +554,9 @@ fn each_function_gets_exactly_the_environment_the_wiring_crate_lists() {
             reference("UploadsPerUserPerDay"),
         ),
         ("UPLOAD_QUOTA_TABLE", reference("UploadQuotaTable")),
+        // The key URL of every job starts with the API's URL; a complete job's playbackUrl
+        // with the distribution's.
+        ("API_URL", get_att("HttpApi", "ApiEndpoint")),
         (
             "PLAYBACK_URL",
             json!({ "Fn::Sub": "https://${PlaybackDistribution.DomainName}" }),
@@ -725,8 +730,7 @@ fn each_role_is_granted_exactly_what_its_wiring_needs() {
                     ("iam:PassRole", get_att("MediaConvertRole", "Arn")),
                     ("dynamodb:UpdateItem", table("InputFileTable")),
                     ("dynamodb:PutItem", table("JobOutputTable")),
-                    ("dynamodb:DeleteItem", table("JobOutputTable")),
-                    ("dynamodb:PutItem", table("JobStatusTable")),
+                    ("dynamodb:UpdateItem", table("JobStatusTable")),
                 ],
             ]
             .concat(),
@@ -737,7 +741,8 @@ fn each_role_is_granted_exactly_what_its_wiring_needs() {
                 logs("JobState").to_vec(),
                 vec![
                     dlq("JobState"),
-                    ("s3:PutObject", objects(output.clone(), "")),
+                    // Key files and info.json, outside what the distribution serves.
+                    ("s3:PutObject", objects(output.clone(), KEY_FILE_PREFIX)),
                     ("dynamodb:GetItem", table("JobOutputTable")),
                     ("dynamodb:UpdateItem", table("JobStatusTable")),
                 ],
@@ -756,6 +761,8 @@ fn each_role_is_granted_exactly_what_its_wiring_needs() {
                     ),
                     ("dynamodb:GetItem", table("JobStatusTable")),
                     ("dynamodb:BatchGetItem", table("JobStatusTable")),
+                    // The key endpoint.
+                    ("dynamodb:GetItem", table("JobOutputTable")),
                     ("dynamodb:UpdateItem", table("UploadQuotaTable")),
                     ("s3:PutObject", input_objects(UPLOAD_PREFIX)),
                 ],
@@ -766,7 +773,8 @@ fn each_role_is_granted_exactly_what_its_wiring_needs() {
             "MediaConvertRole",
             vec![
                 ("s3:GetObject", input_objects(UPLOAD_PREFIX)),
-                ("s3:PutObject", objects(output, "")),
+                // Playlists and segments, under the served prefix only.
+                ("s3:PutObject", objects(output, PLAYBACK_PREFIX)),
             ],
         ),
     ];
@@ -794,23 +802,16 @@ fn each_role_is_granted_exactly_what_its_wiring_needs() {
     }
 }
 
-/// create-job deletes only its own `pending:` placeholders in the job output table.
+/// No function deletes anything from a table: items leave by TTL.
 #[test]
-fn create_job_deletes_only_pending_placeholders() {
+fn no_function_deletes_items() {
     let t = template();
     let deletes: Vec<_> = resources(&t, "AWS::IAM::Role")
         .into_iter()
         .flat_map(|(role, _)| grants(&t, role).into_iter().map(move |g| (role, g)))
         .filter(|(_, (action, _, _))| action == "dynamodb:DeleteItem")
         .collect();
-    assert_eq!(deletes.len(), 1);
-    let (role, (_, resource, condition)) = &deletes[0];
-    assert_eq!(*role, "CreateJobFunctionRole");
-    assert_eq!(resource, &table("JobOutputTable"));
-    assert_eq!(
-        condition,
-        &json!({ "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["pending:*"] } })
-    );
+    assert_eq!(deletes, vec![]);
 }
 
 #[test]

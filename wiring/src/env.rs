@@ -72,11 +72,17 @@ pub const UPLOAD_QUOTA_TABLE: Var = Var {
     name: "UPLOAD_QUOTA_TABLE",
     value: "table `QuotaKey (<owner>#<UTC yyyy-mm-dd>) -> UploadCount`",
 };
-
+pub const API_URL: Var = Var {
+    name: "API_URL",
+    value: "the HTTP API's base URL (`https://<api id>.execute-api.<region>.<suffix>`, no \
+            trailing `/`): create-job makes each job's key URL `<API_URL>/jobs/<job id>/key`",
+};
 pub const PLAYBACK_URL: Var = Var {
     name: "PLAYBACK_URL",
-    value: "`https://<distribution domain>` (no trailing `/`): base URL of the HLS playlists",
+    value: "the playback distribution's base URL (`https://<distribution domain>`): a \
+            complete job's `playbackUrl` is `<PLAYBACK_URL>/<job id>/index.m3u8`",
 };
+
 pub const SIGN_IN_KIND: Var = Var {
     name: "SIGN_IN_KIND",
     value: "`cognito` (the stack's user pool and its hosted UI) or `oidc` (the stage's `OidcIssuer`)",
@@ -92,7 +98,7 @@ pub const SIGN_IN_CLIENT_ID: Var = Var {
 };
 
 /// Every variable, in the order docs/wiring.md lists them.
-pub const ALL: [Var; 19] = [
+pub const ALL: [Var; 20] = [
     INPUT_FILE_TABLE,
     JOB_OUTPUT_TABLE,
     JOB_STATUS_TABLE,
@@ -108,6 +114,7 @@ pub const ALL: [Var; 19] = [
     MAX_UPLOAD_BYTES,
     UPLOADS_PER_USER_PER_DAY,
     UPLOAD_QUOTA_TABLE,
+    API_URL,
     PLAYBACK_URL,
     SIGN_IN_KIND,
     SIGN_IN_URL,
@@ -153,6 +160,7 @@ function_env! {
         status_update_interval_seconds: STATUS_UPDATE_INTERVAL_SECONDS,
         ttl_days: TTL_DAYS,
         stack_name: STACK_NAME,
+        api_url: API_URL,
     }
 }
 
@@ -170,6 +178,7 @@ function_env! {
     /// status-api's environment.
     StatusApiEnv {
         input_file_table: INPUT_FILE_TABLE,
+        job_output_table: JOB_OUTPUT_TABLE,
         job_status_table: JOB_STATUS_TABLE,
         input_bucket: INPUT_BUCKET,
         video_suffixes: VIDEO_SUFFIXES,
@@ -177,9 +186,9 @@ function_env! {
         max_upload_bytes: MAX_UPLOAD_BYTES,
         uploads_per_user_per_day: UPLOADS_PER_USER_PER_DAY,
         upload_quota_table: UPLOAD_QUOTA_TABLE,
+        playback_url: PLAYBACK_URL,
         // The page's settings (handlers/src/page.rs).
         status_update_interval_seconds: STATUS_UPDATE_INTERVAL_SECONDS,
-        playback_url: PLAYBACK_URL,
         sign_in_kind: SIGN_IN_KIND,
         sign_in_url: SIGN_IN_URL,
         sign_in_client_id: SIGN_IN_CLIENT_ID,
