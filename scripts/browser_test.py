@@ -193,6 +193,43 @@ def run(api, folder, c):
                 f"{page.inner_text('#problem')!r} posts={posts}")
         shot(page, "3-wrong-type")
 
+        # Everything is reachable by keyboard: Tab reaches the file chooser and the buttons.
+        reached = set()
+        page.evaluate("() => document.activeElement && document.activeElement.blur()")
+        for _ in range(8):
+            page.keyboard.press("Tab")
+            reached.add(page.evaluate("() => document.activeElement.id"))
+        c.check("Tab reaches sign-out, the file chooser and refresh", {"sign-out", "file", "refresh"} <= reached, str(reached))
+
+        # A failed PUT says why (S3's answer), and a running upload can be canceled.
+        presigned = lambda url: "X-Amz-Signature=" in url  # noqa: E731
+        page.route(presigned, lambda route: route.fulfill(
+            status=403, headers={"access-control-allow-origin": "*", "content-type": "application/xml"},
+            body="<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message></Error>"))
+        page.set_input_files("#file", str(clip))
+        page.wait_for_function("() => /upload failed/.test(document.getElementById('problem').textContent)", timeout=30000)
+        problem = page.inner_text("#problem")
+        c.check("a refused PUT shows S3's reason", "403 SignatureDoesNotMatch" in problem, problem)
+        shot(page, "3b-put-refused")
+        page.unroute(presigned)
+        held = []
+        page.route(presigned, lambda route: held.append(route))
+        page.set_input_files("#file", str(clip))
+        page.wait_for_function("() => !document.getElementById('cancel').disabled", timeout=30000)
+        page.wait_for_timeout(300)
+        page.keyboard.press("Escape")
+        page.focus("#cancel")
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => /canceled/.test(document.getElementById('notice').textContent)", timeout=30000)
+        c.check("the cancel button stops the upload", page.is_hidden("#upload") and page.is_hidden("#job"),
+                page.inner_text("#notice"))
+        page.unroute(presigned)
+        for route in held:
+            try:
+                route.abort()
+            except Exception:  # noqa: BLE001 - the browser already dropped it
+                pass
+
         # The clip: upload, then the transcoding bar.
         started = time.time()
         page.set_input_files("#file", str(clip))
