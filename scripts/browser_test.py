@@ -81,12 +81,22 @@ def make_clips(folder):
     return clip, unreadable, text
 
 
+def slow_ffmpeg(folder):
+    """ffmpeg reading its input at a tenth of real time: the 2 s clip then transcodes for about
+    20 s, so that the page, which polls at the stage's status interval (10 s at the least),
+    sees it in progress; the stand-in's progress events come every 2 s (--interval-scale)."""
+    wrapper = folder / "ffmpeg"
+    wrapper.write_text(f'#!/bin/sh\nexec "{ffmpeg()}" -readrate 0.1 "$@"\n')
+    wrapper.chmod(0o755)
+    return wrapper
+
+
 class LocalStack:
     """`local` started with two users; its printed URLs read from its output."""
 
-    def __init__(self, binary):
+    def __init__(self, binary, folder):
         args = [str(binary), "--api-port", "0", "--auth-port", "0", "--playback-port", "0",
-                "--no-build", "--interval-scale", "0.2"]
+                "--no-build", "--interval-scale", "0.2", "--ffmpeg", str(slow_ffmpeg(folder))]
         for email, password in USERS.values():
             args += ["--user", f"{email}:{password}"]
         self.log = open(ARTIFACTS / "local.log", "w")
@@ -317,12 +327,12 @@ def main():
     c = Checks()
     stack = None
     try:
-        if args.url:
-            api = args.url.rstrip("/")
-        else:
-            stack = LocalStack(args.local)
-            api = stack.urls["api"].rstrip("/")
         with tempfile.TemporaryDirectory() as folder:
+            if args.url:
+                api = args.url.rstrip("/")
+            else:
+                stack = LocalStack(args.local, Path(folder))
+                api = stack.urls["api"].rstrip("/")
             run(api, Path(folder), c)
     except Exception as e:  # noqa: BLE001 - any failure is the run's failure, with its cause
         c.check("the browser run completes", False, f"{type(e).__name__}: {e}")

@@ -432,8 +432,8 @@ def check_sign_in(
     if described:
         cl = described["UserPoolClient"]
         # The stage's front ends, and the page the API serves at its root.
-        origins = params["AllowedOrigins"].split(",") + [outputs.get("ApiUrl", "") + "/"]
-        c.check(f"{stage}: client calls back and signs out to AllowedOrigins and <ApiUrl>/", cl.get("CallbackURLs") == origins and cl.get("LogoutURLs") == origins, f"{cl.get('CallbackURLs')} {cl.get('LogoutURLs')}")
+        origins = params["AllowedOrigins"].split(",") + [outputs.get("ApiUrl", "")]
+        c.check(f"{stage}: client calls back and signs out to AllowedOrigins and ApiUrl", cl.get("CallbackURLs") == origins and cl.get("LogoutURLs") == origins, f"{cl.get('CallbackURLs')} {cl.get('LogoutURLs')}")
         c.check(
             f"{stage}: client is public, code flow only, scopes openid email",
             "ClientSecret" not in cl and cl.get("AllowedOAuthFlows") == ["code"] and cl.get("AllowedOAuthScopes") == ["openid", "email"],

@@ -10,7 +10,8 @@
   const PKCE = 'vod.pkce';
   const WORDS = { SUBMITTED: 'queued', PROGRESSING: 'transcoding', COMPLETE: 'complete', ERROR: 'failed', CANCELED: 'canceled' };
   const TERMINAL = ['COMPLETE', 'ERROR', 'CANCELED'];
-  const redirectUri = location.origin + '/';
+  // The page's origin, as the client's callback and sign-out URLs name it (no trailing '/').
+  const redirectUri = location.origin;
 
   // ---- small helpers -------------------------------------------------------------------
   function notice(text) { $('notice').textContent = text; }
@@ -232,10 +233,15 @@
     stopPlayer();
     $('job').hidden = false;
     $('job-error').hidden = true;
+    $('job-bar').classList.remove('failed');
     $('job-name').textContent = job.name || '';
     const render = (status, progress) => {
       // Never backwards: the API's progress only grows, but a reordered answer must not show.
-      shown = Math.max(shown, status === 'COMPLETE' ? 100 : progress || 0);
+      // A failed job keeps the bar where it was (its stored progress says nothing of how far
+      // the transcoding got), in the failure's colour.
+      const failed = status === 'ERROR' || status === 'CANCELED';
+      if (!failed) shown = Math.max(shown, status === 'COMPLETE' ? 100 : progress || 0);
+      $('job-bar').classList.toggle('failed', failed);
       const words = WORDS[status] || 'queued';
       setBar($('job-bar'), shown, words + ', ' + shown + '%');
       $('job-state').textContent = words;
@@ -248,6 +254,7 @@
         if (!job.jobId) {
           const latest = await api('/jobs?' + new URLSearchParams({ inputFile: job.inputFile }));
           job.jobId = latest.jobId;
+          listJobs();
         }
         const view = await api('/jobs/' + encodeURIComponent(job.jobId));
         if (mine !== following) return;

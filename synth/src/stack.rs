@@ -268,16 +268,13 @@ pub fn stack() -> Template {
 
     // The page's origin (the API's URL) beside the stage's own front-end origins.
     let api_url = Expr::GetAtt(HTTP_API.to_owned(), "ApiEndpoint".to_owned());
-    let with_allowed = |extra: Expr| {
-        Expr::split(
+    let browser_origins = Expr::split(
+        ",",
+        Expr::join(
             ",",
-            Expr::join(
-                ",",
-                vec![Expr::join_list(",", p.allowed_origins.r()), extra],
-            ),
-        )
-    };
-    let browser_origins = with_allowed(api_url.clone());
+            vec![Expr::join_list(",", p.allowed_origins.r()), api_url],
+        ),
+    );
 
     // 1. Uploads land in the input bucket (presigned PUTs from the browser).
     let input = Bucket::new(
@@ -342,7 +339,7 @@ pub fn stack() -> Template {
             name_suffix: stack_uuid(),
             bucket: &output,
             prefix: PLAYBACK_PREFIX,
-            allowed_origins: browser_origins,
+            allowed_origins: browser_origins.clone(),
         },
     );
     // Every grant to the MediaConvert role is made: write it.
@@ -399,8 +396,8 @@ pub fn stack() -> Template {
         UserPoolOptions {
             condition: &c.create_user_pool,
             self_sign_up: &c.allow_self_sign_up,
-            // The page signs in and out from `<API URL>/`.
-            app_urls: with_allowed(Expr::join("", vec![api_url, "/".into()])),
+            // The page signs in and out at its own origin, the API's URL.
+            app_urls: browser_origins,
             domain_prefix: Expr::join("", vec![HOSTED_UI_PREFIX.into(), stack_uuid()]),
         },
     );

@@ -271,7 +271,7 @@ fn browser_client_is_public_code_flow_for_the_stages_origins() {
     // The stage's front ends and the page the API serves at its root.
     let urls = json!({ "Fn::Split": [",", { "Fn::Join": [",", [
             { "Fn::Join": [",", reference("AllowedOrigins")] },
-            { "Fn::Join": ["", [get_att("HttpApi", "ApiEndpoint"), "/"]] }
+            get_att("HttpApi", "ApiEndpoint")
         ]] }] });
     assert_eq!(p["CallbackURLs"], urls);
     assert_eq!(p["LogoutURLs"], urls);
