@@ -83,24 +83,28 @@ impl CreateJob {
 
     /// One upload -> one job id, and normally one MediaConvert job.
     ///
-    /// 1. Claim the upload (key + normalized sequencer) with a conditional write on the
-    ///    input-file item before CreateJob: a redelivered event finds its job recorded and
-    ///    stops; an event older than the newest claimed upload of that key stops too.
-    /// 2. The job id is CreateJob's client request token, a hash of the upload's identity:
-    ///    the same for every retry of the event. Its output item (output path and key) is
-    ///    written under it only if absent: a retry reuses them.
-    /// 3. CreateJob with that token, the job id in the user metadata (`job`), the output
+    /// 1. The job id is CreateJob's client request token, a hash of the upload's identity
+    ///    (key + normalized sequencer): the same for every retry of the event.
+    /// 2. Claim the upload with one conditional write on the input-file item, which also
+    ///    points it at the job id: an event older than the newest claimed upload of that
+    ///    key stops; a repeated claim (redelivery, retry, concurrent delivery) stops when
+    ///    the job's status item exists (CreateJob succeeded and was recorded), else resumes.
+    /// 3. The output item (output path and key) is written under the job id only if absent:
+    ///    a retry reuses them.
+    /// 4. CreateJob with that token, the job id in the user metadata (`job`), the output
     ///    under `hls/<job id>/` and the key URL `<API_URL>/jobs/<job id>/key`.
-    /// 4. Record SUBMITTED and the input file's JobId (only if newer).
+    /// 5. Record SUBMITTED (with the owner): what marks the job as created.
     ///
-    /// Crash after CreateJob, before step 4: the retry sees a claim without its job
-    /// (`Claim::Resume`) and runs steps 2-4 again with the same token, path and key. Within
-    /// MediaConvert's one-minute idempotency window that returns the first job; later it
-    /// starts a second MediaConvert job for the upload, which writes identical files to the
-    /// same place with the same key, and whose events carry the same job id: job-state
-    /// merges both jobs' events into the one status item and never needs anything written
-    /// after CreateJob. We accept that rare duplicate transcode over the alternative (never
-    /// retrying CreateJob), which would leave an upload with no job at all.
+    /// Crash after CreateJob, before step 5: the retry resumes with the same token, path and
+    /// key. Within MediaConvert's one-minute idempotency window that returns the first job;
+    /// later it starts a second MediaConvert job for the upload, which writes identical
+    /// files to the same place with the same key, and whose events carry the same job id:
+    /// job-state merges both jobs' events into the one status item and never needs anything
+    /// written after CreateJob. We accept that rare duplicate transcode over the alternative
+    /// (never retrying CreateJob), which would leave an upload with no job at all.
+    ///
+    /// Four requests per new upload (three DynamoDB writes and CreateJob); a redelivery
+    /// costs the failed claim and one read.
     async fn record(&self, record: &S3EventRecord) -> Result<Created, Error> {
         let object = &record.s3.object;
         let raw_key = object.key.as_deref().ok_or("S3 record has no object key")?;
@@ -120,19 +124,26 @@ impl CreateJob {
         let now = now_epoch();
         let owner = upload::owner_of_key(&key);
 
-        match self.inputs.claim(&key, &sequencer, owner, now).await? {
-            Claim::Done { job_id } => {
-                tracing::info!(job_id, input_file = %key, decision = "redelivery", "job already created for this upload");
-                return Ok(Created::AlreadyDone { job_id });
-            }
+        let job_id = domain::client_request_token(&key, &sequencer);
+        match self
+            .inputs
+            .claim(&key, &sequencer, &job_id, owner, now)
+            .await?
+        {
             Claim::Superseded => {
                 tracing::info!(input_file = %key, decision = "superseded", "a newer upload of this key was already claimed");
                 return Ok(Created::Superseded);
             }
-            Claim::Fresh | Claim::Resume => {}
+            Claim::Again if self.statuses.get(&job_id).await?.is_some() => {
+                tracing::info!(job_id, input_file = %key, decision = "redelivery", "job already created for this upload");
+                return Ok(Created::AlreadyDone { job_id });
+            }
+            Claim::Again => {
+                tracing::info!(job_id, input_file = %key, decision = "resume", "claimed before, job not recorded: creating it");
+            }
+            Claim::Fresh => {}
         }
 
-        let job_id = domain::client_request_token(&key, &sequencer);
         let candidate = JobOutput {
             output_path: domain::output_path(&job_id),
             key_file: format!(
@@ -178,16 +189,11 @@ impl CreateJob {
                 now,
             )
             .await?;
-        let latest = self
-            .inputs
-            .record_job(&key, &sequencer, &job_id, now)
-            .await?;
         tracing::info!(
             job_id,
             mediaconvert_job_id,
             status = JobStatus::Submitted.as_str(),
             input_file = %key,
-            latest,
             decision = "created",
             "job created"
         );

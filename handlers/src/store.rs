@@ -402,8 +402,11 @@ fn read_status_item(item: &Item) -> StoredJob {
 /// log or error can print it by accident.
 #[derive(Clone, PartialEq, Eq)]
 pub struct JobOutput {
+    /// MediaConvert's destination prefix (`hls/<job id>/`).
     pub output_path: String,
+    /// The key file's object key (`keys/<job id>/<name>.key`).
     pub key_file: String,
+    /// The 16 key bytes in hex.
     pub key_value: String,
 }
 
@@ -498,13 +501,9 @@ pub struct InputFileTable {
 pub enum Claim {
     /// First delivery of this upload: go on and create its job.
     Fresh,
-    /// This upload was claimed before but its job was never recorded (a crash between the
-    /// claim and the end, or a concurrent delivery): go on, with the same job id (token),
-    /// output and key, so at most the one job is created as far as MediaConvert's
-    /// idempotency allows, and a second one writes the same files into the same item.
-    Resume,
-    /// This upload's job is already recorded: a redelivery, nothing to do.
-    Done { job_id: String },
+    /// This upload was claimed before: a redelivery, a retry after a crash, or a concurrent
+    /// delivery. Whether its job was submitted is for the job status item to say.
+    Again,
     /// A newer upload of the same key has been claimed: the object now holds that upload,
     /// so this event is stale.
     Superseded,
@@ -518,8 +517,10 @@ impl InputFileTable {
     }
 
     /// Advances `Sequencer` to this upload's (normalized) sequencer only if it is newer
-    /// than any claimed before; otherwise the item that failed the condition (returned with
-    /// the failure, so no read and no read permission) tells a redelivery from a stale event.
+    /// than any claimed before, and points the input file at the upload's job id in the same
+    /// write (the job id is fixed before CreateJob, so an older upload never replaces the
+    /// newest job of a key: its claim fails). Otherwise the item that failed the condition
+    /// (returned with the failure, so no read) tells a repeated claim from a stale event.
     ///
     /// `owner` (the upload's owner segment) goes on the item, which puts it in the owner's
     /// listing (`OwnerIndex`); an upload without one is listed for nobody.
@@ -527,6 +528,7 @@ impl InputFileTable {
         &self,
         input_file: &str,
         sequencer: &str,
+        job_id: &str,
         owner: Option<&str>,
         now: i64,
     ) -> Result<Claim, StoreError> {
@@ -541,7 +543,9 @@ impl InputFileTable {
             .update_item()
             .table_name(&self.t.name)
             .key(INPUT_FILE, s(input_file))
-            .update_expression(format!("SET #seq = :seq, {KEEP_TIMES}{set_owner}"))
+            .update_expression(format!(
+                "SET #seq = :seq, JobSequencer = :seq, JobId = :job, {KEEP_TIMES}{set_owner}"
+            ))
             .condition_expression("attribute_not_exists(#seq) OR #seq < :seq")
             .set_expression_attribute_names(
                 owner.map(|_| HashMap::from([("#owner".to_string(), OWNER.to_string())])),
@@ -551,6 +555,7 @@ impl InputFileTable {
             )
             .expression_attribute_names("#seq", "Sequencer")
             .expression_attribute_values(":seq", s(sequencer))
+            .expression_attribute_values(":job", s(job_id))
             .expression_attribute_values(":now", n(now))
             .expression_attribute_values(":exp", self.t.ttl.expiry(now))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
@@ -561,41 +566,10 @@ impl InputFileTable {
         };
         let claimed = get_s(&item, "Sequencer").unwrap_or_default();
         if claimed.as_str() > sequencer {
-            return Ok(Claim::Superseded);
+            Ok(Claim::Superseded)
+        } else {
+            Ok(Claim::Again)
         }
-        match (get_s(&item, "JobSequencer"), get_s(&item, JOB_ID)) {
-            (Some(js), Some(job_id)) if js == sequencer => Ok(Claim::Done { job_id }),
-            _ => Ok(Claim::Resume),
-        }
-    }
-
-    /// Points the input file at `job_id` unless a newer upload's job is already recorded
-    /// (an older upload never overwrites the newest job id). Returns whether it was written.
-    /// The times stay the claim's: `CreationTime` orders the owner's listing.
-    pub async fn record_job(
-        &self,
-        input_file: &str,
-        sequencer: &str,
-        job_id: &str,
-        now: i64,
-    ) -> Result<bool, StoreError> {
-        let result = self
-            .t
-            .client
-            .update_item()
-            .table_name(&self.t.name)
-            .key(INPUT_FILE, s(input_file))
-            .update_expression(format!(
-                "SET JobId = :job, JobSequencer = :seq, {KEEP_TIMES}"
-            ))
-            .condition_expression("attribute_not_exists(JobSequencer) OR JobSequencer < :seq")
-            .expression_attribute_values(":job", s(job_id))
-            .expression_attribute_values(":seq", s(sequencer))
-            .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":exp", self.t.ttl.expiry(now))
-            .send()
-            .await;
-        conditional("UpdateItem", &self.t.name, result)
     }
 
     /// The latest job id of an upload, if one is recorded.

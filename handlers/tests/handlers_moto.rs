@@ -74,14 +74,20 @@ async fn create_job_writes_three_items_and_one_complete_create_job_request() {
     let sequencer = normalize_sequencer(SEQ).unwrap();
     let job_id = client_request_token(KEY, &sequencer);
     let job_id = job_id.as_str();
+    let dynamodb = common::DynamoDbRequests::counting();
     let handler = CreateJob::new(
         local.create_job_config(),
-        local.dynamodb.clone(),
+        dynamodb.client(&local.dynamodb),
         mediaconvert,
     );
     let event = s3_event(&local.names.input_bucket, &[(RAW_KEY, SEQ)]);
 
     let created = handler.handle(event.clone()).await.unwrap();
+    assert_eq!(
+        dynamodb.operations(),
+        ["UpdateItem", "PutItem", "UpdateItem"],
+        "a new upload: the claim, the output item, SUBMITTED (plus CreateJob)"
+    );
     assert_eq!(
         created,
         vec![Created::Job {
@@ -180,6 +186,11 @@ async fn create_job_writes_three_items_and_one_complete_create_job_request() {
     // Redelivered later (past CreateJob's one-minute idempotency): no second job.
     let before = local.snapshot().await;
     let again = handler.handle(event).await.unwrap();
+    assert_eq!(
+        dynamodb.operations()[3..],
+        ["UpdateItem", "GetItem"],
+        "a redelivery: the failed claim and the status read"
+    );
     assert_eq!(
         again,
         vec![Created::AlreadyDone {
@@ -824,11 +835,7 @@ async fn status_api_answers_a_job_and_the_latest_job_of_a_file() {
         .unwrap()
         .to_string();
     inputs
-        .claim(&key, &seq, Some(ALICE), now_epoch())
-        .await
-        .unwrap();
-    inputs
-        .record_job(&key, &seq, job_id, now_epoch())
+        .claim(&key, &seq, job_id, Some(ALICE), now_epoch())
         .await
         .unwrap();
     let statuses = StatusTable::new(local.dynamodb.clone(), &local.names.job_status_table, ttl);
@@ -1219,11 +1226,7 @@ async fn another_users_upload_and_job_read_exactly_like_unknown_ones() {
     let (bobs_key, bobs_job) = (format!("uploads/{bob}/77/b.mp4"), "1763942400123-bob001");
     let seq = normalize_sequencer(SEQ).unwrap();
     inputs
-        .claim(&bobs_key, &seq, Some(bob), now_epoch())
-        .await
-        .unwrap();
-    inputs
-        .record_job(&bobs_key, &seq, bobs_job, now_epoch())
+        .claim(&bobs_key, &seq, bobs_job, Some(bob), now_epoch())
         .await
         .unwrap();
     statuses
@@ -1356,21 +1359,17 @@ async fn get_jobs_lists_the_callers_uploads_newest_first_a_page_at_a_time() {
     let bob = BOB;
     let seq = normalize_sequencer(SEQ).unwrap();
     let base = 1_764_000_000;
-    // Alice and Bob upload in turns; Alice's 7th upload has no job yet.
+    // Alice and Bob upload in turns; Alice's 7th upload is claimed, its job not created yet.
     let mut alices = Vec::new();
     for i in 0..14i64 {
         let owner = if i % 2 == 0 { ALICE } else { bob };
         let key = format!("uploads/{owner}/{i:02}/v{i}.mp4");
+        let job = format!("1764000000000-job{i:03}");
         inputs
-            .claim(&key, &seq, Some(owner), base + i)
+            .claim(&key, &seq, &job, Some(owner), base + i)
             .await
             .unwrap();
         if i != 12 {
-            let job = format!("1764000000000-job{i:03}");
-            inputs
-                .record_job(&key, &seq, &job, base + 100)
-                .await
-                .unwrap();
             statuses
                 .apply(
                     &StateUpdate::submitted(&job, None),
@@ -1433,7 +1432,8 @@ async fn get_jobs_lists_the_callers_uploads_newest_first_a_page_at_a_time() {
     assert_eq!(keys, alices, "Alice's uploads, newest first, each once");
     let newest = &listed[0];
     assert_eq!(newest["fileName"], "v12.mp4");
-    assert!(newest.get("jobId").is_none() && newest.get("status").is_none());
+    assert_eq!(newest["jobId"], "1764000000000-job012");
+    assert!(newest.get("status").is_none(), "no status before SUBMITTED");
     assert_eq!(
         listed[1],
         serde_json::json!({"jobId": "1764000000000-job010", "inputFile": alices[1],

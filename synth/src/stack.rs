@@ -386,6 +386,8 @@ pub fn stack() -> Template {
     input_files.grant_update(&mut create_job);
     job_outputs.grant_put(&mut create_job);
     job_statuses.grant_update(&mut create_job);
+    // A repeated claim asks whether the job was recorded.
+    job_statuses.grant_read(&mut create_job);
     job_outputs.grant_read(&mut job_state);
     job_statuses.grant_update(&mut job_state);
 

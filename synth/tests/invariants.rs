@@ -731,6 +731,7 @@ fn each_role_is_granted_exactly_what_its_wiring_needs() {
                     ("dynamodb:UpdateItem", table("InputFileTable")),
                     ("dynamodb:PutItem", table("JobOutputTable")),
                     ("dynamodb:UpdateItem", table("JobStatusTable")),
+                    ("dynamodb:GetItem", table("JobStatusTable")),
                 ],
             ]
             .concat(),

@@ -149,9 +149,10 @@ pub fn render() -> String {
          `MergeOrder` is the merge's order of the state stored\n(`<status rank>.<progress, 3 \
          digits>.<event time, 13 digits>.<status>.<MediaConvert job id>`):\njob-state applies \
          each event with one `UpdateItem` conditional on `MergeOrder < :new`.\nDynamoDB calls \
-         per function: create-job `UpdateItem` (input file), `PutItem` (job output),\n\
-         `UpdateItem` (job status), all conditional, no reads (a failed condition returns the \
-         item it\nfailed on); job-state `UpdateItem` (job status) per event, and `GetItem` (job \
+         per function: create-job `UpdateItem` (input file: the claim, which also records \
+         the job id),\n`PutItem` (job output), `UpdateItem` (job status), all conditional (a \
+         failed condition returns\nthe item it failed on), and `GetItem` (job status) only \
+         when an upload was claimed before; job-state `UpdateItem` (job status) per event, and `GetItem` (job \
          output) on\nCOMPLETE; status-api `GetItem` (input file, job status, job output for the \
          key), `Query`\n(index `{index}`), `BatchGetItem` (job status), `UpdateItem` (upload \
          quota, conditional).\n\n",

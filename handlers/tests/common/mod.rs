@@ -147,7 +147,9 @@ impl Local {
             &n.job_status_table,
         ] {
             let mut items = self.scan(t).await;
-            items.sort_by_key(|i| format!("{i:?}"));
+            // A HashMap's Debug order differs between two maps of the same items: sort by
+            // the attributes in name order.
+            items.sort_by_key(|i| format!("{:?}", i.iter().collect::<BTreeMap<_, _>>()));
             tables.push(items);
         }
         let mut objects = Vec::new();
