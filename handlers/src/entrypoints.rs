@@ -340,6 +340,7 @@ pub struct StatusApi {
     statuses: StatusTable,
     quota: QuotaTable,
     storage: Storage,
+    page: crate::page::Page,
 }
 
 /// How long a presigned upload URL stays valid.
@@ -388,7 +389,13 @@ impl StatusApi {
             outputs: OutputTable::new(dynamodb.clone(), &config.job_output_table, ttl),
             statuses: StatusTable::new(dynamodb.clone(), &config.job_status_table, ttl),
             quota: QuotaTable::new(dynamodb, &config.upload_quota_table),
-            storage: Storage::new(s3),
+            storage: Storage::new(s3.clone()),
+            page: crate::page::Page::new(
+                config.page.clone(),
+                Storage::new(s3),
+                config.input_bucket.clone(),
+                &config.upload_prefix,
+            ),
             config,
         }
     }
@@ -396,6 +403,9 @@ impl StatusApi {
     /// Never fails: every outcome is an HTTP answer in the payload 2.0 response format. CORS
     /// headers are added by the HTTP API's CORS configuration, not here.
     pub async fn handle(&self, event: serde_json::Value) -> ApiGatewayV2httpResponse {
+        if let Some(response) = self.page.serve(&event).await {
+            return response;
+        }
         let result = match http::read_event(event) {
             Ok(request) => self.route(request).await,
             Err(error) => Err(error),

@@ -8,6 +8,7 @@ pub mod domain;
 pub mod entrypoints;
 pub mod http;
 pub mod metrics;
+pub mod page;
 pub mod sdk;
 pub mod store;
 

@@ -146,9 +146,17 @@ fn job_state_and_status_api_configs() {
         ("MAX_UPLOAD_BYTES", "1073741824"),
         ("UPLOADS_PER_USER_PER_DAY", "20"),
         ("UPLOAD_QUOTA_TABLE", "quota"),
+        ("STATUS_UPDATE_INTERVAL_SECONDS", "10"),
         ("PLAYBACK_URL", "https://d111111abcdef8.cloudfront.net"),
+        ("SIGN_IN_KIND", "oidc"),
+        ("SIGN_IN_URL", "https://issuer.example.com/tenant"),
+        ("SIGN_IN_CLIENT_ID", "client-1"),
     ];
     let config = StatusApiConfig::load(&vars(&api)).unwrap();
+    assert_eq!(config.page.playback_url, config.playback_url);
+    assert_eq!(config.page.sign_in_kind, handlers::page::SignInKind::Oidc);
+    assert_eq!(config.page.status_interval_seconds, 10);
+    assert_eq!(config.page.max_upload_bytes, 1 << 30);
     assert_eq!(config.video_suffixes, vec![".mp4", ".mov"]);
     assert_eq!(config.upload_prefix, "in/coming/");
     assert_eq!(config.max_upload_bytes, 1 << 30);
@@ -166,6 +174,11 @@ fn job_state_and_status_api_configs() {
         ("UPLOAD_QUOTA_TABLE", " "),
         ("PLAYBACK_URL", "d111111abcdef8.cloudfront.net"),
         ("JOB_OUTPUT_TABLE", " "),
+        ("STATUS_UPDATE_INTERVAL_SECONDS", "11"),
+        ("SIGN_IN_KIND", "saml"),
+        ("SIGN_IN_URL", "http://issuer.example.com"),
+        ("SIGN_IN_URL", "https://issuer.example.com;script-src *"),
+        ("SIGN_IN_CLIENT_ID", "a\"b"),
     ] {
         let err = StatusApiConfig::load(&vars(&with(&api, name, bad))).unwrap_err();
         assert!(err.to_string().contains(name), "{name}={bad:?}: {err}");

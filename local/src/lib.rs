@@ -1,4 +1,14 @@
-//! Stand-ins for the AWS services of the stack's edge that moto does not run, so the local
-//! stack answers as a deployed one does: API Gateway's HTTP API JWT authorizer.
+//! The local stack (`cargo run -p local`): stand-ins for the AWS services of the stack that
+//! moto does not run, wired from the deployed template. API Gateway's HTTP API with its JWT
+//! authorizer, EventBridge's pattern matching, S3's notifications to Lambda, Lambda itself
+//! (the Runtime API), the Cognito hosted UI and the CloudFront distribution.
 
 pub mod authorizer;
+pub mod deployment;
+pub mod distribution;
+pub mod eventbridge;
+pub mod gateway;
+pub mod hosted_ui;
+pub mod http;
+pub mod lambda;
+pub mod notifications;

@@ -47,6 +47,14 @@ pub const API_ROUTES: [&str; 4] = [
     UPLOAD_ROUTE,
 ];
 
+/// The front end's routes: public, status-api serves the page and its assets.
+pub const PAGE_ROUTES: [&str; 2] = [wiring::routes::PAGE, wiring::routes::PAGE_ASSET];
+
+/// The HTTP API's logical id. The page is served from the API's own URL, so the input
+/// bucket's and the distribution's CORS and the sign-in client's redirect URLs name that URL
+/// before the API is added (none of them is something the API depends on: no cycle).
+const HTTP_API: &str = "HttpApi";
+
 /// Default of `MaxUploadBytes`: 1 GiB.
 pub const DEFAULT_MAX_UPLOAD_BYTES: i64 = 1 << 30;
 /// S3's limit for one PUT, the upper bound of `MaxUploadBytes`: the upload is a single
@@ -258,13 +266,23 @@ pub fn stack() -> Template {
         },
     );
 
+    // The page's origin (the API's URL) beside the stage's own front-end origins.
+    let api_url = Expr::GetAtt(HTTP_API.to_owned(), "ApiEndpoint".to_owned());
+    let browser_origins = Expr::split(
+        ",",
+        Expr::join(
+            ",",
+            vec![Expr::join_list(",", p.allowed_origins.r()), api_url],
+        ),
+    );
+
     // 1. Uploads land in the input bucket (presigned PUTs from the browser).
     let input = Bucket::new(
         &mut t,
         "InputBucket",
         BucketOptions {
             name: Some(input_bucket_name(&p.stage)),
-            upload_origins: Some(p.allowed_origins.r()),
+            upload_origins: Some(browser_origins.clone()),
             access_logs: Some(&access_logs),
             expire_after_days: None,
             // Uploads are inputs only: once transcoded (or not), they go.
@@ -322,7 +340,7 @@ pub fn stack() -> Template {
             name_suffix: stack_uuid(),
             bucket: &output,
             prefix: PLAYBACK_PREFIX,
-            allowed_origins: p.allowed_origins.r(),
+            allowed_origins: browser_origins.clone(),
         },
     );
     // Every grant to the MediaConvert role is made: write it.
@@ -381,7 +399,8 @@ pub fn stack() -> Template {
         UserPoolOptions {
             condition: &c.create_user_pool,
             self_sign_up: &c.allow_self_sign_up,
-            app_urls: p.allowed_origins.r(),
+            // The page signs in and out at its own origin, the API's URL.
+            app_urls: browser_origins,
             domain_prefix: Expr::join("", vec![HOSTED_UI_PREFIX.into(), stack_uuid()]),
         },
     );
@@ -394,7 +413,7 @@ pub fn stack() -> Template {
     );
     let mut api = HttpApi::new(
         &mut t,
-        "HttpApi",
+        HTTP_API,
         HttpApiProps {
             name: Expr::sub("${AWS::StackName}-api"),
             allowed_origins: p.allowed_origins.r(),
@@ -409,6 +428,9 @@ pub fn stack() -> Template {
     );
     for route in API_ROUTES {
         api.route(&mut t, route, &status_api);
+    }
+    for route in PAGE_ROUTES {
+        api.public_route(&mut t, route, &status_api);
     }
     api.throttle_route(
         &mut t,
@@ -461,7 +483,11 @@ pub fn stack() -> Template {
         max_upload_bytes: p.max_upload_bytes.r(),
         uploads_per_user_per_day: p.uploads_per_user_per_day.r(),
         upload_quota_table: upload_quota.name(),
+        status_update_interval_seconds: p.status_update_interval.r(),
         playback_url: playback.url(),
+        sign_in_kind: Expr::when(&c.create_user_pool, "cognito".into(), "oidc".into()),
+        sign_in_url: Expr::when(&c.create_user_pool, pool.hosted_ui_url(), p.oidc_issuer.r()),
+        sign_in_client_id: Expr::when(&c.create_user_pool, pool.client_id(), p.oidc_audience.r()),
     };
     for (name, value) in status_api_env.into_pairs() {
         status_api.env(name, value);

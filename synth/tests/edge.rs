@@ -268,8 +268,13 @@ fn browser_client_is_public_code_flow_for_the_stages_origins() {
     assert_eq!(p["AllowedOAuthFlowsUserPoolClient"], true);
     assert_eq!(p["AllowedOAuthScopes"], json!(["openid", "email"]));
     assert_eq!(p["SupportedIdentityProviders"], json!(["COGNITO"]));
-    assert_eq!(p["CallbackURLs"], reference("AllowedOrigins"));
-    assert_eq!(p["LogoutURLs"], reference("AllowedOrigins"));
+    // The stage's front ends and the page the API serves at its root.
+    let urls = json!({ "Fn::Split": [",", { "Fn::Join": [",", [
+            { "Fn::Join": [",", reference("AllowedOrigins")] },
+            get_att("HttpApi", "ApiEndpoint")
+        ]] }] });
+    assert_eq!(p["CallbackURLs"], urls);
+    assert_eq!(p["LogoutURLs"], urls);
     assert_eq!(p["PreventUserExistenceErrors"], "ENABLED");
     assert_eq!(
         p["ExplicitAuthFlows"],
@@ -379,7 +384,7 @@ fn jwt_authorizer_trusts_the_pool_or_the_given_issuer() {
 }
 
 #[test]
-fn every_route_requires_a_token_from_the_authorizer() {
+fn every_route_but_the_page_requires_a_token_from_the_authorizer() {
     let t = template();
     let (authorizer, _) = only(&t, "AWS::ApiGatewayV2::Authorizer");
     let routes = resources(&t, "AWS::ApiGatewayV2::Route");
@@ -391,7 +396,14 @@ fn every_route_requires_a_token_from_the_authorizer() {
         keys.is_superset(&["GET /jobs", "GET /jobs/{jobId}", "POST /uploads"].into()),
         "{keys:?}"
     );
+    // The page and its assets are public: the page signs in by itself.
+    let public = ["GET /", "GET /assets/{file}"];
     for (id, r) in routes {
+        if public.contains(&r["Properties"]["RouteKey"].as_str().unwrap()) {
+            assert_eq!(r["Properties"]["AuthorizationType"], "NONE", "{id}");
+            assert!(r["Properties"].get("AuthorizerId").is_none(), "{id}");
+            continue;
+        }
         assert_eq!(r["Properties"]["AuthorizationType"], "JWT", "{id}");
         assert_eq!(
             r["Properties"]["AuthorizerId"],

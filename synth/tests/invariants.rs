@@ -403,7 +403,7 @@ fn every_lambda_permission_is_scoped_to_its_source() {
 // ---- HTTP API ----
 
 #[test]
-fn api_serves_the_four_routes_through_status_api() {
+fn api_serves_its_routes_and_the_page_through_status_api() {
     let t = template();
     let routes: BTreeMap<String, Value> = resources(&t, "AWS::ApiGatewayV2::Route")
         .into_iter()
@@ -420,7 +420,9 @@ fn api_serves_the_four_routes_through_status_api() {
             "GET /jobs".to_owned(),
             "GET /jobs/{jobId}".to_owned(),
             "GET /jobs/{jobId}/key".to_owned(),
-            "POST /uploads".to_owned()
+            "POST /uploads".to_owned(),
+            "GET /".to_owned(),
+            "GET /assets/{file}".to_owned(),
         ])
     );
     for (key, target) in routes {
@@ -449,8 +451,11 @@ fn cors_origins_come_from_the_parameter() {
     );
     assert_eq!(
         props(&t, "InputBucket")["CorsConfiguration"]["CorsRules"][0]["AllowedOrigins"],
-        reference("AllowedOrigins"),
-        "browsers PUT presigned uploads from the same origins"
+        json!({ "Fn::Split": [",", { "Fn::Join": [",", [
+            { "Fn::Join": [",", reference("AllowedOrigins")] },
+            get_att("HttpApi", "ApiEndpoint")
+        ]] }] }),
+        "browsers PUT presigned uploads from the same origins and from the page the API serves"
     );
 }
 
@@ -555,6 +560,14 @@ fn each_function_gets_exactly_the_environment_the_wiring_crate_lists() {
         (
             "PLAYBACK_URL",
             json!({ "Fn::Sub": "https://${PlaybackDistribution.DomainName}" }),
+        ),
+        (
+            "SIGN_IN_KIND",
+            json!({ "Fn::If": ["CreateUserPool", "cognito", "oidc"] }),
+        ),
+        (
+            "SIGN_IN_CLIENT_ID",
+            json!({ "Fn::If": ["CreateUserPool", reference("UserPoolClient"), reference("OidcAudience")] }),
         ),
     ]
     .into_iter()

@@ -219,7 +219,11 @@ fn cors_origins_come_from_allowed_origins() {
     let cors = &policy["CorsConfig"];
     assert_eq!(
         cors["AccessControlAllowOrigins"]["Items"],
-        reference("AllowedOrigins")
+        json!({ "Fn::Split": [",", { "Fn::Join": [",", [
+            { "Fn::Join": [",", reference("AllowedOrigins")] },
+            get_att("HttpApi", "ApiEndpoint")
+        ]] }] }),
+        "the stage's front ends and the page the API serves"
     );
     assert_eq!(
         cors["AccessControlAllowMethods"]["Items"],

@@ -4,7 +4,8 @@
 //! Tools are never optional: a missing tool is a failing test with a message that says how to
 //! install it, because a suite that skips quietly shows nothing.
 
-pub mod runtime_api;
+/// Moved to its own crate for the local stack; kept here under its old path.
+pub use runtime_api;
 pub mod s3s_fs;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -42,9 +43,7 @@ pub fn tool(name: &str) -> PathBuf {
 }
 
 /// Static, obviously fake credentials for talking to moto. Nothing here can reach AWS.
-pub const ACCESS_KEY_ID: &str = "testing";
-pub const SECRET_ACCESS_KEY: &str = "testing";
-pub const REGION: &str = "us-east-1";
+pub use runtime_api::{ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY};
 
 /// A moto server on 127.0.0.1, on a port the OS picked.
 ///

@@ -83,8 +83,22 @@ pub const PLAYBACK_URL: Var = Var {
             complete job's `playbackUrl` is `<PLAYBACK_URL>/<job id>/index.m3u8`",
 };
 
+pub const SIGN_IN_KIND: Var = Var {
+    name: "SIGN_IN_KIND",
+    value: "`cognito` (the stack's user pool and its hosted UI) or `oidc` (the stage's `OidcIssuer`)",
+};
+pub const SIGN_IN_URL: Var = Var {
+    name: "SIGN_IN_URL",
+    value: "cognito: the hosted UI's base URL (`/oauth2/authorize`, `/oauth2/token`, `/logout`); \
+            oidc: the issuer, whose discovery document the page reads",
+};
+pub const SIGN_IN_CLIENT_ID: Var = Var {
+    name: "SIGN_IN_CLIENT_ID",
+    value: "OAuth client id the page signs in with (the pool's browser client, or `OidcAudience`)",
+};
+
 /// Every variable, in the order docs/wiring.md lists them.
-pub const ALL: [Var; 17] = [
+pub const ALL: [Var; 20] = [
     INPUT_FILE_TABLE,
     JOB_OUTPUT_TABLE,
     JOB_STATUS_TABLE,
@@ -102,6 +116,9 @@ pub const ALL: [Var; 17] = [
     UPLOAD_QUOTA_TABLE,
     API_URL,
     PLAYBACK_URL,
+    SIGN_IN_KIND,
+    SIGN_IN_URL,
+    SIGN_IN_CLIENT_ID,
 ];
 
 macro_rules! function_env {
@@ -170,5 +187,10 @@ function_env! {
         uploads_per_user_per_day: UPLOADS_PER_USER_PER_DAY,
         upload_quota_table: UPLOAD_QUOTA_TABLE,
         playback_url: PLAYBACK_URL,
+        // The page's settings (handlers/src/page.rs).
+        status_update_interval_seconds: STATUS_UPDATE_INTERVAL_SECONDS,
+        sign_in_kind: SIGN_IN_KIND,
+        sign_in_url: SIGN_IN_URL,
+        sign_in_client_id: SIGN_IN_CLIENT_ID,
     }
 }

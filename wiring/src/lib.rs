@@ -100,6 +100,9 @@ pub mod routes {
     /// The job's AES key (owner only): the playlists' `#EXT-X-KEY` URI.
     pub const GET_KEY: &str = "GET /jobs/{jobId}/key";
     pub const CREATE_UPLOAD: &str = "POST /uploads";
+    /// The front end (handlers/src/page.rs): no authorizer, the page signs in by itself.
+    pub const PAGE: &str = "GET /";
+    pub const PAGE_ASSET: &str = "GET /assets/{file}";
 }
 
 /// The EventBridge event the job-state rule matches.

@@ -123,6 +123,16 @@ impl Local {
             uploads_per_user_per_day: UPLOADS_PER_DAY,
             upload_quota_table: n.upload_quota_table.clone(),
             playback_url: PLAYBACK_URL.into(),
+            page: handlers::page::PageConfig::new(
+                "cognito",
+                "https://signin-test.auth.us-east-1.amazoncognito.com".into(),
+                "testclient".into(),
+                15,
+                MAX_UPLOAD_BYTES,
+                PLAYBACK_URL.into(),
+                vec![".mp4".into(), ".mov".into()],
+            )
+            .expect("a valid page configuration"),
         }
     }
 

@@ -77,7 +77,11 @@ pub const STATUS_API: Binary = Binary {
         "MAX_UPLOAD_BYTES",
         "UPLOADS_PER_USER_PER_DAY",
         "UPLOAD_QUOTA_TABLE",
+        "STATUS_UPDATE_INTERVAL_SECONDS",
         "PLAYBACK_URL",
+        "SIGN_IN_KIND",
+        "SIGN_IN_URL",
+        "SIGN_IN_CLIENT_ID",
     ],
 };
 
@@ -135,6 +139,9 @@ impl LocalAws {
             "UPLOAD_QUOTA_TABLE" => n.upload_quota_table.clone(),
             "API_URL" => API_URL.into(),
             "PLAYBACK_URL" => PLAYBACK_URL.into(),
+            "SIGN_IN_KIND" => "cognito".into(),
+            "SIGN_IN_URL" => "https://signin-test.auth.us-east-1.amazoncognito.com".into(),
+            "SIGN_IN_CLIENT_ID" => "testclient".into(),
             other => panic!("{other} is not a variable of docs/wiring.md"),
         }
     }

@@ -149,6 +149,23 @@ impl HttpApi {
     /// first route of a function adds its integration (payload format 2.0) and the permission
     /// for this API to invoke it.
     pub fn route(&mut self, t: &mut Template, route_key: &str, function: &Function) -> Id {
+        let authorizer = Some(self.authorizer.r());
+        self.add_route(t, route_key, function, authorizer)
+    }
+
+    /// Routes `route_key` to `function` with no authorizer: anyone may call it. Only for
+    /// what is public by nature (the front end's page and its static assets).
+    pub fn public_route(&mut self, t: &mut Template, route_key: &str, function: &Function) -> Id {
+        self.add_route(t, route_key, function, None)
+    }
+
+    fn add_route(
+        &mut self,
+        t: &mut Template,
+        route_key: &str,
+        function: &Function,
+        authorizer: Option<Expr>,
+    ) -> Id {
         let integration = match self.integrations.iter().find(|(f, _)| f == function.name()) {
             Some((_, integration)) => integration.clone(),
             None => self.integrate(t, function),
@@ -159,8 +176,8 @@ impl HttpApi {
             Properties::Route(Route {
                 api_id: self.id.r(),
                 route_key: route_key.to_owned(),
-                authorization_type: "JWT".to_owned(),
-                authorizer_id: Some(self.authorizer.r()),
+                authorization_type: if authorizer.is_some() { "JWT" } else { "NONE" }.to_owned(),
+                authorizer_id: authorizer,
                 target: Expr::join("/", vec!["integrations".into(), integration.r()]),
             }),
         );

@@ -76,6 +76,8 @@ pub enum Expr {
     /// `Fn::Sub` with its optional variable map.
     Sub(String, Vec<(String, Expr)>),
     Join(String, Vec<Expr>),
+    /// `Fn::Join` of one list-valued expression (a `CommaDelimitedList` parameter's `Ref`).
+    JoinList(String, Box<Expr>),
     Select(u32, Box<Expr>),
     Split(String, Box<Expr>),
     If(String, Box<Expr>, Box<Expr>),
@@ -109,6 +111,10 @@ impl Expr {
 
     pub fn join(delimiter: &str, parts: Vec<Expr>) -> Expr {
         Expr::Join(delimiter.to_owned(), parts)
+    }
+
+    pub fn join_list(delimiter: &str, list: Expr) -> Expr {
+        Expr::JoinList(delimiter.to_owned(), Box::new(list))
     }
 
     pub fn select(index: u32, list: Expr) -> Expr {
@@ -251,6 +257,9 @@ impl Serialize for Expr {
             .serialize(s),
             Expr::Join(delimiter, parts) => {
                 Intrinsic("Fn::Join", &[Arg::Str(delimiter), Arg::Values(parts)]).serialize(s)
+            }
+            Expr::JoinList(delimiter, list) => {
+                Intrinsic("Fn::Join", &[Arg::Str(delimiter), Arg::Value(list)]).serialize(s)
             }
             Expr::Select(index, list) => {
                 Intrinsic("Fn::Select", &[Arg::Index(*index), Arg::Value(list)]).serialize(s)

@@ -21,6 +21,12 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+/// Static, obviously fake credentials: every endpoint a function reaches here is moto or a
+/// loopback stand-in, so nothing can reach AWS.
+pub const ACCESS_KEY_ID: &str = "testing";
+pub const SECRET_ACCESS_KEY: &str = "testing";
+pub const REGION: &str = "us-east-1";
+
 const PREFIX: &str = "/2018-06-01/runtime";
 /// How long an invocation may run, as the deadline header tells the handler.
 const FUNCTION_TIMEOUT: Duration = Duration::from_secs(30);
@@ -634,10 +640,10 @@ pub fn lambda_environment(function_name: &str) -> Vec<(String, String)> {
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
         ("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/runtime-api-stub"),
         ("AWS_LAMBDA_LOG_STREAM_NAME", "stub"),
-        ("AWS_REGION", crate::REGION),
-        ("AWS_DEFAULT_REGION", crate::REGION),
-        ("AWS_ACCESS_KEY_ID", crate::ACCESS_KEY_ID),
-        ("AWS_SECRET_ACCESS_KEY", crate::SECRET_ACCESS_KEY),
+        ("AWS_REGION", REGION),
+        ("AWS_DEFAULT_REGION", REGION),
+        ("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID),
+        ("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY),
         ("AWS_SESSION_TOKEN", "testing"),
         ("AWS_EC2_METADATA_DISABLED", "true"),
         ("_HANDLER", "bootstrap"),

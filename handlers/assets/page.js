@@ -1,0 +1,406 @@
+// The front end's script: sign-in (authorization code + PKCE), upload with progress, the
+// transcoding bar, playback with hls.js, "My videos". No framework; all user text goes in
+// through textContent, never as HTML.
+'use strict';
+(function () {
+  const settings = JSON.parse(document.getElementById('settings').textContent);
+  const $ = (id) => document.getElementById(id);
+  const interval = settings.statusIntervalSeconds * 1000;
+  const TOKENS = 'vod.tokens';
+  const PKCE = 'vod.pkce';
+  const WORDS = { SUBMITTED: 'queued', PROGRESSING: 'transcoding', COMPLETE: 'complete', ERROR: 'failed', CANCELED: 'canceled' };
+  const TERMINAL = ['COMPLETE', 'ERROR', 'CANCELED'];
+  // The page's origin, as the client's callback and sign-out URLs name it (no trailing '/').
+  const redirectUri = location.origin;
+
+  // ---- small helpers -------------------------------------------------------------------
+  function notice(text) { $('notice').textContent = text; }
+  function problem(text) {
+    $('problem').textContent = text || '';
+    $('problem').hidden = !text;
+  }
+  function sleep(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
+  function bytes(n) {
+    const units = ['bytes', 'KB', 'MB', 'GB'];
+    let i = 0;
+    while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
+    return (i === 0 ? n : n.toFixed(1)) + ' ' + units[i];
+  }
+  function setBar(bar, percent, text) {
+    bar.setAttribute('aria-valuenow', String(percent));
+    bar.setAttribute('aria-valuetext', text);
+    bar.firstElementChild.style.width = percent + '%';
+  }
+  function b64url(buffer) {
+    let s = '';
+    new Uint8Array(buffer).forEach((b) => { s += String.fromCharCode(b); });
+    return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+  function randomString() { return b64url(crypto.getRandomValues(new Uint8Array(32))); }
+  function claims(jwt) {
+    try {
+      const part = jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      return JSON.parse(decodeURIComponent(escape(atob(part))));
+    } catch (e) { return {}; }
+  }
+
+  // ---- sign-in -------------------------------------------------------------------------
+  let endpointsPromise = null;
+  function endpoints() {
+    if (!endpointsPromise) {
+      const base = settings.signIn.url;
+      endpointsPromise = settings.signIn.kind === 'cognito'
+        ? Promise.resolve({ authorize: base + '/oauth2/authorize', token: base + '/oauth2/token', logout: base + '/logout' })
+        : fetch(base + '/.well-known/openid-configuration').then((r) => {
+          if (!r.ok) throw new Error('the sign-in provider\'s discovery document answered ' + r.status);
+          return r.json();
+        }).then((d) => ({ authorize: d.authorization_endpoint, token: d.token_endpoint, endSession: d.end_session_endpoint }));
+    }
+    return endpointsPromise;
+  }
+  function tokens() {
+    try { return JSON.parse(sessionStorage.getItem(TOKENS)); } catch (e) { return null; }
+  }
+  function idToken() {
+    const t = tokens();
+    return t && t.id_token && (claims(t.id_token).exp || 0) * 1000 > Date.now() + 10000 ? t.id_token : null;
+  }
+  async function signIn() {
+    const verifier = randomString();
+    const state = randomString();
+    sessionStorage.setItem(PKCE, JSON.stringify({ verifier, state }));
+    const challenge = b64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
+    const e = await endpoints();
+    const query = new URLSearchParams({
+      response_type: 'code', client_id: settings.signIn.clientId, redirect_uri: redirectUri,
+      scope: settings.signIn.scope, state, code_challenge: challenge, code_challenge_method: 'S256',
+    });
+    location.assign(e.authorize + '?' + query);
+  }
+  async function signOut() {
+    const t = tokens();
+    sessionStorage.removeItem(TOKENS);
+    stopPlayer();
+    const e = await endpoints().catch(() => ({}));
+    if (settings.signIn.kind === 'cognito') {
+      location.assign(e.logout + '?' + new URLSearchParams({ client_id: settings.signIn.clientId, logout_uri: redirectUri }));
+    } else if (e.endSession) {
+      const q = { client_id: settings.signIn.clientId, post_logout_redirect_uri: redirectUri };
+      if (t && t.id_token) q.id_token_hint = t.id_token;
+      location.assign(e.endSession + '?' + new URLSearchParams(q));
+    } else {
+      location.assign(redirectUri);
+    }
+  }
+  async function token(body) {
+    const e = await endpoints();
+    const r = await fetch(e.token, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(Object.assign({ client_id: settings.signIn.clientId }, body)),
+    });
+    const answer = await r.json().catch(() => ({}));
+    if (!r.ok || !answer.id_token) throw new Error(answer.error_description || answer.error || 'the token endpoint answered ' + r.status);
+    return answer;
+  }
+  // Back from the sign-in page: the code is exchanged and the URL cleaned before anything else.
+  async function finishSignIn() {
+    const params = new URLSearchParams(location.search);
+    if (!params.has('code') && !params.has('error')) return;
+    history.replaceState(null, '', location.pathname);
+    const pkce = JSON.parse(sessionStorage.getItem(PKCE) || 'null');
+    sessionStorage.removeItem(PKCE);
+    if (params.has('error')) throw new Error('sign-in failed: ' + (params.get('error_description') || params.get('error')));
+    if (!pkce || pkce.state !== params.get('state')) throw new Error('sign-in failed: the answer does not match this page\'s request; sign in again');
+    const answer = await token({ grant_type: 'authorization_code', code: params.get('code'), redirect_uri: redirectUri, code_verifier: pkce.verifier });
+    sessionStorage.setItem(TOKENS, JSON.stringify({ id_token: answer.id_token, refresh_token: answer.refresh_token }));
+  }
+  async function refresh() {
+    const t = tokens();
+    if (!t || !t.refresh_token) return false;
+    try {
+      const answer = await token({ grant_type: 'refresh_token', refresh_token: t.refresh_token });
+      sessionStorage.setItem(TOKENS, JSON.stringify({ id_token: answer.id_token, refresh_token: answer.refresh_token || t.refresh_token }));
+      return true;
+    } catch (e) { return false; }
+  }
+  function signedOut(message) {
+    sessionStorage.removeItem(TOKENS);
+    show(false);
+    if (message) problem(message);
+  }
+
+  // ---- the API (same origin) -----------------------------------------------------------
+  class ApiError extends Error {
+    constructor(status, message) { super(message); this.status = status; }
+  }
+  async function api(path, options) {
+    for (let attempt = 0; ; attempt++) {
+      let jwt = idToken();
+      if (!jwt && await refresh()) jwt = idToken();
+      if (!jwt) { signedOut('Your session ended: sign in again.'); throw new ApiError(401, 'signed out'); }
+      const r = await fetch(path, Object.assign({}, options, {
+        headers: Object.assign({ authorization: 'Bearer ' + jwt }, (options || {}).headers),
+      }));
+      if (r.status === 401 && attempt === 0 && await refresh()) continue;
+      if (r.status === 401) { signedOut('Your session ended: sign in again.'); throw new ApiError(401, 'signed out'); }
+      const body = await r.json().catch(() => ({}));
+      if (!r.ok) throw new ApiError(r.status, (body.error && body.error.message) || body.message || 'the API answered ' + r.status);
+      return body;
+    }
+  }
+
+  // ---- upload ----------------------------------------------------------------------------
+  let currentUpload = null;
+  function check(file) {
+    if (!settings.videoSuffixes.some((s) => file.name.endsWith(s))) {
+      return '"' + file.name + '" is not a video this site takes: the name must end with ' + settings.videoSuffixes.join(', ') + '.';
+    }
+    if (file.size === 0) return '"' + file.name + '" is empty.';
+    if (file.size > settings.maxUploadBytes) {
+      return '"' + file.name + '" is ' + bytes(file.size) + '; the limit is ' + bytes(settings.maxUploadBytes) + '.';
+    }
+    return null;
+  }
+  async function upload(file) {
+    problem('');
+    if (currentUpload) { problem('An upload is already running: cancel it first.'); return; }
+    const wrong = check(file);
+    if (wrong) { problem(wrong); return; }
+    let answer;
+    try {
+      answer = await api('/uploads', {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ fileName: file.name, size: file.size }),
+      });
+    } catch (e) {
+      if (e.status !== 401) problem('The upload could not start: ' + e.message);
+      return;
+    }
+    $('upload').hidden = false;
+    $('upload-name').textContent = file.name;
+    setBar($('upload-bar'), 0, '0%');
+    $('upload-text').textContent = '0 of ' + bytes(file.size) + ' (0%)';
+    $('cancel').disabled = false;
+    notice('Uploading ' + file.name + '.');
+    const xhr = new XMLHttpRequest();
+    currentUpload = xhr;
+    const done = new Promise((resolve) => {
+      xhr.upload.onprogress = (e) => {
+        const total = e.lengthComputable ? e.total : file.size;
+        const percent = Math.floor(100 * e.loaded / total);
+        const text = bytes(e.loaded) + ' of ' + bytes(total) + ' (' + percent + '%)';
+        setBar($('upload-bar'), percent, text);
+        $('upload-text').textContent = text;
+      };
+      xhr.onload = () => resolve(xhr.status >= 200 && xhr.status < 300 ? null : putProblem(xhr));
+      xhr.onerror = () => resolve('the storage could not be reached (network error or refused by its CORS rules).');
+      xhr.onabort = () => resolve('canceled');
+      xhr.ontimeout = () => resolve('the upload timed out.');
+    });
+    xhr.open(answer.method || 'PUT', answer.uploadUrl);
+    for (const [name, value] of Object.entries(answer.headers || {})) {
+      // The browser sets these itself and refuses to be told.
+      if (!['content-length', 'host'].includes(name.toLowerCase())) xhr.setRequestHeader(name, value);
+    }
+    xhr.send(file);
+    const failure = await done;
+    currentUpload = null;
+    $('cancel').disabled = true;
+    if (failure === 'canceled') { notice('Upload canceled.'); $('upload').hidden = true; return; }
+    if (failure) { problem('The upload failed: ' + failure); notice(''); return; }
+    setBar($('upload-bar'), 100, 'uploaded');
+    $('upload-text').textContent = bytes(file.size) + ' uploaded (100%)';
+    notice(file.name + ' is uploaded; waiting for its transcoding to start.');
+    await follow({ inputFile: answer.inputFile, name: file.name });
+  }
+  // S3 answers an XML error document: its Code and Message say why.
+  function putProblem(xhr) {
+    const text = xhr.responseText || '';
+    const code = (text.match(/<Code>([^<]*)<\/Code>/) || [])[1];
+    const message = (text.match(/<Message>([^<]*)<\/Message>/) || [])[1];
+    if (code === 'AccessDenied' && /expired/i.test(message || '')) return 'the upload link expired; upload again.';
+    return 'the storage answered ' + xhr.status + (code ? ' ' + code : '') + (message ? ': ' + message : '') + '.';
+  }
+
+  // ---- the transcoding bar ---------------------------------------------------------------
+  let following = 0; // a newer follow() stops older ones
+  async function follow(job) {
+    const mine = ++following;
+    let shown = 0;
+    let delay = Math.min(1000, interval);
+    let last = '';
+    stopPlayer();
+    $('job').hidden = false;
+    $('job-error').hidden = true;
+    $('job-bar').classList.remove('failed');
+    $('job-name').textContent = job.name || '';
+    const render = (status, progress) => {
+      // Never backwards: the API's progress only grows, but a reordered answer must not show.
+      // A failed job keeps the bar where it was (its stored progress says nothing of how far
+      // the transcoding got), in the failure's colour.
+      const failed = status === 'ERROR' || status === 'CANCELED';
+      if (!failed) shown = Math.max(shown, status === 'COMPLETE' ? 100 : progress || 0);
+      $('job-bar').classList.toggle('failed', failed);
+      const words = WORDS[status] || 'queued';
+      setBar($('job-bar'), shown, words + ', ' + shown + '%');
+      $('job-state').textContent = words;
+      $('job-percent').textContent = shown + '%';
+      if (words !== last) { last = words; notice((job.name ? job.name + ': ' : '') + words + '.'); }
+    };
+    render(job.status || 'SUBMITTED', job.progress);
+    while (mine === following) {
+      try {
+        if (!job.jobId) {
+          const latest = await api('/jobs?' + new URLSearchParams({ inputFile: job.inputFile }));
+          job.jobId = latest.jobId;
+          listJobs();
+        }
+        const view = await api('/jobs/' + encodeURIComponent(job.jobId));
+        if (mine !== following) return;
+        render(view.status, view.progress);
+        if (TERMINAL.includes(view.status)) {
+          if (view.status === 'ERROR') {
+            $('job-error').textContent = 'Transcoding failed' + (view.errorMessage ? ': ' + view.errorMessage : '.');
+            $('job-error').hidden = false;
+          } else if (view.status === 'COMPLETE') {
+            play(view, job.name);
+          }
+          listJobs();
+          return;
+        }
+        delay = job.jobId ? interval : Math.min(delay * 2, interval);
+      } catch (e) {
+        if (e.status === 401) return;
+        // Not there yet (the upload's job starts a moment after the upload) or a failed call:
+        // ask again, less and less often.
+        delay = e.status === 404 ? Math.min(delay * 2, interval) : Math.min(Math.max(delay, interval) * 2, 8 * interval);
+        if (e.status !== 404) notice('The status is unavailable (' + e.message + '); trying again in ' + Math.round(delay / 1000) + ' s.');
+      }
+      await sleep(delay);
+    }
+  }
+
+  // ---- playback --------------------------------------------------------------------------
+  let hls = null;
+  function stopPlayer() {
+    if (hls) { hls.destroy(); hls = null; }
+    const video = $('video');
+    video.removeAttribute('src');
+    video.load();
+    $('player').hidden = true;
+  }
+  // Only the page's own origin gets the token, and only for a job's key.
+  function isKeyUrl(url) {
+    try {
+      const u = new URL(url, location.href);
+      return u.origin === location.origin && /^\/jobs\/[^/]+\/key$/.test(u.pathname);
+    } catch (e) { return false; }
+  }
+  function play(view, name) {
+    stopPlayer();
+    if (!view.playbackUrl) { problem('This video has no playback address yet.'); return; }
+    const video = $('video');
+    $('player').hidden = false;
+    $('player-name').textContent = name || '';
+    if (window.Hls && window.Hls.isSupported()) {
+      hls = new window.Hls({
+        enableWorker: false, // the CSP admits no worker
+        xhrSetup(xhr, url) {
+          if (!isKeyUrl(url)) return;
+          if (!xhr.readyState) xhr.open('GET', url, true);
+          xhr.setRequestHeader('Authorization', 'Bearer ' + idToken());
+        },
+      });
+      hls.on(window.Hls.Events.ERROR, (event, data) => {
+        if (data.fatal) problem('Playback failed: ' + (data.details || data.type) + '.');
+      });
+      hls.loadSource(view.playbackUrl);
+      hls.attachMedia(video);
+    } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
+      // Safari without MediaSource: its own HLS, which cannot send the token with the key
+      // request (see README).
+      video.src = view.playbackUrl;
+    } else {
+      problem('This browser cannot play HLS video.');
+      return;
+    }
+    notice((name ? name + ' ' : '') + 'is ready to play.');
+  }
+
+  // ---- My videos -------------------------------------------------------------------------
+  async function listJobs() {
+    let answer;
+    try { answer = await api('/jobs?limit=20'); } catch (e) {
+      if (e.status !== 401) problem('Your videos could not be listed: ' + e.message);
+      return null;
+    }
+    const list = $('jobs');
+    list.textContent = '';
+    $('empty').hidden = answer.jobs.length > 0;
+    for (const job of answer.jobs) {
+      const item = document.createElement('li');
+      const file = document.createElement('span');
+      file.className = 'file';
+      file.textContent = job.fileName;
+      const state = document.createElement('span');
+      state.className = 'state';
+      const words = WORDS[job.status] || 'queued';
+      state.textContent = words + (job.status === 'PROGRESSING' ? ' ' + (job.progress || 0) + '%' : '');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'small';
+      button.textContent = 'Play';
+      button.setAttribute('aria-label', 'Play ' + job.fileName);
+      button.disabled = job.status !== 'COMPLETE' || !job.jobId;
+      button.addEventListener('click', async () => {
+        try { play(await api('/jobs/' + encodeURIComponent(job.jobId)), job.fileName); } catch (e) {
+          if (e.status !== 401) problem('This video could not be played: ' + e.message);
+        }
+      });
+      item.append(file, state, button);
+      list.append(item);
+    }
+    return answer.jobs;
+  }
+
+  // ---- wiring the page -------------------------------------------------------------------
+  function show(signedIn) {
+    $('app').hidden = !signedIn;
+    $('signed-out').hidden = signedIn;
+    $('sign-in').hidden = signedIn;
+    $('sign-out').hidden = !signedIn;
+    const t = tokens();
+    $('user').textContent = signedIn && t ? claims(t.id_token).email || '' : '';
+  }
+  $('sign-in').addEventListener('click', () => signIn().catch((e) => problem('Sign-in failed: ' + e.message)));
+  $('sign-out').addEventListener('click', () => signOut());
+  $('file').addEventListener('change', (e) => {
+    const file = e.target.files[0];
+    e.target.value = '';
+    if (file) upload(file);
+  });
+  $('cancel').addEventListener('click', () => { if (currentUpload) currentUpload.abort(); });
+  $('refresh').addEventListener('click', () => listJobs());
+  const drop = $('drop');
+  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    const files = e.dataTransfer.files;
+    if (files.length !== 1) { problem('Drop one video at a time.'); return; }
+    upload(files[0]);
+  });
+
+  async function start() {
+    try { await finishSignIn(); } catch (e) { problem(e.message); }
+    if (!idToken() && !(await refresh())) { show(false); return; }
+    show(true);
+    const jobs = await listJobs();
+    // After a reload: the newest video still on its way is followed again.
+    const running = (jobs || []).find((j) => !TERMINAL.includes(j.status));
+    if (running) follow({ jobId: running.jobId, inputFile: running.inputFile, name: running.fileName, status: running.status, progress: running.progress });
+  }
+  start();
+})();

@@ -1,0 +1,515 @@
+//! The front end: one page and its static assets, served by status-api on the API's two
+//! public routes (`GET /`, `GET /assets/{file}`).
+//!
+//! Served from the API's own URL rather than the playback distribution: the page then shares
+//! its origin with the API (no CORS for the JSON calls, the key request included), the stage's
+//! settings are injected at request time from status-api's environment (no build step per
+//! stage, nothing to upload at deploy), and the distribution keeps serving `hls/` only.
+//!
+//! The page is rendered with minijinja from `templates/page.html.j2`, autoescaped as HTML; the
+//! settings go in as JSON inside a `<script type="application/json">` block, which browsers
+//! never execute, so the Content-Security-Policy admits no inline script at all: the one
+//! script is `/assets/page.js`, plus the vendored hls.js.
+
+use crate::adapters::Storage;
+use crate::config::ConfigError;
+use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
+use aws_lambda_events::encodings::Body;
+use aws_lambda_events::http::{HeaderMap, HeaderName, HeaderValue};
+use base64::Engine;
+use serde::Serialize;
+use std::hash::{Hash, Hasher};
+use std::io::Write;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+const TEMPLATE_NAME: &str = "page.html.j2";
+const TEMPLATE: &str = include_str!("../../templates/page.html.j2");
+
+/// One static file: its name under `/assets/`, its content type and its bytes.
+pub struct Asset {
+    pub name: &'static str,
+    pub content_type: &'static str,
+    pub bytes: &'static [u8],
+}
+
+/// hls.js's light build (no subtitles, alternate audio, EME or CMCD: our HLS has muxed AAC and
+/// AES-128, which the light build plays), vendored from the npm package pinned in
+/// `handlers/assets/vendor/package-lock.json` (see scripts/vendor-hlsjs.sh).
+pub const HLS_JS: &str = "hls.light.min.js";
+pub const HLS_JS_LICENSE: &str = "hls.js-LICENSE.txt";
+
+pub const ASSETS: [Asset; 4] = [
+    Asset {
+        name: "page.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../assets/page.js"),
+    },
+    Asset {
+        name: "page.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../assets/page.css"),
+    },
+    Asset {
+        name: HLS_JS,
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../assets/vendor/hls.light.min.js"),
+    },
+    Asset {
+        name: HLS_JS_LICENSE,
+        content_type: "text/plain; charset=utf-8",
+        bytes: include_bytes!("../assets/vendor/LICENSE"),
+    },
+];
+
+/// How the page signs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignInKind {
+    /// The stack's user pool: its hosted UI's `/oauth2/authorize`, `/oauth2/token`, `/logout`.
+    Cognito,
+    /// Another OIDC provider: the page reads `<issuer>/.well-known/openid-configuration`.
+    Oidc,
+}
+
+/// What the page needs from status-api's environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageConfig {
+    pub sign_in_kind: SignInKind,
+    /// The hosted UI's base URL or the issuer, without a trailing `/`.
+    pub sign_in_url: String,
+    pub client_id: String,
+    pub status_interval_seconds: u32,
+    pub max_upload_bytes: u64,
+    /// Base URL of the playlists, without a trailing `/`.
+    pub playback_url: String,
+    pub video_suffixes: Vec<String>,
+}
+
+impl PageConfig {
+    /// Checks the values that end up in the page's Content-Security-Policy and links: each URL
+    /// must be an `https` URL (or `http` on loopback, the local stack) whose origin is plain.
+    pub fn new(
+        sign_in_kind: &str,
+        sign_in_url: String,
+        client_id: String,
+        status_interval_seconds: u32,
+        max_upload_bytes: u64,
+        playback_url: String,
+        video_suffixes: Vec<String>,
+    ) -> Result<Self, ConfigError> {
+        let sign_in_kind = match sign_in_kind {
+            "cognito" => SignInKind::Cognito,
+            "oidc" => SignInKind::Oidc,
+            other => {
+                return Err(ConfigError(format!(
+                    "environment variable {} has the invalid value {other:?}: expected cognito \
+                     or oidc",
+                    wiring::env::SIGN_IN_KIND.name
+                )));
+            }
+        };
+        let url = |name: &str, value: String| {
+            origin(&value)
+                .map(|_| value.trim_end_matches('/').to_string())
+                .map_err(|why| {
+                    ConfigError(format!(
+                        "environment variable {name} has the invalid value {value:?}: {why}"
+                    ))
+                })
+        };
+        if client_id.is_empty()
+            || !client_id
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'<')
+        {
+            return Err(ConfigError(format!(
+                "environment variable {} has the invalid value {client_id:?}: expected an \
+                 OAuth client id",
+                wiring::env::SIGN_IN_CLIENT_ID.name
+            )));
+        }
+        Ok(PageConfig {
+            sign_in_kind,
+            sign_in_url: url(wiring::env::SIGN_IN_URL.name, sign_in_url)?,
+            client_id,
+            status_interval_seconds,
+            max_upload_bytes,
+            playback_url: url(wiring::env::PLAYBACK_URL.name, playback_url)?,
+            video_suffixes,
+        })
+    }
+}
+
+/// `scheme://host[:port]` of an absolute URL, or why it is not one the page may name.
+pub fn origin(url: &str) -> Result<String, String> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or("expected an absolute URL like https://example.com")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if !host.ends_with(']') || authority.starts_with('[') => {
+            if !port.is_empty() && !port.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("the port {port:?} is not a number"));
+            }
+            host
+        }
+        _ => authority,
+    };
+    if host.is_empty()
+        || !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.[]:".contains(&b))
+    {
+        return Err(format!("the host {host:?} is not a plain host name"));
+    }
+    let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
+    match scheme {
+        "https" => {}
+        "http" if loopback => {}
+        _ => return Err("expected https (http only on loopback)".into()),
+    }
+    Ok(format!("{scheme}://{}", authority.to_ascii_lowercase()))
+}
+
+/// The page's settings as its script reads them (`#settings`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Settings<'a> {
+    sign_in: SignInSettings<'a>,
+    status_interval_seconds: u32,
+    max_upload_bytes: u64,
+    video_suffixes: &'a [String],
+    playback_url: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SignInSettings<'a> {
+    kind: SignInKind,
+    url: &'a str,
+    client_id: &'a str,
+    scope: &'static str,
+}
+
+/// JSON that can sit inside a `<script>` element: no `<`, `>` or `&` (so never `</script>` or
+/// `<!--`), and no U+2028/U+2029.
+pub fn json_for_script<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value)
+        .expect("settings serialize")
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+}
+
+/// The Content-Security-Policy of the page: scripts and styles from the page's own origin
+/// only (no inline script, no `eval`), the API on the same origin, the upload bucket, the
+/// sign-in provider's token endpoint and the playlists by their origins, media from the
+/// playback origin or hls.js's MediaSource (`blob:`).
+pub fn content_security_policy(config: &PageConfig, upload_origin: &str) -> String {
+    let playback = origin(&config.playback_url).unwrap_or_default();
+    let sign_in = origin(&config.sign_in_url).unwrap_or_default();
+    let mut connect = vec!["'self'".to_string(), upload_origin.to_string()];
+    for o in [&playback, &sign_in] {
+        if !connect.contains(o) {
+            connect.push(o.clone());
+        }
+    }
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         media-src 'self' blob: {playback}; connect-src {}; form-action 'self'; \
+         base-uri 'none'; frame-ancestors 'none'",
+        connect.join(" ")
+    )
+}
+
+/// A short fingerprint of the assets, appended to their links so that they can be cached for
+/// long and still change with each deployment.
+fn assets_version() -> &'static str {
+    static VERSION: OnceLock<String> = OnceLock::new();
+    VERSION.get_or_init(|| {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        for asset in &ASSETS {
+            asset.bytes.hash(&mut hasher);
+        }
+        format!("{:016x}", hasher.finish())
+    })
+}
+
+fn environment() -> &'static minijinja::Environment<'static> {
+    static ENV: OnceLock<minijinja::Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = minijinja::Environment::new();
+        // Every template here is HTML, whatever its file name says.
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+        env.add_template(TEMPLATE_NAME, TEMPLATE)
+            .expect("templates/page.html.j2 parses");
+        env
+    })
+}
+
+/// Renders the page's HTML.
+pub fn render(config: &PageConfig) -> Result<String, minijinja::Error> {
+    let settings = Settings {
+        sign_in: SignInSettings {
+            kind: config.sign_in_kind,
+            url: &config.sign_in_url,
+            client_id: &config.client_id,
+            scope: "openid email",
+        },
+        status_interval_seconds: config.status_interval_seconds,
+        max_upload_bytes: config.max_upload_bytes,
+        video_suffixes: &config.video_suffixes,
+        playback_url: &config.playback_url,
+    };
+    let accept: Vec<String> = config
+        .video_suffixes
+        .iter()
+        .map(|s| s.to_string())
+        .chain(
+            config
+                .video_suffixes
+                .iter()
+                .filter_map(|s| crate::domain::upload::content_type_for(s))
+                .map(str::to_string),
+        )
+        .collect();
+    let template = environment().get_template(TEMPLATE_NAME)?;
+    template.render(minijinja::context! {
+        settings_json => minijinja::Value::from_safe_string(json_for_script(&settings)),
+        accept => accept.join(","),
+        suffixes => config.video_suffixes.join(", "),
+        max_upload => human_bytes(config.max_upload_bytes),
+        version => assets_version(),
+        hls_js => HLS_JS,
+        hls_js_license => HLS_JS_LICENSE,
+    })
+}
+
+/// `1073741824` -> `1 GiB`, `1500000` -> `1.4 MiB`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} bytes");
+    }
+    let mut value = n as f64;
+    let mut unit = "bytes";
+    for u in UNITS {
+        if value < 1024.0 {
+            break;
+        }
+        value /= 1024.0;
+        unit = u;
+    }
+    if (value - value.round()).abs() < 0.05 {
+        format!("{} {unit}", value.round())
+    } else {
+        format!("{value:.1} {unit}")
+    }
+}
+
+/// The page's part of status-api: answers the two public routes, nothing else.
+#[derive(Debug, Clone)]
+pub struct Page {
+    config: PageConfig,
+    storage: Storage,
+    input_bucket: String,
+    probe_key: String,
+}
+
+impl Page {
+    pub fn new(
+        config: PageConfig,
+        storage: Storage,
+        input_bucket: String,
+        upload_prefix: &str,
+    ) -> Self {
+        Page {
+            config,
+            storage,
+            input_bucket,
+            probe_key: format!("{upload_prefix}origin-probe.mp4"),
+        }
+    }
+
+    /// The answer to a page route, or `None` for any other route (the API's own).
+    pub async fn serve(&self, event: &serde_json::Value) -> Option<ApiGatewayV2httpResponse> {
+        let route = event.get("routeKey").and_then(serde_json::Value::as_str)?;
+        let gzip = accepts_gzip(event);
+        match route {
+            wiring::routes::PAGE => Some(self.page(gzip).await),
+            wiring::routes::PAGE_ASSET => {
+                let name = event
+                    .pointer("/pathParameters/file")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default();
+                Some(asset(name, gzip))
+            }
+            _ => None,
+        }
+    }
+
+    /// The origin the browser uploads to, from a presigned URL like the ones `POST /uploads`
+    /// answers with (presigning is local, no call is made): the bucket's regional endpoint
+    /// on AWS, the endpoint the SDK is configured with elsewhere.
+    async fn upload_origin(&self) -> Result<String, String> {
+        let presigned = self
+            .storage
+            .presign_put(
+                &self.input_bucket,
+                &self.probe_key,
+                Some("video/mp4"),
+                1,
+                Duration::from_secs(60),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        origin(&presigned.url)
+    }
+
+    async fn page(&self, gzip: bool) -> ApiGatewayV2httpResponse {
+        let upload_origin = match self.upload_origin().await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::error!(error = %e, "no upload origin for the page");
+                return text_response(503, "the page is unavailable; retry later");
+            }
+        };
+        let html = match render(&self.config) {
+            Ok(html) => html,
+            Err(e) => {
+                tracing::error!(error = %e, "the page did not render");
+                return text_response(500, "the page did not render");
+            }
+        };
+        tracing::info!(decision = "page", "answered");
+        let csp = content_security_policy(&self.config, &upload_origin);
+        let mut buffer = Vec::new();
+        response(
+            200,
+            "text/html; charset=utf-8",
+            Encoded::new(html.as_bytes(), gzip, &mut buffer),
+            // The settings may change with each deployment: never cached.
+            "no-store",
+            Some(&csp),
+        )
+    }
+}
+
+/// One asset by name, or 404.
+pub fn asset(name: &str, gzip: bool) -> ApiGatewayV2httpResponse {
+    // Compressed once per process: hls.js takes a noticeable moment at the best level.
+    static GZIPPED: [OnceLock<Vec<u8>>; ASSETS.len()] = [const { OnceLock::new() }; ASSETS.len()];
+    let Some(index) = ASSETS.iter().position(|a| a.name == name) else {
+        return text_response(404, "no such asset");
+    };
+    let a = &ASSETS[index];
+    let body = if gzip {
+        Encoded::Gzip(GZIPPED[index].get_or_init(|| gzip_bytes(a.bytes)))
+    } else {
+        Encoded::Identity(a.bytes)
+    };
+    response(
+        200,
+        a.content_type,
+        body,
+        // Linked with ?v=<fingerprint of every asset>: a new deployment is a new URL.
+        "public, max-age=31536000, immutable",
+        None,
+    )
+}
+
+/// A body as it goes out: compressed already, or as it is.
+enum Encoded<'a> {
+    Gzip(&'a [u8]),
+    Identity(&'a [u8]),
+}
+
+impl<'a> Encoded<'a> {
+    fn new(bytes: &'a [u8], gzip: bool, buffer: &'a mut Vec<u8>) -> Self {
+        if gzip {
+            *buffer = gzip_bytes(bytes);
+            Encoded::Gzip(buffer)
+        } else {
+            Encoded::Identity(bytes)
+        }
+    }
+}
+
+fn accepts_gzip(event: &serde_json::Value) -> bool {
+    event
+        .pointer("/headers/accept-encoding")
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|e| e.trim().split(';').next() == Some("gzip"))
+        })
+}
+
+pub fn gzip_bytes(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).expect("writing to memory");
+    encoder.finish().expect("writing to memory")
+}
+
+fn text_response(status: u16, text: &str) -> ApiGatewayV2httpResponse {
+    response(
+        status,
+        "text/plain; charset=utf-8",
+        Encoded::Identity(text.as_bytes()),
+        "no-store",
+        None,
+    )
+}
+
+fn response(
+    status: u16,
+    content_type: &'static str,
+    body: Encoded<'_>,
+    cache_control: &'static str,
+    csp: Option<&str>,
+) -> ApiGatewayV2httpResponse {
+    let mut headers = HeaderMap::new();
+    let mut set = |name: &'static str, value: &str| {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(HeaderName::from_static(name), value);
+        }
+    };
+    set("content-type", content_type);
+    set("cache-control", cache_control);
+    set("x-content-type-options", "nosniff");
+    // The page's URL carries the sign-in code for a moment: never sent to another site.
+    set("referrer-policy", "no-referrer");
+    set("vary", "accept-encoding");
+    if let Some(csp) = csp {
+        set("content-security-policy", csp);
+    }
+    let mut response = ApiGatewayV2httpResponse::default();
+    response.status_code = i64::from(status);
+    // API Gateway's HTTP API does not compress: the function does, when the client accepts it.
+    match body {
+        Encoded::Gzip(bytes) => {
+            set("content-encoding", "gzip");
+            response.body = Some(Body::Text(
+                base64::engine::general_purpose::STANDARD.encode(bytes),
+            ));
+            response.is_base64_encoded = true;
+        }
+        Encoded::Identity(bytes) => match std::str::from_utf8(bytes) {
+            Ok(text) => {
+                response.body = Some(Body::Text(text.to_string()));
+                response.is_base64_encoded = false;
+            }
+            Err(_) => {
+                response.body = Some(Body::Text(
+                    base64::engine::general_purpose::STANDARD.encode(bytes),
+                ));
+                response.is_base64_encoded = true;
+            }
+        },
+    }
+    response.headers = headers;
+    response
+}

@@ -1,0 +1,348 @@
+"""The front end in a real headless Chromium (Debian's, driven by the pinned Playwright)
+against the local stack (`cargo run -p local`, issue 9): sign in through the hosted-UI
+stand-in, upload a 2 s clip that ffmpeg makes here, record every value the transcoding bar
+shows (never decreasing, ends at 100), play it (the video's currentTime passes 1 s, so the
+AES-128 key was fetched with the user's token and decryption worked), an unreadable upload
+shows the error, a wrong file type is refused before any upload, and another user's videos
+are not listed. Screenshots of each state go to target/browser-test/ (git-ignored).
+
+Usage: .tools/venv/bin/python scripts/browser_test.py [--local PATH_TO_LOCAL_BINARY]
+       [--url URL]   (a stack already running, signing in without a form: debugging)
+Prints "browser: N passed, N failed" and exits non-zero on any failure.
+"""
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "target" / "browser-test"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+USERS = {"alice": ("alice@example.com", "Correct-Horse-42"), "bob": ("bob@example.com", "Battery-Staple-42")}
+# The bar's values, recorded in the page by a MutationObserver and kept across reloads.
+RECORDER = """
+(() => {
+  const key = 'test.bar';
+  const push = (v) => {
+    const values = JSON.parse(sessionStorage.getItem(key) || '[]');
+    if (values[values.length - 1] !== v) { values.push(v); sessionStorage.setItem(key, JSON.stringify(values)); }
+  };
+  const watch = () => {
+    const bar = document.getElementById('job-bar');
+    if (!bar) return;
+    new MutationObserver(() => push(Number(bar.getAttribute('aria-valuenow'))))
+      .observe(bar, { attributes: true, attributeFilter: ['aria-valuenow'] });
+  };
+  document.addEventListener('DOMContentLoaded', watch);
+})();
+"""
+
+
+def fail_setup(message):
+    print(f"browser_test: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def ffmpeg():
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        fail_setup("imageio-ffmpeg is missing: run scripts/tools.sh")
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def make_clips(folder):
+    """A 2 s H.264/AAC clip, an unreadable file with a video name, and a text file."""
+    clip = folder / "clip.mp4"
+    subprocess.run(
+        [ffmpeg(), "-y", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=640x360:rate=25",
+         "-f", "lavfi", "-i", "sine=frequency=440", "-t", "2", "-c:v", "libx264",
+         "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(clip)],
+        check=True,
+    )
+    unreadable = folder / "unreadable.mp4"
+    unreadable.write_bytes(os.urandom(4096))
+    text = folder / "notes.txt"
+    text.write_text("not a video\n")
+    return clip, unreadable, text
+
+
+def slow_ffmpeg(folder):
+    """ffmpeg reading its input at a tenth of real time: the 2 s clip then transcodes for about
+    20 s, so that the page, which polls at the stage's status interval (10 s at the least),
+    sees it in progress; the stand-in's progress events come every 2 s (--interval-scale)."""
+    wrapper = folder / "ffmpeg"
+    wrapper.write_text(f'#!/bin/sh\nexec "{ffmpeg()}" -readrate 0.1 "$@"\n')
+    wrapper.chmod(0o755)
+    return wrapper
+
+
+class LocalStack:
+    """`local` started with two users; its printed URLs read from its output."""
+
+    def __init__(self, binary, folder):
+        args = [str(binary), "--api-port", "0", "--auth-port", "0", "--playback-port", "0",
+                "--no-build", "--interval-scale", "0.2", "--ffmpeg", str(slow_ffmpeg(folder))]
+        for email, password in USERS.values():
+            args += ["--user", f"{email}:{password}"]
+        self.log = open(ARTIFACTS / "local.log", "w")
+        self.process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=self.log, text=True,
+                                        start_new_session=True)
+        self.urls = {}
+        deadline = time.time() + 300
+        for line in self.process.stdout:
+            self.log.write(line)
+            self.log.flush()
+            m = re.match(r"local: (\S+)\s+(\S+)", line)
+            if m:
+                self.urls[m.group(1)] = m.group(2)
+            if line.startswith("local: ready"):
+                break
+            if time.time() > deadline:
+                break
+        if "api" not in self.urls or self.process.poll() is not None:
+            self.stop()
+            fail_setup(f"the local stack did not start: see {ARTIFACTS / 'local.log'}")
+        # Keep draining its output so that it never blocks on a full pipe.
+        import threading
+
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self):
+        for line in self.process.stdout:
+            self.log.write(line)
+            self.log.flush()
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
+
+
+class Checks:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, name, ok, detail=""):
+        if ok:
+            self.passed += 1
+            print(f"ok   {name}")
+        else:
+            self.failed += 1
+            print(f"FAIL {name}: {detail}")
+        return ok
+
+
+def shot(page, name):
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, api, user):
+    email, password = USERS[user]
+    page.goto(api + "/")
+    page.click("#sign-in")
+    # The hosted UI's form (the local stand-in), unless the provider signs in without one.
+    page.wait_for_function("() => !location.href.startsWith(%r) || !document.getElementById('app').hidden" % (api + "/"))
+    if not page.url.startswith(api):
+        page.fill("input[name=username]", email)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+    page.wait_for_selector("#app:not([hidden])", timeout=30000)
+
+
+def run(api, folder, c):
+    from playwright.sync_api import sync_playwright
+
+    clip, unreadable, text = make_clips(folder)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
+        context = browser.new_context(viewport={"width": 360, "height": 800})
+        context.add_init_script(RECORDER)
+        page = context.new_page()
+        console = []
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+        page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+
+        page.goto(api + "/")
+        page.wait_for_selector("#sign-in:not([hidden])")
+        shot(page, "1-signed-out")
+        csp = page.evaluate("async () => (await fetch('/')).headers.get('content-security-policy')")
+        c.check("the page is served with a CSP without unsafe-inline", csp and "script-src 'self'" in csp and "unsafe" not in csp, csp)
+
+        sign_in(page, api, "alice")
+        c.check("signing in leaves no code in the URL", "code=" not in page.url and "state=" not in page.url, page.url)
+        c.check("signed in as alice", page.inner_text("#user") == USERS["alice"][0], page.inner_text("#user"))
+        shot(page, "2-signed-in")
+
+        # A wrong type is refused before any upload.
+        posts = []
+        page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and r.url.endswith("/uploads") else None)
+        page.set_input_files("#file", str(text))
+        page.wait_for_selector("#problem:not([hidden])")
+        c.check("a text file is refused before any upload", "not a video" in page.inner_text("#problem") and not posts,
+                f"{page.inner_text('#problem')!r} posts={posts}")
+        shot(page, "3-wrong-type")
+
+        # Everything is reachable by keyboard: Tab reaches the file chooser and the buttons.
+        reached = set()
+        page.evaluate("() => document.activeElement && document.activeElement.blur()")
+        for _ in range(8):
+            page.keyboard.press("Tab")
+            reached.add(page.evaluate("() => document.activeElement.id"))
+        c.check("Tab reaches sign-out, the file chooser and refresh", {"sign-out", "file", "refresh"} <= reached, str(reached))
+
+        # A failed PUT says why (S3's answer), and a running upload can be canceled.
+        presigned = lambda url: "X-Amz-Signature=" in url  # noqa: E731
+        page.route(presigned, lambda route: route.fulfill(
+            status=403, headers={"access-control-allow-origin": "*", "content-type": "application/xml"},
+            body="<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message></Error>"))
+        page.set_input_files("#file", str(clip))
+        page.wait_for_function("() => /upload failed/.test(document.getElementById('problem').textContent)", timeout=30000)
+        problem = page.inner_text("#problem")
+        c.check("a refused PUT shows S3's reason", "403 SignatureDoesNotMatch" in problem, problem)
+        shot(page, "3b-put-refused")
+        page.unroute(presigned)
+        held = []
+        page.route(presigned, lambda route: held.append(route))
+        page.set_input_files("#file", str(clip))
+        page.wait_for_function("() => !document.getElementById('cancel').disabled", timeout=30000)
+        page.wait_for_timeout(300)
+        page.keyboard.press("Escape")
+        page.focus("#cancel")
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => /canceled/.test(document.getElementById('notice').textContent)", timeout=30000)
+        c.check("the cancel button stops the upload", page.is_hidden("#upload") and page.is_hidden("#job"),
+                page.inner_text("#notice"))
+        page.unroute(presigned)
+        for route in held:
+            try:
+                route.abort()
+            except Exception:  # noqa: BLE001 - the browser already dropped it
+                pass
+
+        # The clip: upload, then the transcoding bar.
+        started = time.time()
+        page.set_input_files("#file", str(clip))
+        page.wait_for_selector("#job:not([hidden])", timeout=60000)
+        c.check("the upload bar ends at 100%", page.get_attribute("#upload-bar", "aria-valuenow") == "100",
+                page.get_attribute("#upload-bar", "aria-valuenow"))
+        shot(page, "4-uploaded")
+        # Once it is transcoding, a reload resumes following it from the job list.
+        page.wait_for_function("() => ['transcoding', 'complete'].includes(document.getElementById('job-state').textContent)",
+                               timeout=120000)
+        if page.inner_text("#job-state") == "transcoding":
+            shot(page, "5-transcoding")
+            page.reload()
+            page.wait_for_selector("#job:not([hidden])", timeout=30000)
+            c.check("after a reload the job is followed again", True)
+        page.wait_for_function("() => document.getElementById('job-state').textContent === 'complete'", timeout=240000)
+        values = page.evaluate("() => JSON.parse(sessionStorage.getItem('test.bar') || '[]')")
+        print(f"     bar values: {values} ({time.time() - started:.1f} s from upload to complete)")
+        c.check("the bar never moves backwards", all(a <= b for a, b in zip(values, values[1:])), str(values))
+        c.check("the bar ends at 100", values and values[-1] == 100, str(values))
+        c.check("the bar is a progressbar at 100", page.get_attribute("#job-bar", "role") == "progressbar"
+                and page.get_attribute("#job-bar", "aria-valuenow") == "100")
+
+        # Playback: hls.js with the key fetched with the token.
+        page.wait_for_selector("#player:not([hidden])", timeout=30000)
+        key_requests = []
+        page.on("request", lambda r: key_requests.append(r) if r.url.endswith("/key") else None)
+        page.evaluate("() => { const v = document.getElementById('video'); v.muted = true; return v.play().catch(e => String(e)); }")
+        try:
+            page.wait_for_function("() => document.getElementById('video').currentTime > 1", timeout=60000)
+            played = True
+        except Exception as e:  # noqa: BLE001 - reported as the check's detail
+            played = False
+            print(f"     playback: {e}")
+        c.check("the video plays past 1 s (decrypted)", played,
+                page.evaluate("() => document.getElementById('video').currentTime"))
+        shot(page, "6-playing")
+
+        # My videos lists the clip, playable.
+        page.click("#refresh")
+        page.wait_for_selector("#jobs li")
+        listed = page.inner_text("#jobs")
+        c.check("My videos lists the clip as complete", "clip.mp4" in listed and "complete" in listed, listed)
+
+        # An unreadable upload ends in the error, explained.
+        page.set_input_files("#file", str(unreadable))
+        page.wait_for_selector("#job-error:not([hidden])", timeout=240000)
+        error = page.inner_text("#job-error")
+        c.check("an unreadable upload shows the failure", page.inner_text("#job-state") == "failed" and "failed" in error.lower(), error)
+        c.check("the failure names no bucket or account", "s3://" not in error and not re.search(r"\d{12}", error), error)
+        shot(page, "7-failed")
+
+        # Bob sees none of Alice's videos.
+        other = browser.new_context(viewport={"width": 360, "height": 800})
+        bob = other.new_page()
+        sign_in(bob, api, "bob")
+        bob.wait_for_selector("#empty:not([hidden])", timeout=30000)
+        c.check("another user's videos are not listed", bob.inner_text("#jobs").strip() == "", bob.inner_text("#jobs"))
+        shot(bob, "8-other-user")
+
+        # Sign-out goes through the hosted UI and back, signed out.
+        page.click("#sign-out")
+        page.wait_for_selector("#sign-in:not([hidden])", timeout=30000)
+        c.check("signing out ends signed out", page.evaluate("() => sessionStorage.getItem('vod.tokens')") is None)
+
+        errors = [m for m in console if m.startswith(("error", "pageerror"))]
+        c.check("no script errors in the console", not [m for m in errors if "Content Security Policy" in m or "pageerror" in m], "\n".join(errors))
+        (ARTIFACTS / "console.log").write_text("\n".join(console))
+        browser.close()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--local", default=str(ROOT / "target" / "debug" / "local"))
+    parser.add_argument("--url")
+    args = parser.parse_args()
+    if not CHROMIUM.exists():
+        fail_setup(f"{CHROMIUM} is missing: scripts/test.sh installs Debian's chromium (apt-get install -y chromium)")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        fail_setup("playwright is missing: run scripts/tools.sh")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    c = Checks()
+    stack = None
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            if args.url:
+                api = args.url.rstrip("/")
+            else:
+                stack = LocalStack(args.local, Path(folder))
+                api = stack.urls["api"].rstrip("/")
+            run(api, Path(folder), c)
+    except Exception as e:  # noqa: BLE001 - any failure is the run's failure, with its cause
+        c.check("the browser run completes", False, f"{type(e).__name__}: {e}")
+    finally:
+        if stack:
+            stack.stop()
+    print(f"browser tests took {time.time() - started:.0f} s; screenshots in {ARTIFACTS}")
+    print(f"browser: {c.passed} passed, {c.failed} failed")
+    sys.exit(1 if c.failed else 0)
+
+
+if __name__ == "__main__":
+    main()
