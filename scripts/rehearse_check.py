@@ -46,10 +46,12 @@ ENVIRONMENT = {
         "STATUS_UPDATE_INTERVAL_SECONDS",
         "TTL_DAYS",
         "STACK_NAME",
+        "API_URL",
     },
     "job-state": {"JOB_OUTPUT_TABLE", "JOB_STATUS_TABLE", "OUTPUT_BUCKET", "TTL_DAYS"},
     "status-api": {
         "INPUT_FILE_TABLE",
+        "JOB_OUTPUT_TABLE",
         "JOB_STATUS_TABLE",
         "INPUT_BUCKET",
         "VIDEO_SUFFIXES",
@@ -57,6 +59,7 @@ ENVIRONMENT = {
         "MAX_UPLOAD_BYTES",
         "UPLOADS_PER_USER_PER_DAY",
         "UPLOAD_QUOTA_TABLE",
+        "PLAYBACK_URL",
     },
 }
 # The template's defaults for the parameters a stage file may leave out.
@@ -82,7 +85,7 @@ TABLE_OUTPUTS = {
     "UPLOAD_QUOTA_TABLE": ("UploadQuotaTableName", "QuotaKey"),
 }
 BUCKET_OUTPUTS = {"INPUT_BUCKET": "InputBucketName", "OUTPUT_BUCKET": "OutputBucketName"}
-ROUTES = {"GET /jobs", "GET /jobs/{jobId}", "POST /uploads"}
+ROUTES = {"GET /jobs", "GET /jobs/{jobId}", "GET /jobs/{jobId}/key", "POST /uploads"}
 # Physical ids of these types are scoped to their parent (an API), not global names.
 SCOPED_TYPES = {
     "AWS::ApiGatewayV2::Stage",
@@ -236,6 +239,9 @@ def check_stage(c: Checks, stage: str, digests: dict[str, str]) -> dict[str, Any
         "UPLOAD_PREFIX": UPLOAD_PREFIX,
         "MAX_UPLOAD_BYTES": params["MaxUploadBytes"],
         "UPLOADS_PER_USER_PER_DAY": params["UploadsPerUserPerDay"],
+        # The key URLs start with the API's URL; playbackUrl with the distribution's.
+        "API_URL": outputs.get("ApiUrl"),
+        "PLAYBACK_URL": outputs.get("PlaybackBaseUrl"),
         **{v: outputs.get(o) for v, (o, _) in TABLE_OUTPUTS.items()},
         **{v: outputs.get(o) for v, o in BUCKET_OUTPUTS.items()},
     }

@@ -45,7 +45,7 @@ const ANSWER: Duration = Duration::from_secs(30);
 /// Events a fresh process handles before the measured ones (connection pools, lazy init).
 const WARM_UP: usize = 20;
 /// The job status-api reads: completed once by job-state before the runs.
-const SEEDED_JOB: &str = "1763942400123-bench0";
+const SEEDED_JOB: &str = "0000000000000000000062656e636830";
 
 struct Options {
     cold: usize,
@@ -246,10 +246,7 @@ fn run(server: Server, [status_api, job_state, create_job]: [Binary; 3], opts: &
             binary: job_state,
             extra: vec![],
             event: Box::new(|n| {
-                mediaconvert_event(
-                    "mediaconvert/status-update.json",
-                    &format!("1763942400123-b{n:05}"),
-                )
+                mediaconvert_event("mediaconvert/status-update.json", &format!("{n:032x}"))
             }),
         },
         Subject {
@@ -309,11 +306,10 @@ fn located(binary: Binary, dir: Option<&str>) -> Binary {
 
 /// Gives status-api a COMPLETE job to read, written by job-state itself.
 fn seed_completed_job(aws: &LocalAws, job_state: Binary) {
-    let output_path = "uploads/bench.mp4_20261124000000_bench0/";
     aws.put_output_item(
         SEEDED_JOB,
-        output_path,
-        "bench.key",
+        &format!("hls/{SEEDED_JOB}/"),
+        &format!("keys/{SEEDED_JOB}/bench.key"),
         "000102030405060708090a0b0c0d0e0f",
     );
     let mut job_state = aws.spawn(job_state, &[]);

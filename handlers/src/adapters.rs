@@ -139,7 +139,8 @@ pub struct JobRequest<'a> {
     pub output_bucket: &'a str,
     pub output_path: &'a str,
     pub key_hex: &'a str,
-    pub key_file: &'a str,
+    /// `StaticKeyProvider.Url`: the key's URI in every playlist.
+    pub key_url: &'a str,
     pub job_template: &'a str,
     pub role_arn: &'a str,
     pub status_update_interval_seconds: u32,
@@ -177,7 +178,7 @@ impl Transcoder {
             .static_key_provider(
                 StaticKeyProvider::builder()
                     .static_key_value(req.key_hex)
-                    .url(req.key_file)
+                    .url(req.key_url)
                     .build(),
             )
             .build();

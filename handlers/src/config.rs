@@ -70,6 +70,8 @@ pub struct CreateJobConfig {
     pub status_update_interval_seconds: u32,
     pub ttl_days: u32,
     pub stack_name: String,
+    /// The HTTP API's base URL, without a trailing `/`: each job's key URL starts with it.
+    pub api_url: String,
 }
 
 impl CreateJobConfig {
@@ -86,6 +88,7 @@ impl CreateJobConfig {
             status_update_interval_seconds,
             ttl_days: ttl,
             stack_name,
+            api_url,
         } = CreateJobEnv::read(|name| v.required(name))?;
         Ok(CreateJobConfig {
             input_file_table,
@@ -101,6 +104,7 @@ impl CreateJobConfig {
             )?,
             ttl_days: ttl_days(ttl)?,
             stack_name,
+            api_url: base_url(wiring::env::API_URL.name, api_url)?,
         })
     }
 }
@@ -133,6 +137,8 @@ impl JobStateConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusApiConfig {
     pub input_file_table: String,
+    /// Read for the key endpoint only.
+    pub job_output_table: String,
     pub job_status_table: String,
     pub input_bucket: String,
     pub video_suffixes: Vec<String>,
@@ -144,12 +150,15 @@ pub struct StatusApiConfig {
     /// Uploads per user per UTC day, counted in `upload_quota_table`.
     pub uploads_per_user_per_day: u32,
     pub upload_quota_table: String,
+    /// The playback distribution's base URL, without a trailing `/`.
+    pub playback_url: String,
 }
 
 impl StatusApiConfig {
     pub fn load<F: Fn(&str) -> Option<String>>(v: &Vars<F>) -> Result<Self, ConfigError> {
         let StatusApiEnv {
             input_file_table,
+            job_output_table,
             job_status_table,
             input_bucket,
             video_suffixes: raw,
@@ -157,6 +166,7 @@ impl StatusApiConfig {
             max_upload_bytes,
             uploads_per_user_per_day,
             upload_quota_table,
+            playback_url,
         } = StatusApiEnv::read(|name| v.required(name))?;
         let video_suffixes: Vec<String> = raw
             .split(',')
@@ -176,6 +186,7 @@ impl StatusApiConfig {
         }
         Ok(StatusApiConfig {
             input_file_table,
+            job_output_table,
             job_status_table,
             input_bucket,
             video_suffixes,
@@ -191,8 +202,27 @@ impl StatusApiConfig {
                 |n| (1..=100_000).contains(&n),
             )?,
             upload_quota_table,
+            playback_url: base_url(wiring::env::PLAYBACK_URL.name, playback_url)?,
         })
     }
+}
+
+/// An absolute http(s) base URL that other paths are appended to: without a trailing `/`
+/// (one is dropped), so `<base>/jobs/...` never holds `//`. Plain http is for the local
+/// stack on loopback; the stack sets https.
+fn base_url(name: &str, raw: String) -> Result<String, ConfigError> {
+    let url = raw.trim_end_matches('/');
+    let host = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or_default();
+    if host.is_empty() || host.contains(|c: char| c.is_whitespace() || matches!(c, '?' | '#')) {
+        return Err(ConfigError(format!(
+            "environment variable {name} has the invalid value {raw:?}: expected an absolute \
+             URL like https://example.com, without a query or fragment"
+        )));
+    }
+    Ok(url.to_string())
 }
 
 /// A folder-like key prefix: `uploads/`, not `/uploads/` (S3 keys have no leading slash, so

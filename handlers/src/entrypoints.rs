@@ -36,12 +36,6 @@ pub enum Created {
     Superseded,
 }
 
-/// The Output table holds the key and output path chosen for an upload before CreateJob,
-/// under this id, until the job id is known. See `CreateJob::record`.
-pub fn pending_output_id(client_request_token: &str) -> String {
-    format!("{}{client_request_token}", wiring::PENDING_PREFIX)
-}
-
 impl CreateJob {
     pub fn new(
         config: CreateJobConfig,
@@ -87,24 +81,30 @@ impl CreateJob {
         }
     }
 
-    /// One upload -> at most one job.
+    /// One upload -> one job id, and normally one MediaConvert job.
     ///
-    /// 1. Claim the upload (key + normalized sequencer) with a conditional write on the
-    ///    input-file item before CreateJob: a redelivered event finds its job recorded and
-    ///    stops; an event older than the newest claimed upload of that key stops too.
-    /// 2. Reserve the job's output path and key in the Output table under a pending id
-    ///    derived from the upload, written only if absent: a retry reuses them.
-    /// 3. CreateJob with a ClientRequestToken from the same identity.
-    /// 4. Record the Output item, SUBMITTED, and the input file's JobId (only if newer).
+    /// 1. The job id is CreateJob's client request token, a hash of the upload's identity
+    ///    (key + normalized sequencer): the same for every retry of the event.
+    /// 2. Claim the upload with one conditional write on the input-file item, which also
+    ///    points it at the job id: an event older than the newest claimed upload of that
+    ///    key stops; a repeated claim (redelivery, retry, concurrent delivery) stops when
+    ///    the job's status item exists (CreateJob succeeded and was recorded), else resumes.
+    /// 3. The output item (output path and key) is written under the job id only if absent:
+    ///    a retry reuses them.
+    /// 4. CreateJob with that token, the job id in the user metadata (`job`), the output
+    ///    under `hls/<job id>/` and the key URL `<API_URL>/jobs/<job id>/key`.
+    /// 5. Record SUBMITTED (with the owner): what marks the job as created.
     ///
-    /// Crash in the middle (after the claim, before the JobId is recorded): the retry sees a
-    /// claim without its job (`Claim::Resume`) and runs steps 2-4 again with the same token,
-    /// the same output path and the same key. Within MediaConvert's one-minute idempotency
-    /// window that returns the first job; later it may start a second job for the upload,
-    /// which writes identical files to the same place with the same key (if the crash came
-    /// before the first job's Output item, that job's COMPLETE ends in the DLQ, visibly). We
-    /// accept that rare duplicate over the alternative (never retrying CreateJob), which
-    /// would leave an upload with no job at all.
+    /// Crash after CreateJob, before step 5: the retry resumes with the same token, path and
+    /// key. Within MediaConvert's one-minute idempotency window that returns the first job;
+    /// later it starts a second MediaConvert job for the upload, which writes identical
+    /// files to the same place with the same key, and whose events carry the same job id:
+    /// job-state merges both jobs' events into the one status item and never needs anything
+    /// written after CreateJob. We accept that rare duplicate transcode over the alternative
+    /// (never retrying CreateJob), which would leave an upload with no job at all.
+    ///
+    /// Four requests per new upload (three DynamoDB writes and CreateJob); a redelivery
+    /// costs the failed claim and one read.
     async fn record(&self, record: &S3EventRecord) -> Result<Created, Error> {
         let object = &record.s3.object;
         let raw_key = object.key.as_deref().ok_or("S3 record has no object key")?;
@@ -124,33 +124,47 @@ impl CreateJob {
         let now = now_epoch();
         let owner = upload::owner_of_key(&key);
 
-        match self.inputs.claim(&key, &sequencer, owner, now).await? {
-            Claim::Done { job_id } => {
-                tracing::info!(job_id, input_file = %key, decision = "redelivery", "job already created for this upload");
-                return Ok(Created::AlreadyDone { job_id });
-            }
+        let job_id = domain::client_request_token(&key, &sequencer);
+        match self
+            .inputs
+            .claim(&key, &sequencer, &job_id, owner, now)
+            .await?
+        {
             Claim::Superseded => {
                 tracing::info!(input_file = %key, decision = "superseded", "a newer upload of this key was already claimed");
                 return Ok(Created::Superseded);
             }
-            Claim::Fresh | Claim::Resume => {}
+            Claim::Again if self.statuses.get(&job_id).await?.is_some() => {
+                tracing::info!(job_id, input_file = %key, decision = "redelivery", "job already created for this upload");
+                return Ok(Created::AlreadyDone { job_id });
+            }
+            Claim::Again => {
+                tracing::info!(job_id, input_file = %key, decision = "resume", "claimed before, job not recorded: creating it");
+            }
+            Claim::Fresh => {}
         }
 
-        let token = domain::client_request_token(&key, &sequencer);
-        let pending = pending_output_id(&token);
         let candidate = JobOutput {
-            output_path: domain::output_path(&key, record.event_time.timestamp(), raw_sequencer),
-            key_file: domain::key_file_name(&key),
+            output_path: domain::output_path(&job_id),
+            key_file: format!(
+                "{}{}",
+                domain::key_folder(&job_id),
+                domain::key_file_name(&key)
+            ),
             key_value: domain::hex_encode(&random_key()?),
         };
-        let (output, _) = self.outputs.put_once(&pending, candidate, now).await?;
-        let mut user_metadata =
-            domain::user_metadata(&self.config.stack_name, &key, crate::metrics::now_millis());
+        let (output, _) = self.outputs.put_once(&job_id, candidate, now).await?;
+        let mut user_metadata = domain::user_metadata(
+            &self.config.stack_name,
+            &job_id,
+            &key,
+            crate::metrics::now_millis(),
+        );
         if let Some(owner) = owner {
             user_metadata.insert(OWNER_METADATA.to_string(), owner.to_string());
         }
 
-        let job_id = self
+        let mediaconvert_job_id = self
             .transcoder
             .create_job(&JobRequest {
                 input_bucket: bucket,
@@ -158,33 +172,28 @@ impl CreateJob {
                 output_bucket: &self.config.output_bucket,
                 output_path: &output.output_path,
                 key_hex: &output.key_value,
-                key_file: &output.key_file,
+                key_url: &domain::key_url(&self.config.api_url, &job_id),
                 job_template: &self.config.mediaconvert_job_template,
                 role_arn: &self.config.mediaconvert_role_arn,
                 status_update_interval_seconds: self.config.status_update_interval_seconds,
                 user_metadata,
-                client_request_token: &token,
+                client_request_token: &job_id,
             })
             .await?;
 
-        self.outputs.put_once(&job_id, output, now).await?;
         self.statuses
-            .apply(&StateUpdate::submitted(&job_id), None, owner, now)
+            .apply(
+                &StateUpdate::submitted(&job_id, Some(&mediaconvert_job_id)),
+                None,
+                owner,
+                now,
+            )
             .await?;
-        let latest = self
-            .inputs
-            .record_job(&key, &sequencer, &job_id, now)
-            .await?;
-        // Cleanup only: once the job is recorded nothing reads the pending item again (a
-        // redelivery stops at the claim), and its TTL removes it if this delete fails.
-        if let Err(e) = self.outputs.delete(&pending).await {
-            tracing::warn!(job_id, error = %e, "pending output item left to its TTL");
-        }
         tracing::info!(
             job_id,
+            mediaconvert_job_id,
             status = JobStatus::Submitted.as_str(),
             input_file = %key,
-            latest,
             decision = "created",
             "job created"
         );
@@ -208,7 +217,12 @@ pub struct JobStateHandler {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Handled {
-    Ignored { status: String },
+    /// A status that is not stored (INPUT_INFORMATION, NEW_WARNING, QUEUE_HOP...).
+    Ignored {
+        status: String,
+    },
+    /// No valid `job` user metadata: not a job this stack's create-job started.
+    NotOurs,
     Merged(crate::store::Applied),
 }
 
@@ -229,11 +243,25 @@ impl JobStateHandler {
         }
     }
 
+    /// Every write is keyed by the job id of the event's user metadata (`job`), never by
+    /// MediaConvert's job id: the output item was written before CreateJob, so a COMPLETE
+    /// always finds it, whichever MediaConvert job of the upload sent it.
     pub async fn handle(&self, event: serde_json::Value) -> Result<Handled, Error> {
         let event = JobStateChange::from_value(event)?;
-        let job_id = event.detail.job_id.as_str();
-        let Some(update) = event.to_update() else {
-            tracing::info!(job_id, status = %event.detail.status, decision = "ignored", "status not stored");
+        let mediaconvert_job_id = event.detail.job_id.as_str();
+        let Some(job_id) = event.job() else {
+            // The rule matches this stack's `stack` metadata, so this is a job started by
+            // hand or by an older create-job: nothing of ours to update, and no retry helps.
+            tracing::warn!(
+                mediaconvert_job_id,
+                status = %event.detail.status,
+                decision = "not_ours",
+                "event without a valid job metadata value dropped"
+            );
+            return Ok(Handled::NotOurs);
+        };
+        let Some(update) = event.to_update(job_id) else {
+            tracing::info!(job_id, mediaconvert_job_id, status = %event.detail.status, decision = "ignored", "status not stored");
             return Ok(Handled::Ignored {
                 status: event.detail.status.clone(),
             });
@@ -254,7 +282,7 @@ impl JobStateHandler {
             self.storage
                 .put(
                     bucket,
-                    &format!("{}{}", output.output_path, output.key_file),
+                    &output.key_file,
                     key.to_vec(),
                     "application/octet-stream",
                 )
@@ -262,7 +290,7 @@ impl JobStateHandler {
             self.storage
                 .put(
                     bucket,
-                    &format!("{}info.json", output.output_path),
+                    &format!("{}info.json", domain::key_folder(job_id)),
                     domain::info_json(details).into_bytes(),
                     "application/json",
                 )
@@ -281,14 +309,16 @@ impl JobStateHandler {
             .await?;
         tracing::info!(
             job_id,
+            mediaconvert_job_id,
             status = update.status.as_str(),
             progress = update.progress,
+            written = applied.written,
             status_changed = applied.status,
-            progress_changed = applied.progress,
             decision = "merged",
             "job state merged"
         );
-        // Only the event that moved the job counts: a redelivered COMPLETE is not a second job.
+        // Only the event that moved the job counts: a redelivered COMPLETE, or the COMPLETE
+        // of a second MediaConvert job of the same job id, is not a second job.
         if applied.status
             && let Some(line) =
                 crate::metrics::job_finished_line(&event.detail, crate::metrics::now_millis())
@@ -306,6 +336,7 @@ impl JobStateHandler {
 pub struct StatusApi {
     config: StatusApiConfig,
     inputs: InputFileTable,
+    outputs: OutputTable,
     statuses: StatusTable,
     quota: QuotaTable,
     storage: Storage,
@@ -354,6 +385,7 @@ impl StatusApi {
         let ttl = Ttl { days: 1 };
         StatusApi {
             inputs: InputFileTable::new(dynamodb.clone(), &config.input_file_table, ttl),
+            outputs: OutputTable::new(dynamodb.clone(), &config.job_output_table, ttl),
             statuses: StatusTable::new(dynamodb.clone(), &config.job_status_table, ttl),
             quota: QuotaTable::new(dynamodb, &config.upload_quota_table),
             storage: Storage::new(s3),
@@ -402,6 +434,7 @@ impl StatusApi {
                 }
             },
             Route::GetJob(job_id) => self.job(&owner, &job_id).await,
+            Route::GetKey(job_id) => self.key(&owner, &job_id).await,
             Route::CreateUpload => self.upload(&owner, body.as_deref()).await,
         }
     }
@@ -521,8 +554,37 @@ impl StatusApi {
         );
         Ok(ok_json(
             200,
-            &domain::JobView::new(job_id, &stored.state, stored.output_path),
+            &domain::JobView::new(
+                job_id,
+                &stored.state,
+                stored.output_path,
+                &self.config.playback_url,
+            ),
         ))
+    }
+
+    /// The job's 16 key bytes, for its owner only: a player fetches them from the playlists'
+    /// `#EXT-X-KEY` URI. Ownership is read from the status item (create-job writes it with
+    /// SUBMITTED), and another user's job answers exactly like an unknown one. The answer's
+    /// body is the one place the key leaves the stack; nothing here logs it.
+    async fn key(&self, owner: &str, job_id: &str) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let job_id = domain::validate_job_id(job_id)?;
+        self.statuses
+            .get(job_id)
+            .await
+            .map_err(|e| unavailable(&e))?
+            .filter(|s| s.owner.as_deref() == Some(owner))
+            .ok_or_else(|| no_such_job(job_id))?;
+        let output = self
+            .outputs
+            .get(job_id)
+            .await
+            .map_err(|e| unavailable(&e))?
+            .ok_or_else(|| no_such_job(job_id))?;
+        let key = domain::hex_decode_key(&output.key_value)
+            .map_err(|e| unavailable(&format!("job {job_id}: {e}")))?;
+        tracing::info!(job_id, decision = "key", "answered");
+        Ok(http::bytes_response(200, &key, "application/octet-stream"))
     }
 
     /// Validation first (nothing counted for a bad request), then the day's quota, then the

@@ -14,13 +14,15 @@ use aws_lambda_events::http::{HeaderMap, HeaderName, HeaderValue};
 use base64::Engine;
 use std::collections::BTreeMap;
 
-use wiring::routes::{CREATE_UPLOAD, GET_JOB, LIST_JOBS};
+use wiring::routes::{CREATE_UPLOAD, GET_JOB, GET_KEY, LIST_JOBS};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     ListJobs,
     /// The job id as API Gateway matched it, not yet validated.
     GetJob(String),
+    /// The job's AES key; the job id as matched, not yet validated.
+    GetKey(String),
     CreateUpload,
 }
 
@@ -64,18 +66,8 @@ pub fn read_event(mut event: serde_json::Value) -> Result<ApiRequest, ApiError> 
     let route_key = event.route_key.as_deref().unwrap_or_default();
     let route = match route_key {
         LIST_JOBS => Route::ListJobs,
-        GET_JOB => {
-            let id = event
-                .path_parameters
-                .get("jobId")
-                .cloned()
-                .or_else(|| {
-                    let path = event.raw_path.as_deref().unwrap_or_default();
-                    path.rsplit('/').next().map(str::to_string)
-                })
-                .unwrap_or_default();
-            Route::GetJob(id)
-        }
+        GET_JOB => Route::GetJob(job_id_parameter(&event)),
+        GET_KEY => Route::GetKey(job_id_parameter(&event)),
         CREATE_UPLOAD => Route::CreateUpload,
         other => {
             return Err(ApiError::not_found(
@@ -110,6 +102,21 @@ pub fn read_event(mut event: serde_json::Value) -> Result<ApiRequest, ApiError> 
         query,
         body,
     })
+}
+
+/// `{jobId}` as API Gateway matched it (the path's segment after `/jobs/` when the event
+/// carries no path parameters).
+fn job_id_parameter(event: &ApiGatewayV2httpRequest) -> String {
+    event
+        .path_parameters
+        .get("jobId")
+        .cloned()
+        .or_else(|| {
+            let path = event.raw_path.as_deref().unwrap_or_default();
+            let rest = path.split_once("/jobs/").map(|(_, rest)| rest)?;
+            rest.split('/').next().map(str::to_string)
+        })
+        .unwrap_or_default()
 }
 
 /// The caller's segment of upload keys and the `Owner` stored on every item: the `sub` itself
@@ -210,5 +217,32 @@ pub fn json_response(
     response.headers = headers;
     response.body = Some(Body::Text(body));
     response.is_base64_encoded = false;
+    response
+}
+
+/// Raw bytes in the payload 2.0 response format: base64 in the body, `isBase64Encoded`, so
+/// API Gateway sends the bytes themselves. Never cached (the key endpoint's answer is a
+/// secret for one user).
+pub fn bytes_response(
+    status: u16,
+    bytes: &[u8],
+    content_type: &'static str,
+) -> ApiGatewayV2httpResponse {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        HeaderName::from_static("content-type"),
+        HeaderValue::from_static(content_type),
+    );
+    headers.insert(
+        HeaderName::from_static("cache-control"),
+        HeaderValue::from_static("no-store"),
+    );
+    let mut response = ApiGatewayV2httpResponse::default();
+    response.status_code = i64::from(status);
+    response.headers = headers;
+    response.body = Some(Body::Text(
+        base64::engine::general_purpose::STANDARD.encode(bytes),
+    ));
+    response.is_base64_encoded = true;
     response
 }

@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use wiring::table::{INPUT_FILE, JOB_ID, TTL_ATTRIBUTE};
@@ -190,12 +190,15 @@ pub struct StatusTable {
     t: Table,
 }
 
-/// Which components of the stored state an update advanced.
+/// What one update did to the stored job.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Applied {
+    /// The update was greater than the stored state and replaced it.
+    pub written: bool,
+    /// ... and it raised the status rank (a job's first terminal update, say): what a
+    /// metric counting finished jobs counts, once per job even when a second MediaConvert
+    /// job of the same job id ends too.
     pub status: bool,
-    pub progress: bool,
-    pub event_time: bool,
 }
 
 /// A stored job: its merged state, the output prefix recorded on COMPLETE, and whose it is.
@@ -206,7 +209,23 @@ pub struct StoredJob {
     /// The owner segment of the user whose upload started the job (absent on items written
     /// before jobs had owners: those belong to nobody).
     pub owner: Option<String>,
+    /// The MediaConvert job the stored state came from, for operators.
+    pub mediaconvert_job_id: Option<String>,
 }
+
+/// The status item's attributes that come from the update stored: an update that lacks one
+/// removes it, so the item is exactly the greatest update's state whatever came before.
+const UPDATE_ATTRIBUTES: [&str; 9] = [
+    "LastEventTime",
+    "MediaConvertJobId",
+    "DurationMs",
+    "WidthPx",
+    "HeightPx",
+    "Playlists",
+    "OutputPath",
+    "ErrorCode",
+    "ErrorMessage",
+];
 
 impl StatusTable {
     pub fn new(client: Client, name: impl Into<String>, ttl: Ttl) -> Self {
@@ -215,37 +234,11 @@ impl StatusTable {
         }
     }
 
-    /// SUBMITTED never overwrites anything: it is written only when the job has no item yet
-    /// (job-state may already have recorded a later state). Returns whether it was written.
-    pub async fn put_submitted(
-        &self,
-        job_id: &str,
-        owner: Option<&str>,
-        now: i64,
-    ) -> Result<bool, StoreError> {
-        let result = self
-            .t
-            .client
-            .put_item()
-            .table_name(&self.t.name)
-            .set_item(owner.map(|o| HashMap::from([(OWNER.to_string(), s(o))])))
-            .item(JOB_ID, s(job_id))
-            .item("JobStatus", s(JobStatus::Submitted.as_str()))
-            .item("StatusRank", n(JobStatus::Submitted.rank()))
-            .item("ProgressRate", n(0))
-            .item("CreationTime", n(now))
-            .item(TTL_ATTRIBUTE, self.t.ttl.expiry(now))
-            .condition_expression("attribute_not_exists(JobId)")
-            .send()
-            .await;
-        conditional("PutItem", &self.t.name, result)
-    }
-
-    /// Applies one event as the join of `domain::merge`: one conditional update per
-    /// component (status rank, progress, event time), each admitting only a strictly greater
-    /// value. The components are independent, so a retry after a partial failure converges
-    /// to the same item. `owner` (from the job's user metadata) goes on the item with the
-    /// status, whichever write creates the item.
+    /// Applies one update as `domain::merge` does, in one conditional `UpdateItem`: the item
+    /// becomes the update's state (every attribute set or removed in the same write) only if
+    /// its `MergeOrder` is absent or smaller than the update's. A failed condition means the
+    /// stored state is already at or past this update: nothing to do. `owner` (from the
+    /// job's user metadata) goes on the item with whichever update writes it.
     pub async fn apply(
         &self,
         update: &StateUpdate,
@@ -253,59 +246,21 @@ impl StatusTable {
         owner: Option<&str>,
         now: i64,
     ) -> Result<Applied, StoreError> {
-        if update.status == JobStatus::Submitted {
-            let written = self.put_submitted(&update.job_id, owner, now).await?;
-            return Ok(Applied {
-                status: written,
-                progress: written,
-                event_time: false,
-            });
-        }
-        // The status write goes first, so the two concurrent writes after it never race to
-        // create the item: DynamoDB serializes such writes, but moto lets one creation
-        // replace the other (seen in the store property test before this order).
-        let status = self.advance_status(update, output_path, owner, now).await?;
-        let progress = async {
-            match update.progress {
-                Some(p) => {
-                    self.advance(&update.job_id, "ProgressRate", n(p), now)
-                        .await
-                }
-                None => Ok(false),
-            }
-        };
-        let event_time = async {
-            match update.event_time {
-                Some(t) => {
-                    self.advance(&update.job_id, "LastEventTime", n(t), now)
-                        .await
-                }
-                None => Ok(false),
-            }
-        };
-        let (progress, event_time) = tokio::join!(progress, event_time);
-        Ok(Applied {
-            status,
-            progress: progress?,
-            event_time: event_time?,
-        })
-    }
-
-    async fn advance_status(
-        &self,
-        update: &StateUpdate,
-        output_path: Option<&str>,
-        owner: Option<&str>,
-        now: i64,
-    ) -> Result<bool, StoreError> {
         let mut sets = vec![
+            "MergeOrder = :order".to_string(),
             "JobStatus = :status".to_string(),
             "StatusRank = :rank".to_string(),
+            "ProgressRate = :progress".to_string(),
             KEEP_TIMES.to_string(),
         ];
         let mut values: HashMap<String, AttributeValue> = HashMap::from([
+            (":order".into(), s(update.order())),
             (":status".into(), s(update.status.as_str())),
             (":rank".into(), n(update.status.rank())),
+            (
+                ":progress".into(),
+                n(update.status.progress_of(update.progress)),
+            ),
             (":now".into(), n(now)),
             (":exp".into(), self.t.ttl.expiry(now)),
         ]);
@@ -315,10 +270,16 @@ impl StatusTable {
             values.insert(":owner".into(), s(o));
             HashMap::from([("#owner".to_string(), OWNER.to_string())])
         });
-        let mut set = |attr: &str, value: AttributeValue| {
+        let mut set = |attr: &'static str, value: AttributeValue| {
             sets.push(format!("{attr} = :{attr}"));
             values.insert(format!(":{attr}"), value);
         };
+        if let Some(t) = update.event_time {
+            set("LastEventTime", n(t));
+        }
+        if let Some(id) = &update.mediaconvert_job_id {
+            set("MediaConvertJobId", s(id));
+        }
         if let Some(c) = &update.complete {
             if let Some(v) = c.duration_ms {
                 set("DurationMs", n(v));
@@ -349,42 +310,46 @@ impl StatusTable {
                 set("ErrorMessage", s(message.clone()));
             }
         }
+        let removes: Vec<&str> = UPDATE_ATTRIBUTES
+            .into_iter()
+            .filter(|attr| !values.contains_key(&format!(":{attr}")))
+            .collect();
+        let mut expression = format!("SET {}", sets.join(", "));
+        if !removes.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+        }
         let result = self
             .t
             .client
             .update_item()
             .table_name(&self.t.name)
             .key(JOB_ID, s(&update.job_id))
-            .update_expression(format!("SET {}", sets.join(", ")))
-            .condition_expression("attribute_not_exists(StatusRank) OR StatusRank < :rank")
+            .update_expression(expression)
+            .condition_expression("attribute_not_exists(MergeOrder) OR MergeOrder < :order")
             .set_expression_attribute_names(names)
             .set_expression_attribute_values(Some(values))
+            .return_values(ReturnValue::UpdatedOld)
             .send()
             .await;
-        conditional("UpdateItem", &self.t.name, result)
-    }
-
-    async fn advance(
-        &self,
-        job_id: &str,
-        attr: &str,
-        value: AttributeValue,
-        now: i64,
-    ) -> Result<bool, StoreError> {
-        let result = self
-            .t
-            .client
-            .update_item()
-            .table_name(&self.t.name)
-            .key(JOB_ID, s(job_id))
-            .update_expression(format!("SET {attr} = :v, {KEEP_TIMES}"))
-            .condition_expression(format!("attribute_not_exists({attr}) OR {attr} < :v"))
-            .expression_attribute_values(":v", value)
-            .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":exp", self.t.ttl.expiry(now))
-            .send()
-            .await;
-        conditional("UpdateItem", &self.t.name, result)
+        match result {
+            Ok(out) => {
+                let old_rank: Option<u8> = out
+                    .attributes
+                    .as_ref()
+                    .and_then(|old| get_n(old, "StatusRank"));
+                Ok(Applied {
+                    written: true,
+                    status: old_rank.is_none_or(|r| r < update.status.rank()),
+                })
+            }
+            Err(e)
+                if e.as_service_error().and_then(|e| e.code())
+                    == Some("ConditionalCheckFailedException") =>
+            {
+                Ok(Applied::default())
+            }
+            Err(e) => Err(store_error("UpdateItem", &self.t.name, e)),
+        }
     }
 
     pub async fn get(&self, job_id: &str) -> Result<Option<StoredJob>, StoreError> {
@@ -394,8 +359,6 @@ impl StatusTable {
 }
 
 fn read_status_item(item: &Item) -> StoredJob {
-    // An item that only a progress or time update has created so far (their writes race
-    // with the status write) reads as SUBMITTED until the status lands.
     let status = get_s(item, "JobStatus")
         .and_then(|s| JobStatus::parse(&s))
         .unwrap_or(JobStatus::Submitted);
@@ -420,13 +383,14 @@ fn read_status_item(item: &Item) -> StoredJob {
     StoredJob {
         state: JobState {
             status,
-            progress: status.progress_shown(get_n(item, "ProgressRate").unwrap_or(0)),
+            progress: get_n(item, "ProgressRate").unwrap_or(0),
             last_event_time: get_n(item, "LastEventTime"),
             complete,
             error,
         },
         output_path: get_s(item, "OutputPath"),
         owner: get_s(item, OWNER),
+        mediaconvert_job_id: get_s(item, "MediaConvertJobId"),
     }
 }
 
@@ -518,18 +482,6 @@ impl OutputTable {
             ))),
         }
     }
-
-    pub async fn delete(&self, id: &str) -> Result<(), StoreError> {
-        self.t
-            .client
-            .delete_item()
-            .table_name(&self.t.name)
-            .key(JOB_ID, s(id))
-            .send()
-            .await
-            .map_err(|e| store_error("DeleteItem", &self.t.name, e))?;
-        Ok(())
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -546,13 +498,9 @@ pub struct InputFileTable {
 pub enum Claim {
     /// First delivery of this upload: go on and create its job.
     Fresh,
-    /// This upload was claimed before but its job was never recorded (a crash between the
-    /// claim and the end, or a concurrent delivery): go on, with the same token and the
-    /// same pending output, so at most the one job is created as far as MediaConvert's
-    /// idempotency allows.
-    Resume,
-    /// This upload's job is already recorded: a redelivery, nothing to do.
-    Done { job_id: String },
+    /// This upload was claimed before: a redelivery, a retry after a crash, or a concurrent
+    /// delivery. Whether its job was submitted is for the job status item to say.
+    Again,
     /// A newer upload of the same key has been claimed: the object now holds that upload,
     /// so this event is stale.
     Superseded,
@@ -566,8 +514,10 @@ impl InputFileTable {
     }
 
     /// Advances `Sequencer` to this upload's (normalized) sequencer only if it is newer
-    /// than any claimed before; otherwise the item that failed the condition (returned with
-    /// the failure, so no read and no read permission) tells a redelivery from a stale event.
+    /// than any claimed before, and points the input file at the upload's job id in the same
+    /// write (the job id is fixed before CreateJob, so an older upload never replaces the
+    /// newest job of a key: its claim fails). Otherwise the item that failed the condition
+    /// (returned with the failure, so no read) tells a repeated claim from a stale event.
     ///
     /// `owner` (the upload's owner segment) goes on the item, which puts it in the owner's
     /// listing (`OwnerIndex`); an upload without one is listed for nobody.
@@ -575,6 +525,7 @@ impl InputFileTable {
         &self,
         input_file: &str,
         sequencer: &str,
+        job_id: &str,
         owner: Option<&str>,
         now: i64,
     ) -> Result<Claim, StoreError> {
@@ -589,7 +540,9 @@ impl InputFileTable {
             .update_item()
             .table_name(&self.t.name)
             .key(INPUT_FILE, s(input_file))
-            .update_expression(format!("SET #seq = :seq, {KEEP_TIMES}{set_owner}"))
+            .update_expression(format!(
+                "SET #seq = :seq, JobSequencer = :seq, JobId = :job, {KEEP_TIMES}{set_owner}"
+            ))
             .condition_expression("attribute_not_exists(#seq) OR #seq < :seq")
             .set_expression_attribute_names(
                 owner.map(|_| HashMap::from([("#owner".to_string(), OWNER.to_string())])),
@@ -599,6 +552,7 @@ impl InputFileTable {
             )
             .expression_attribute_names("#seq", "Sequencer")
             .expression_attribute_values(":seq", s(sequencer))
+            .expression_attribute_values(":job", s(job_id))
             .expression_attribute_values(":now", n(now))
             .expression_attribute_values(":exp", self.t.ttl.expiry(now))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
@@ -609,41 +563,10 @@ impl InputFileTable {
         };
         let claimed = get_s(&item, "Sequencer").unwrap_or_default();
         if claimed.as_str() > sequencer {
-            return Ok(Claim::Superseded);
+            Ok(Claim::Superseded)
+        } else {
+            Ok(Claim::Again)
         }
-        match (get_s(&item, "JobSequencer"), get_s(&item, JOB_ID)) {
-            (Some(js), Some(job_id)) if js == sequencer => Ok(Claim::Done { job_id }),
-            _ => Ok(Claim::Resume),
-        }
-    }
-
-    /// Points the input file at `job_id` unless a newer upload's job is already recorded
-    /// (an older upload never overwrites the newest job id). Returns whether it was written.
-    /// The times stay the claim's: `CreationTime` orders the owner's listing.
-    pub async fn record_job(
-        &self,
-        input_file: &str,
-        sequencer: &str,
-        job_id: &str,
-        now: i64,
-    ) -> Result<bool, StoreError> {
-        let result = self
-            .t
-            .client
-            .update_item()
-            .table_name(&self.t.name)
-            .key(INPUT_FILE, s(input_file))
-            .update_expression(format!(
-                "SET JobId = :job, JobSequencer = :seq, {KEEP_TIMES}"
-            ))
-            .condition_expression("attribute_not_exists(JobSequencer) OR JobSequencer < :seq")
-            .expression_attribute_values(":job", s(job_id))
-            .expression_attribute_values(":seq", s(sequencer))
-            .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":exp", self.t.ttl.expiry(now))
-            .send()
-            .await;
-        conditional("UpdateItem", &self.t.name, result)
     }
 
     /// The latest job id of an upload, if one is recorded.

@@ -12,7 +12,7 @@ fn vars(pairs: &[(&str, &str)]) -> Vars<impl Fn(&str) -> Option<String>> {
     Vars(move |name: &str| map.get(name).cloned())
 }
 
-const CREATE_JOB: [(&str, &str); 9] = [
+const CREATE_JOB: [(&str, &str); 10] = [
     ("INPUT_FILE_TABLE", "in"),
     ("JOB_OUTPUT_TABLE", "out"),
     ("JOB_STATUS_TABLE", "status"),
@@ -22,6 +22,10 @@ const CREATE_JOB: [(&str, &str); 9] = [
     ("STATUS_UPDATE_INTERVAL_SECONDS", "15"),
     ("TTL_DAYS", "7"),
     ("STACK_NAME", "vod-dev"),
+    (
+        "API_URL",
+        "https://a1b2c3.execute-api.us-east-1.amazonaws.com",
+    ),
 ];
 
 fn without(all: &[(&'static str, &'static str)], name: &str) -> Vec<(&'static str, &'static str)> {
@@ -45,6 +49,35 @@ fn create_job_config_reads_every_variable() {
     assert_eq!(c.ttl_days, 7);
     assert_eq!(c.stack_name, "vod-dev");
     assert_eq!(c.input_file_table, "in");
+    assert_eq!(
+        c.api_url,
+        "https://a1b2c3.execute-api.us-east-1.amazonaws.com"
+    );
+}
+
+#[test]
+fn base_urls_are_absolute_and_lose_a_trailing_slash() {
+    let c = CreateJobConfig::load(&vars(&with(
+        &CREATE_JOB,
+        "API_URL",
+        "http://127.0.0.1:9000/",
+    )))
+    .unwrap();
+    assert_eq!(c.api_url, "http://127.0.0.1:9000");
+    for bad in [
+        "a1b2c3.execute-api.us-east-1.amazonaws.com",
+        "https://",
+        "https://a b",
+        "https://a?x=1",
+        "ftp://a",
+    ] {
+        let err = CreateJobConfig::load(&vars(&with(&CREATE_JOB, "API_URL", bad))).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("environment variable API_URL has the invalid value"),
+            "{bad:?}: {err}"
+        );
+    }
 }
 
 #[test]
@@ -105,6 +138,7 @@ fn job_state_and_status_api_configs() {
 
     let api = [
         ("INPUT_FILE_TABLE", "in"),
+        ("JOB_OUTPUT_TABLE", "out"),
         ("JOB_STATUS_TABLE", "status"),
         ("INPUT_BUCKET", "b"),
         ("VIDEO_SUFFIXES", ".mp4, .mov"),
@@ -112,6 +146,7 @@ fn job_state_and_status_api_configs() {
         ("MAX_UPLOAD_BYTES", "1073741824"),
         ("UPLOADS_PER_USER_PER_DAY", "20"),
         ("UPLOAD_QUOTA_TABLE", "quota"),
+        ("PLAYBACK_URL", "https://d111111abcdef8.cloudfront.net"),
     ];
     let config = StatusApiConfig::load(&vars(&api)).unwrap();
     assert_eq!(config.video_suffixes, vec![".mp4", ".mov"]);
@@ -119,6 +154,8 @@ fn job_state_and_status_api_configs() {
     assert_eq!(config.max_upload_bytes, 1 << 30);
     assert_eq!(config.uploads_per_user_per_day, 20);
     assert_eq!(config.upload_quota_table, "quota");
+    assert_eq!(config.job_output_table, "out");
+    assert_eq!(config.playback_url, "https://d111111abcdef8.cloudfront.net");
     // A presigned PUT carries at most 5 GiB; a day allows at least one upload.
     for (name, bad) in [
         ("MAX_UPLOAD_BYTES", "0"),
@@ -127,6 +164,8 @@ fn job_state_and_status_api_configs() {
         ("UPLOADS_PER_USER_PER_DAY", "0"),
         ("UPLOADS_PER_USER_PER_DAY", "-1"),
         ("UPLOAD_QUOTA_TABLE", " "),
+        ("PLAYBACK_URL", "d111111abcdef8.cloudfront.net"),
+        ("JOB_OUTPUT_TABLE", " "),
     ] {
         let err = StatusApiConfig::load(&vars(&with(&api, name, bad))).unwrap_err();
         assert!(err.to_string().contains(name), "{name}={bad:?}: {err}");

@@ -12,9 +12,12 @@ fn event(path: &str) -> JobStateChange {
     JobStateChange::from_json(&fixture(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// A job id as create-job makes them (its client request token).
+const JOB: &str = "0123456789abcdef0123456789abcdef";
+
 fn update(path: &str) -> StateUpdate {
     event(path)
-        .to_update()
+        .to_update(JOB)
         .unwrap_or_else(|| panic!("{path} should be stored"))
 }
 
@@ -23,7 +26,11 @@ fn update(path: &str) -> StateUpdate {
 #[test]
 fn seed_status_update_is_progressing_at_its_percent() {
     let u = update("seed/status-update.json");
-    assert_eq!(u.job_id, "123456789012-smb6o7");
+    assert_eq!(u.job_id, JOB);
+    assert_eq!(
+        u.mediaconvert_job_id.as_deref(),
+        Some("123456789012-smb6o7")
+    );
     assert_eq!(u.status, JobStatus::Progressing);
     assert_eq!(u.progress, Some(70));
     assert_eq!(u.event_time, None);
@@ -134,13 +141,13 @@ fn informational_statuses_are_not_stored() {
         "mediaconvert/aws-docs/queue-hop.json",
     ] {
         let e = event(path);
-        assert!(e.to_update().is_none(), "{path} must be ignored");
+        assert!(e.to_update(JOB).is_none(), "{path} must be ignored");
     }
     let warning = event("mediaconvert/aws-docs/new-warning.json");
     assert_eq!(warning.detail.warning_code.as_deref(), Some("000000"));
     let unknown = JobStateChange::from_json(r#"{"detail":{"jobId":"j","status":"SOMETHING_NEW"}}"#)
         .expect("unknown statuses parse");
-    assert!(unknown.to_update().is_none());
+    assert!(unknown.to_update(JOB).is_none());
 }
 
 #[test]
@@ -178,7 +185,7 @@ fn partial_complete_still_completes_with_fields_absent() {
         "outputGroupDetails":[{"outputDetails":[{"durationInMs":0,"videoDetails":{"widthInPx":0,"heightInPx":0}}],"type":"HLS_GROUP"}]}}"#;
     let u = JobStateChange::from_json(text)
         .unwrap()
-        .to_update()
+        .to_update(JOB)
         .unwrap();
     assert_eq!(u.status, JobStatus::Complete);
     assert_eq!(u.progress, Some(100));
@@ -187,7 +194,7 @@ fn partial_complete_still_completes_with_fields_absent() {
     let none = r#"{"detail":{"jobId":"1-a","status":"COMPLETE"}}"#;
     let u = JobStateChange::from_json(none)
         .unwrap()
-        .to_update()
+        .to_update(JOB)
         .unwrap();
     assert_eq!(u.complete, Some(CompleteDetails::default()));
 }
@@ -197,13 +204,13 @@ fn null_or_missing_percent_keeps_progress_unknown() {
     let text = r#"{"detail":{"jobId":"1-a","status":"STATUS_UPDATE","jobProgress":{"jobPercentComplete":null}}}"#;
     let u = JobStateChange::from_json(text)
         .unwrap()
-        .to_update()
+        .to_update(JOB)
         .unwrap();
     assert_eq!((u.status, u.progress), (JobStatus::Progressing, None));
     let no_progress = r#"{"detail":{"jobId":"1-a","status":"STATUS_UPDATE"}}"#;
     let u = JobStateChange::from_json(no_progress)
         .unwrap()
-        .to_update()
+        .to_update(JOB)
         .unwrap();
     assert_eq!(u.progress, None);
     // 100 belongs to the terminal states.
@@ -211,7 +218,7 @@ fn null_or_missing_percent_keeps_progress_unknown() {
     assert_eq!(
         JobStateChange::from_json(full)
             .unwrap()
-            .to_update()
+            .to_update(JOB)
             .unwrap()
             .progress,
         Some(99)
@@ -266,6 +273,7 @@ fn error_messages_lose_buckets_and_account_ids() {
 fn u(status: JobStatus, progress: Option<u8>, time: i64) -> StateUpdate {
     StateUpdate {
         job_id: "j".into(),
+        mediaconvert_job_id: Some("1763942400123-abc123".into()),
         status,
         progress,
         event_time: Some(time),
@@ -275,19 +283,24 @@ fn u(status: JobStatus, progress: Option<u8>, time: i64) -> StateUpdate {
 }
 
 #[test]
-fn terminal_state_is_never_replaced() {
+fn terminal_state_is_replaced_only_by_a_later_terminal_one() {
     use JobStatus::*;
     let s = fold(&[u(Complete, Some(100), 9), u(Progressing, Some(40), 10)]).unwrap();
     assert_eq!((s.status, s.progress), (Complete, 100));
-    let s = fold(&[u(Error, Some(100), 9), u(Complete, Some(100), 10)]).unwrap();
+    // One MediaConvert job ends once; two ends of one job id come from the second
+    // MediaConvert job of a retried upload: the later one is kept, in any order.
+    let a = fold(&[u(Error, Some(100), 9), u(Complete, Some(100), 10)]).unwrap();
+    let b = fold(&[u(Complete, Some(100), 10), u(Error, Some(100), 9)]).unwrap();
+    assert_eq!(a, b);
     assert_eq!(
-        s.status, Error,
-        "a job has one terminal state: the first kept"
+        (a.status, a.error),
+        (Complete, None),
+        "the error's details go with it"
     );
 }
 
 #[test]
-fn progress_never_goes_down_and_missing_percent_keeps_it() {
+fn progress_never_goes_down_and_a_missing_percent_never_replaces_one() {
     use JobStatus::*;
     let s = fold(&[
         u(Progressing, Some(60), 3),
@@ -297,17 +310,20 @@ fn progress_never_goes_down_and_missing_percent_keeps_it() {
     .unwrap();
     assert_eq!(
         (s.status, s.progress, s.last_event_time),
-        (Progressing, 60, Some(4))
+        (Progressing, 60, Some(3)),
+        "the state is the greatest update's, time included"
     );
 }
 
 #[test]
-fn canceled_keeps_its_progress_in_any_order() {
+fn terminal_states_show_100_in_any_order() {
     use JobStatus::*;
-    let a = fold(&[u(Progressing, Some(50), 1), u(Canceled, None, 2)]).unwrap();
-    let b = fold(&[u(Canceled, None, 2), u(Progressing, Some(50), 1)]).unwrap();
-    assert_eq!(a, b);
-    assert_eq!((a.status, a.progress), (Canceled, 50));
+    for end in [Canceled, Error, Complete] {
+        let a = fold(&[u(Progressing, Some(50), 1), u(end, None, 2)]).unwrap();
+        let b = fold(&[u(end, None, 2), u(Progressing, Some(50), 1)]).unwrap();
+        assert_eq!(a, b);
+        assert_eq!((a.status, a.progress), (end, 100));
+    }
 }
 
 #[test]
@@ -315,12 +331,10 @@ fn submitted_never_overwrites_and_duplicates_change_nothing() {
     use JobStatus::*;
     let p = u(Progressing, Some(10), 1);
     let after = merge(None, &p);
-    assert_eq!(
-        merge(Some(after.clone()), &StateUpdate::submitted("j")),
-        after
-    );
+    let submitted = StateUpdate::submitted("j", Some("1763942400123-abc123"));
+    assert_eq!(merge(Some(after.clone()), &submitted), after);
     assert_eq!(merge(Some(after.clone()), &p), after);
-    let first = merge(None, &StateUpdate::submitted("j"));
+    let (_, first) = merge(None, &submitted);
     assert_eq!((first.status, first.progress), (Submitted, 0));
 }
 
@@ -331,6 +345,70 @@ fn shared_timestamps_do_not_decide() {
     let b = fold(&[u(Complete, Some(100), 7), u(Progressing, Some(30), 7)]).unwrap();
     assert_eq!(a, b);
     assert_eq!(a.status, Complete);
+}
+
+#[test]
+fn the_order_string_sorts_as_the_merge_orders() {
+    use JobStatus::*;
+    // Increasing in the merge's order; byte order of the strings must agree.
+    let mut submitted = StateUpdate::submitted("j", None);
+    submitted.event_time = None;
+    let updates = [
+        submitted,
+        u(Progressing, None, 99_999),
+        u(Progressing, Some(9), 5),
+        u(Progressing, Some(10), 4),
+        u(Progressing, Some(10), 1_763_942_400_000),
+        u(Progressing, Some(99), 1_763_942_400_001),
+        u(Canceled, None, 3),
+        u(Complete, Some(100), 3),
+        u(Error, Some(100), 3),
+        u(Complete, Some(100), 4),
+    ];
+    for pair in updates.windows(2) {
+        assert!(
+            pair[0].order() < pair[1].order(),
+            "{} < {}",
+            pair[0].order(),
+            pair[1].order()
+        );
+    }
+    assert_eq!(
+        u(Progressing, Some(7), 1_763_942_400_123).order(),
+        "2.007.1763942400123.PROGRESSING.1763942400123-abc123"
+    );
+    // Out-of-range times are clamped, not wrapped into another place in the order.
+    assert_eq!(
+        u(Progressing, Some(7), -5).order(),
+        u(Progressing, Some(7), 0).order()
+    );
+    assert!(u(Progressing, Some(7), i64::MAX).order() < u(Progressing, Some(8), 0).order());
+}
+
+#[test]
+fn the_job_id_comes_from_the_user_metadata() {
+    let with = |metadata: serde_json::Value| {
+        JobStateChange::from_value(serde_json::json!({"detail": {
+            "jobId": "1763942400123-abc123", "status": "PROGRESSING", "userMetadata": metadata}}))
+        .unwrap()
+    };
+    assert_eq!(with(serde_json::json!({"job": JOB})).job(), Some(JOB));
+    for bad in [
+        serde_json::json!({}),
+        serde_json::json!({"job": ""}),
+        serde_json::json!({"job": "0123456789ABCDEF0123456789ABCDEF"}),
+        serde_json::json!({"job": "0123456789abcdef0123456789abcde"}),
+        serde_json::json!({"job": "1763942400123-abc123"}),
+    ] {
+        assert_eq!(with(bad.clone()).job(), None, "{bad}");
+    }
+    let u = with(serde_json::json!({"job": JOB}))
+        .to_update(JOB)
+        .unwrap();
+    assert_eq!(
+        (u.job_id.as_str(), u.mediaconvert_job_id.as_deref()),
+        (JOB, Some("1763942400123-abc123"))
+    );
 }
 
 // --- job creation ---------------------------------------------------------------------------
@@ -375,21 +453,7 @@ fn sequencers_compare_as_s3_documents() {
 }
 
 #[test]
-fn output_paths_are_unique_per_upload_and_stable_per_event() {
-    let t = 1_795_478_400; // 2026-11-24T00:00:00Z
-    let p = output_path("uploads/Big Buck Bunny.mp4", t, "0055AED6DCD90281E5");
-    assert_eq!(
-        p,
-        "uploads/Big Buck Bunny.mp4_20261124000000_0055aed6dcd90281e5/"
-    );
-    assert_eq!(
-        p,
-        output_path("uploads/Big Buck Bunny.mp4", t, "0055AED6DCD90281E5")
-    );
-    assert_ne!(
-        p,
-        output_path("uploads/Big Buck Bunny.mp4", t, "0055AED6DCD90281E6")
-    );
+fn dates_are_utc() {
     assert_eq!(utc_compact(951_868_798), "20000229235958");
     assert_eq!(utc_rfc3339(4_102_444_799), "2099-12-31T23:59:59Z");
     assert_eq!(utc_rfc3339(0), "1970-01-01T00:00:00Z");
@@ -412,50 +476,25 @@ fn long_keys() -> Vec<String> {
 }
 
 #[test]
-fn output_paths_of_keys_at_the_s3_limit_stay_within_the_bound() {
-    let t = 1_795_478_400;
-    let longest_sequencer = "F".repeat(SEQUENCER_WIDTH);
+fn a_jobs_files_are_under_its_id_and_its_key_url_is_the_api() {
+    let job = client_request_token("uploads/a/b/movie #1?.mp4", "0055aed6dcd90281e5");
+    assert!(is_job_id(&job), "{job}");
+    assert_eq!(output_path(&job), format!("hls/{job}/"));
+    assert_eq!(key_folder(&job), format!("keys/{job}/"));
+    assert_eq!(
+        key_url("https://a1.execute-api.us-east-1.amazonaws.com/", &job),
+        format!("https://a1.execute-api.us-east-1.amazonaws.com/jobs/{job}/key")
+    );
     for key in long_keys() {
         assert_eq!(key.len(), MAX_KEY_BYTES, "the test key is at the limit");
-        for sequencer in ["0055AED6DCD90281E5", longest_sequencer.as_str()] {
-            let p = output_path(&key, t, sequencer);
-            assert!(p.len() <= MAX_OUTPUT_PATH_BYTES, "{} bytes: {p}", p.len());
-            let suffix = format!("_20261124000000_{}/", sequencer.to_ascii_lowercase());
-            assert!(p.ends_with(&suffix), "the unique suffix is kept: {p}");
-            // What is left of the key: its beginning, long enough to recognize it.
-            let kept = p.split('~').next().unwrap();
-            assert!(key.starts_with(kept), "{p}");
-            assert!(kept.len() >= MAX_OUTPUT_PATH_BYTES / 2, "{p}");
-            assert_eq!(p, output_path(&key, t, sequencer), "stable per event");
-            assert_ne!(p, output_path(&key, t + 1, sequencer));
-        }
-        assert_ne!(
-            output_path(&key, t, "0055AED6DCD90281E5"),
-            output_path(&key, t, "0055AED6DCD90281E6"),
-            "a path per upload"
-        );
-        // Two keys that differ only past the cut still get two paths.
-        let other = key.replace(".mp4", ".mov");
-        assert_ne!(
-            output_path(&key, t, "0055AED6DCD90281E5"),
-            output_path(&other, t, "0055AED6DCD90281E5")
-        );
         let key_file = key_file_name(&key);
         assert!(key_file.len() <= MAX_KEY_FILE_NAME_BYTES, "{key_file}");
         assert!(key_file.ends_with(".key"), "{key_file}");
         assert!(
-            format!("{}{key_file}", output_path(&key, t, &longest_sequencer)).len()
-                <= MAX_KEY_BYTES,
+            format!("{}{key_file}", key_folder(&job)).len() <= MAX_KEY_BYTES,
             "the key file's S3 key fits"
         );
     }
-    // Up to the bound a key is kept whole, as before.
-    let fits = "k".repeat(MAX_OUTPUT_PATH_BYTES - "_20261124000000_0055aed6dcd90281e5/".len());
-    assert_eq!(
-        output_path(&fits, t, "0055AED6DCD90281E5"),
-        format!("{fits}_20261124000000_0055aed6dcd90281e5/")
-    );
-    assert!(output_path(&format!("{fits}k"), t, "0055AED6DCD90281E5").contains('~'));
 }
 
 #[test]
@@ -479,9 +518,10 @@ fn request_tokens_follow_the_object_identity() {
 }
 
 #[test]
-fn user_metadata_names_stack_input_and_submission_time_only() {
-    let m = user_metadata("vod-dev", "uploads/a.mp4", 1_763_942_400_123);
-    assert_eq!(m.len(), 3);
+fn user_metadata_names_stack_job_input_and_submission_time_only() {
+    let m = user_metadata("vod-dev", JOB, "uploads/a.mp4", 1_763_942_400_123);
+    assert_eq!(m.len(), 4);
+    assert_eq!(m["job"], JOB);
     assert_eq!(m["submittedAt"], "1763942400123");
     assert_eq!(m["stack"], "vod-dev");
     assert_eq!(m["inputFile"], "uploads/a.mp4");
@@ -688,9 +728,8 @@ fn upload_keys_name_their_owner_and_odd_names_round_trip_through_s3_events() {
             })
             .collect();
         assert_eq!(decode_s3_key(&encoded).as_deref(), Ok(key.as_str()));
-        // They stay in the output path (a key prefix) verbatim; the key file's name, which
-        // goes into the playlist as a URI, holds none of them.
-        assert!(output_path(&key, 0, "00AB").starts_with(&key));
+        // No path holds them (paths are named by the job id), and the key file's name holds
+        // none of them either.
         let key_file = key_file_name(&key);
         assert!(
             key_file
@@ -800,12 +839,20 @@ fn answers_are_camel_case_and_per_state() {
         }),
         error: None,
     };
-    let v = serde_json::to_value(JobView::new("j-1", &complete, Some("out/".into()))).unwrap();
+    let playback = "https://d1.cloudfront.net/";
+    let v = serde_json::to_value(JobView::new(
+        "j-1",
+        &complete,
+        Some("hls/j-1/".into()),
+        playback,
+    ))
+    .unwrap();
     assert_eq!(
         v,
         serde_json::json!({"jobId":"j-1","status":"COMPLETE","progress":100,"lastEventTime":5,
-            "durationMs":1000,"widthPx":1280,"heightPx":720,"outputPath":"out/",
-            "playlists":{"m3u8":"a.m3u8"}})
+            "durationMs":1000,"widthPx":1280,"heightPx":720,"outputPath":"hls/j-1/",
+            "playlists":{"m3u8":"a.m3u8"},
+            "playbackUrl":"https://d1.cloudfront.net/j-1/index.m3u8"})
     );
     let error = JobState {
         status: JobStatus::Error,
@@ -817,7 +864,7 @@ fn answers_are_camel_case_and_per_state() {
             message: Some("bad".into()),
         }),
     };
-    let v = serde_json::to_value(JobView::new("j-2", &error, None)).unwrap();
+    let v = serde_json::to_value(JobView::new("j-2", &error, None, playback)).unwrap();
     assert_eq!(
         v,
         serde_json::json!({"jobId":"j-2","status":"ERROR","progress":100,"errorCode":1010,"errorMessage":"bad"})
@@ -869,11 +916,11 @@ fn presigned_headers_to_send_are_the_signed_ones_without_host() {
 }
 
 #[test]
-fn a_finished_status_shows_100_even_before_its_progress_write_lands() {
-    assert_eq!(JobStatus::Complete.progress_shown(31), 100);
-    assert_eq!(JobStatus::Error.progress_shown(0), 100);
-    // CANCELED keeps the progress it had; the others show what is stored.
-    assert_eq!(JobStatus::Canceled.progress_shown(31), 31);
-    assert_eq!(JobStatus::Progressing.progress_shown(31), 31);
-    assert_eq!(JobStatus::Submitted.progress_shown(0), 0);
+fn a_terminal_status_stands_for_100() {
+    assert_eq!(JobStatus::Complete.progress_of(Some(31)), 100);
+    assert_eq!(JobStatus::Error.progress_of(None), 100);
+    assert_eq!(JobStatus::Canceled.progress_of(Some(31)), 100);
+    assert_eq!(JobStatus::Progressing.progress_of(Some(31)), 31);
+    assert_eq!(JobStatus::Progressing.progress_of(None), 0);
+    assert_eq!(JobStatus::Submitted.progress_of(Some(0)), 0);
 }

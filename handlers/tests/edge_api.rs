@@ -42,8 +42,8 @@ fn event(
     let object = e.as_object_mut().expect("an object");
     object.remove("pathParameters");
     if let Some(id) = route_key
-        .ends_with("{jobId}")
-        .then(|| raw_path.rsplit('/').next())
+        .contains("{jobId}")
+        .then(|| raw_path.strip_prefix("/jobs/")?.split('/').next())
         .flatten()
     {
         object.insert("pathParameters".into(), serde_json::json!({"jobId": id}));
@@ -371,7 +371,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 #[test]
-fn create_job_and_job_state_at_trace_level_never_log_the_key() {
+fn create_job_job_state_and_status_api_at_trace_level_never_log_the_key() {
     let aws = LocalAws::create(Moto::shared(), "edge-trace");
     let mediaconvert = mediaconvert_stub();
     let trace = ("RUST_LOG", "trace");
@@ -388,13 +388,22 @@ fn create_job_and_job_state_at_trace_level_never_log_the_key() {
     record["object"]["key"] = format!("uploads/{ALICE}/5f1c/clip.mp4").into();
     create_job.invoke_ok(event.to_string(), ANSWER);
 
-    let job_id = stub_job_id(0);
+    let request: serde_json::Value =
+        serde_json::from_slice(&mediaconvert.requests()[0].body).expect("JSON");
+    let job_id = request["userMetadata"]["job"]
+        .as_str()
+        .expect("the job id in the user metadata")
+        .to_string();
     let output = aws
         .item(&aws.names.job_output_table, "JobId", &job_id)
         .expect("the job's Output item");
     let key_hex = text(&output, "KeyValue").to_string();
-    let request: serde_json::Value =
-        serde_json::from_slice(&mediaconvert.requests()[0].body).expect("JSON");
+    assert_eq!(
+        request["settings"]["outputGroups"][0]["outputGroupSettings"]["hlsGroupSettings"]["encryption"]
+            ["staticKeyProvider"]["url"],
+        format!("{}/jobs/{job_id}/key", setup::API_URL),
+        "the playlists fetch the key from the API"
+    );
     assert_eq!(request["userMetadata"]["owner"], ALICE, "{request}");
     let upload = aws
         .item(
@@ -411,7 +420,7 @@ fn create_job_and_job_state_at_trace_level_never_log_the_key() {
         "mediaconvert/complete.json",
     ] {
         let mut event: serde_json::Value =
-            serde_json::from_slice(&mediaconvert_event(fixture, &job_id)).expect("JSON");
+            serde_json::from_slice(&mediaconvert_event(fixture, &stub_job_id(0))).expect("JSON");
         event["detail"]["userMetadata"] = request["userMetadata"].clone();
         job_state.invoke_ok(event.to_string(), ANSWER);
     }
@@ -433,7 +442,44 @@ fn create_job_and_job_state_at_trace_level_never_log_the_key() {
         Some(key_hex.clone())
     );
 
-    for (who, function) in [("create-job", &create_job), ("job-state", &job_state)] {
+    // The key endpoint: the owner gets the 16 bytes (base64 in the Lambda answer, the one
+    // place the key leaves the stack); anyone else the 404 of an unknown job.
+    let mut status_api = aws.spawn(STATUS_API, &[trace]);
+    let route = "GET /jobs/{jobId}/key";
+    let mut ask = |path: &str, sub: &str| {
+        let invocation = status_api.invoke(crate::event(route, "GET", path, "", Some(sub)), ANSWER);
+        answer(&status_api, &invocation)
+    };
+    let unknown_job = "00000000000000000000000000000000";
+    let own = ask(&format!("/jobs/{job_id}/key"), ALICE);
+    let theirs = ask(&format!("/jobs/{job_id}/key"), "mallory");
+    let unknown = ask(&format!("/jobs/{unknown_job}/key"), "mallory");
+    assert_eq!(own.status, 200, "{}", own.body);
+    assert_eq!(own.raw["isBase64Encoded"], true);
+    assert_eq!(own.headers["content-type"], "application/octet-stream");
+    assert_eq!(own.headers["cache-control"], "no-store");
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(&own.body)
+        .expect("base64");
+    assert_eq!(hex::encode(&key), key_hex);
+    assert_error(&theirs, 404, "no_such_job", "another user's key");
+    assert_eq!(
+        theirs.body.replace(&job_id, "J"),
+        unknown.body.replace(unknown_job, "J"),
+        "the same answer as an unknown job"
+    );
+    for (form, bytes) in key_forms(&key_hex) {
+        assert!(
+            !contains(theirs.raw.to_string().as_bytes(), &bytes),
+            "the refusal holds the key as {form}"
+        );
+    }
+
+    for (who, function) in [
+        ("create-job", &create_job),
+        ("job-state", &job_state),
+        ("status-api", &status_api),
+    ] {
         let log = function.log_bytes();
         // RUST_LOG=trace took effect: the runtime's own debug lines are there.
         assert!(

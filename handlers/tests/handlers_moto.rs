@@ -6,10 +6,8 @@ mod common;
 
 use aws_lambda_events::s3::S3Event;
 use common::{Local, fixture_json, num, s};
-use handlers::domain::{client_request_token, normalize_sequencer};
-use handlers::entrypoints::{
-    CreateJob, Created, Handled, JobStateHandler, StatusApi, pending_output_id,
-};
+use handlers::domain::{StateUpdate, client_request_token, normalize_sequencer};
+use handlers::entrypoints::{CreateJob, Created, Handled, JobStateHandler, StatusApi};
 use handlers::store::{InputFileTable, JobOutput, OutputTable, StatusTable, Ttl, now_epoch};
 use std::io::{Read, Write};
 use testkit::Moto;
@@ -36,10 +34,24 @@ fn s3_event(bucket: &str, objects: &[(&str, &str)]) -> S3Event {
     serde_json::from_value(event).unwrap()
 }
 
-fn mediaconvert_event(path: &str, job_id: &str) -> serde_json::Value {
+/// A MediaConvert event of the fixture `path` for job `job` (user metadata `job`), from the
+/// fixture's MediaConvert job.
+fn mediaconvert_event(path: &str, job: &str) -> serde_json::Value {
     let mut e = fixture_json(path);
-    e["detail"]["jobId"] = job_id.into();
+    e["detail"]["userMetadata"]["job"] = job.into();
     e
+}
+
+/// The same, from the MediaConvert job `mediaconvert_job_id`.
+fn mediaconvert_event_from(path: &str, job: &str, mediaconvert_job_id: &str) -> serde_json::Value {
+    let mut e = mediaconvert_event(path, job);
+    e["detail"]["jobId"] = mediaconvert_job_id.into();
+    e
+}
+
+/// A job id as create-job makes them.
+fn job_id(n: u8) -> String {
+    format!("{:032x}", 0xab00 + u128::from(n))
 }
 
 fn output_table(local: &Local) -> OutputTable {
@@ -57,16 +69,25 @@ fn output_table(local: &Local) -> OutputTable {
 #[tokio::test]
 async fn create_job_writes_three_items_and_one_complete_create_job_request() {
     let local = Local::create(&Moto::shared().endpoint(), "cj-one").await;
-    let job_id = "1763942400123-aaaaaa";
-    let (replay, mediaconvert) = common::mediaconvert(&[job_id]);
+    let mediaconvert_job_id = "1763942400123-aaaaaa";
+    let (replay, mediaconvert) = common::mediaconvert(&[mediaconvert_job_id]);
+    let sequencer = normalize_sequencer(SEQ).unwrap();
+    let job_id = client_request_token(KEY, &sequencer);
+    let job_id = job_id.as_str();
+    let dynamodb = common::DynamoDbRequests::counting();
     let handler = CreateJob::new(
         local.create_job_config(),
-        local.dynamodb.clone(),
+        dynamodb.client(&local.dynamodb),
         mediaconvert,
     );
     let event = s3_event(&local.names.input_bucket, &[(RAW_KEY, SEQ)]);
 
     let created = handler.handle(event.clone()).await.unwrap();
+    assert_eq!(
+        dynamodb.operations(),
+        ["UpdateItem", "PutItem", "UpdateItem"],
+        "a new upload: the claim, the output item, SUBMITTED (plus CreateJob)"
+    );
     assert_eq!(
         created,
         vec![Created::Job {
@@ -74,17 +95,16 @@ async fn create_job_writes_three_items_and_one_complete_create_job_request() {
         }]
     );
 
-    let output_path = format!("{KEY}_20261124000000_0055aed6dcd90281e5/");
+    let output_path = format!("hls/{job_id}/");
     let outputs = local.scan(&local.names.job_output_table).await;
-    assert_eq!(
-        outputs.len(),
-        1,
-        "only the job's Output item remains: {outputs:?}"
-    );
+    assert_eq!(outputs.len(), 1, "one Output item: {outputs:?}");
     let output = &outputs[0];
     assert_eq!(s(output, "JobId"), job_id);
     assert_eq!(s(output, "OutputPath"), output_path);
-    assert_eq!(s(output, "KeyFile"), "Big_Buck_Bunny___.key");
+    assert_eq!(
+        s(output, "KeyFile"),
+        format!("keys/{job_id}/Big_Buck_Bunny___.key")
+    );
     let key_hex = s(output, "KeyValue");
     assert_eq!(key_hex.len(), 32);
     assert!(key_hex.bytes().all(|b| b.is_ascii_hexdigit()));
@@ -99,9 +119,9 @@ async fn create_job_writes_three_items_and_one_complete_create_job_request() {
         (num(&status, "StatusRank"), num(&status, "ProgressRate")),
         (1, 0)
     );
+    assert_eq!(s(&status, "MediaConvertJobId"), mediaconvert_job_id);
     common::assert_ttl(&status);
 
-    let sequencer = normalize_sequencer(SEQ).unwrap();
     let input = local
         .item(&local.names.input_file_table, "InputFile", KEY)
         .await
@@ -121,10 +141,7 @@ async fn create_job_writes_three_items_and_one_complete_create_job_request() {
     assert_eq!(body["jobTemplate"], common::JOB_TEMPLATE);
     assert_eq!(body["role"], common::ROLE_ARN);
     assert_eq!(body["statusUpdateInterval"], "SECONDS_15");
-    assert_eq!(
-        body["clientRequestToken"],
-        client_request_token(KEY, &sequencer)
-    );
+    assert_eq!(body["clientRequestToken"], job_id);
     let submitted_at = body["userMetadata"]["submittedAt"].clone();
     assert!(
         submitted_at
@@ -134,7 +151,8 @@ async fn create_job_writes_three_items_and_one_complete_create_job_request() {
     );
     assert_eq!(
         body["userMetadata"],
-        serde_json::json!({"stack": common::STACK, "inputFile": KEY, "submittedAt": submitted_at})
+        serde_json::json!({"stack": common::STACK, "job": job_id, "inputFile": KEY,
+            "submittedAt": submitted_at})
     );
     let settings = &body["settings"];
     assert_eq!(
@@ -155,7 +173,8 @@ async fn create_job_writes_three_items_and_one_complete_create_job_request() {
         serde_json::json!({
             "encryptionMethod": "AES128",
             "type": "STATIC_KEY",
-            "staticKeyProvider": {"staticKeyValue": key_hex, "url": "Big_Buck_Bunny___.key"}
+            "staticKeyProvider": {"staticKeyValue": key_hex,
+                "url": format!("{}/jobs/{job_id}/key", common::API_URL)}
         })
     );
     assert_eq!(
@@ -167,6 +186,11 @@ async fn create_job_writes_three_items_and_one_complete_create_job_request() {
     // Redelivered later (past CreateJob's one-minute idempotency): no second job.
     let before = local.snapshot().await;
     let again = handler.handle(event).await.unwrap();
+    assert_eq!(
+        dynamodb.operations()[3..],
+        ["UpdateItem", "GetItem"],
+        "a redelivery: the failed claim and the status read"
+    );
     assert_eq!(
         again,
         vec![Created::AlreadyDone {
@@ -187,6 +211,7 @@ async fn an_older_upload_never_replaces_the_newest_job() {
         mediaconvert,
     );
     let event = |seq| s3_event(&local.names.input_bucket, &[(RAW_KEY, seq)]);
+    let job = |seq| client_request_token(KEY, &normalize_sequencer(seq).unwrap());
     let latest = || async {
         s(
             &local
@@ -201,82 +226,131 @@ async fn an_older_upload_never_replaces_the_newest_job() {
     assert_eq!(
         created,
         vec![Created::Job {
-            job_id: "job-new".into()
+            job_id: job("0055AED6DCD90281E6")
         }]
     );
     // The older upload's event arrives late: the object already holds the newer upload.
     let created = handler.handle(event("0055AED6DCD90281E5")).await.unwrap();
     assert_eq!(created, vec![Created::Superseded]);
     assert_eq!(common::create_job_requests(&replay).len(), 1);
-    assert_eq!(latest().await, "job-new");
+    assert_eq!(latest().await, job("0055AED6DCD90281E6"));
 
     let created = handler.handle(event("0055AED6DCD90281E7")).await.unwrap();
     assert_eq!(
         created,
         vec![Created::Job {
-            job_id: "job-newest".into()
+            job_id: job("0055AED6DCD90281E7")
         }]
     );
-    assert_eq!(latest().await, "job-newest");
+    assert_eq!(latest().await, job("0055AED6DCD90281E7"));
     assert_eq!(local.scan(&local.names.job_output_table).await.len(), 2);
 }
 
+/// create-job crashes after CreateJob and before its writes; Lambda retries it after
+/// MediaConvert's one-minute token window, so MediaConvert starts a second job for the
+/// upload. Both jobs carry the same job id: both write the same files with the same key, and
+/// job-state merges both jobs' events into the one item, each event answered Ok (nothing
+/// for the DLQ), with one DynamoDB request per event (two on COMPLETE: the output item).
 #[tokio::test]
-async fn a_crash_after_the_claim_resumes_with_the_same_token_path_and_key() {
-    let local = Local::create(&Moto::shared().endpoint(), "cj-resume").await;
+async fn a_create_job_retried_after_the_token_window_completes_one_item() {
+    let local = Local::create(&Moto::shared().endpoint(), "cj-retry").await;
     let sequencer = normalize_sequencer(SEQ).unwrap();
-    let token = client_request_token(KEY, &sequencer);
-    // What the crashed attempt left: the claim and the reserved output, no job recorded.
-    let inputs = InputFileTable::new(
-        local.dynamodb.clone(),
-        &local.names.input_file_table,
-        Ttl { days: 1 },
-    );
-    inputs
-        .claim(KEY, &sequencer, None, now_epoch())
-        .await
-        .unwrap();
-    let reserved = JobOutput {
-        output_path: "first-attempt/".into(),
-        key_file: "first.key".into(),
-        key_value: "00112233445566778899aabbccddeeff".into(),
-    };
-    output_table(&local)
-        .put_once(&pending_output_id(&token), reserved.clone(), now_epoch())
-        .await
-        .unwrap();
+    let job_id = client_request_token(KEY, &sequencer);
+    let event = s3_event(&local.names.input_bucket, &[(RAW_KEY, SEQ)]);
+    // The two MediaConvert jobs the two CreateJob calls start (the second call comes after
+    // the token window, so MediaConvert does not return the first job again).
+    let (replay, mediaconvert) =
+        common::mediaconvert(&["1763942400123-first1", "1763942460123-secnd2"]);
 
-    let (replay, mediaconvert) = common::mediaconvert(&["job-1"]);
+    // First attempt: the claim and the output item are written (2 requests), CreateJob
+    // starts the first job, then the store fails before SUBMITTED and the input file's job.
+    let failing = common::DynamoDbRequests::failing_after(2);
+    let crashed = CreateJob::new(
+        local.create_job_config(),
+        failing.client(&local.dynamodb),
+        mediaconvert.clone(),
+    );
+    let err = crashed.handle(event.clone()).await.unwrap_err();
+    assert!(err.to_string().contains("UpdateItem"), "{err}");
+    assert_eq!(common::create_job_requests(&replay).len(), 1);
+    assert!(
+        local
+            .item(&local.names.job_status_table, "JobId", &job_id)
+            .await
+            .is_none()
+    );
+
+    // The retry, after the window: a second MediaConvert job, same token, path and key.
     let handler = CreateJob::new(
         local.create_job_config(),
         local.dynamodb.clone(),
         mediaconvert,
     );
-    let created = handler
-        .handle(s3_event(&local.names.input_bucket, &[(RAW_KEY, SEQ)]))
-        .await
-        .unwrap();
     assert_eq!(
-        created,
+        handler.handle(event.clone()).await.unwrap(),
         vec![Created::Job {
-            job_id: "job-1".into()
+            job_id: job_id.clone()
         }]
     );
-
-    let (_, body) = &common::create_job_requests(&replay)[0];
-    assert_eq!(body["clientRequestToken"], token);
-    let hls = &body["settings"]["outputGroups"][0]["outputGroupSettings"]["hlsGroupSettings"];
+    let requests = common::create_job_requests(&replay);
+    assert_eq!(requests.len(), 2);
+    let hls = |i: usize| {
+        requests[i].1["settings"]["outputGroups"][0]["outputGroupSettings"]["hlsGroupSettings"]
+            .clone()
+    };
+    assert_eq!(hls(0), hls(1), "the same destination, key and key URL");
     assert_eq!(
-        hls["destination"],
-        format!("s3://{}/first-attempt/index", local.names.output_bucket)
+        requests[0].1["clientRequestToken"],
+        requests[1].1["clientRequestToken"]
     );
-    assert_eq!(
-        hls["encryption"]["staticKeyProvider"]["staticKeyValue"],
-        reserved.key_value
-    );
+    assert_eq!(requests[1].1["userMetadata"]["job"], job_id.as_str());
     let outputs = local.scan(&local.names.job_output_table).await;
-    assert_eq!(outputs.len(), 1, "the pending item is gone: {outputs:?}");
-    assert_eq!(s(&outputs[0], "KeyValue"), reserved.key_value);
+    assert_eq!(outputs.len(), 1, "one output item: {outputs:?}");
+    assert_eq!(
+        s(&outputs[0], "KeyValue"),
+        hls(0)["encryption"]["staticKeyProvider"]["staticKeyValue"]
+            .as_str()
+            .unwrap()
+    );
+
+    // Both jobs' events, interleaved; every one is handled (Ok), none goes to the DLQ.
+    let counted = common::DynamoDbRequests::counting();
+    let job_state = JobStateHandler::new(
+        local.job_state_config(),
+        counted.client(&local.dynamodb),
+        local.s3.clone(),
+    );
+    let first = "1763942400123-first1";
+    let second = "1763942460123-secnd2";
+    let events = [
+        ("mediaconvert/progressing.json", first, 1),
+        ("mediaconvert/status-update.json", first, 1),
+        ("mediaconvert/progressing.json", second, 1),
+        ("mediaconvert/complete.json", first, 2),
+        ("mediaconvert/status-update.json", second, 1),
+        ("mediaconvert/complete.json", second, 2),
+    ];
+    for (path, mediaconvert_job_id, requests) in events {
+        let before = counted.count();
+        let handled = job_state
+            .handle(mediaconvert_event_from(path, &job_id, mediaconvert_job_id))
+            .await
+            .unwrap_or_else(|e| panic!("{path} of {mediaconvert_job_id}: {e}"));
+        assert!(matches!(handled, Handled::Merged(_)), "{handled:?}");
+        assert_eq!(
+            counted.count() - before,
+            requests,
+            "DynamoDB requests for {path}: {:?}",
+            counted.operations()
+        );
+    }
+    let statuses = local.scan(&local.names.job_status_table).await;
+    assert_eq!(statuses.len(), 1, "one job: {statuses:?}");
+    let item = &statuses[0];
+    assert_eq!(s(item, "JobId"), job_id);
+    assert_eq!(s(item, "JobStatus"), "COMPLETE");
+    assert_eq!(num(item, "ProgressRate"), 100);
+    assert_eq!(s(item, "OutputPath"), format!("hls/{job_id}/"));
     assert_eq!(
         s(
             &local
@@ -285,7 +359,16 @@ async fn a_crash_after_the_claim_resumes_with_the_same_token_path_and_key() {
                 .unwrap(),
             "JobId"
         ),
-        "job-1"
+        job_id
+    );
+    assert!(
+        local
+            .object(
+                &local.names.output_bucket,
+                &format!("keys/{job_id}/Big_Buck_Bunny___.key")
+            )
+            .await
+            .is_some()
     );
 }
 
@@ -326,14 +409,15 @@ async fn keys_with_spaces_plus_signs_and_unicode_are_decoded() {
             format!("s3://{bucket}/動画 x.mp4"),
         ]
     );
-    for (key, job) in [
-        ("My Video (1).mp4", "job-a"),
-        ("a+b.mov", "job-b"),
-        ("動画 x.mp4", "job-c"),
+    for (key, seq) in [
+        ("My Video (1).mp4", "01"),
+        ("a+b.mov", "02"),
+        ("動画 x.mp4", "03"),
     ] {
         let item = local
             .item(&local.names.input_file_table, "InputFile", key)
             .await;
+        let job = client_request_token(key, &normalize_sequencer(seq).unwrap());
         assert_eq!(s(&item.expect(key), "JobId"), job);
     }
 }
@@ -380,15 +464,15 @@ async fn complete_writes_key_file_and_info_json_then_the_status() {
         local.dynamodb.clone(),
         local.s3.clone(),
     );
-    let job_id = "1763942400123-abc123";
-    let path = "uploads/Big Buck Bunny.mp4_20261124000000_0055aed6dcd90281e5/";
+    let job_id = &job_id(1);
+    let path = format!("hls/{job_id}/");
     let key_hex = "000102030405060708090a0b0c0d0e0f";
     output_table(&local)
         .put_once(
             job_id,
             JobOutput {
-                output_path: path.into(),
-                key_file: "Big Buck Bunny.key".into(),
+                output_path: path.clone(),
+                key_file: format!("keys/{job_id}/Big_Buck_Bunny.key"),
                 key_value: key_hex.into(),
             },
             now_epoch(),
@@ -430,14 +514,17 @@ async fn complete_writes_key_file_and_info_json_then_the_status() {
     let key_file = local
         .object(
             &local.names.output_bucket,
-            &format!("{path}Big Buck Bunny.key"),
+            &format!("keys/{job_id}/Big_Buck_Bunny.key"),
         )
         .await
         .expect("the key file");
     assert_eq!(key_file, (0u8..16).collect::<Vec<u8>>());
     let info: serde_json::Value = serde_json::from_slice(
         &local
-            .object(&local.names.output_bucket, &format!("{path}info.json"))
+            .object(
+                &local.names.output_bucket,
+                &format!("keys/{job_id}/info.json"),
+            )
             .await
             .expect("info.json"),
     )
@@ -461,6 +548,12 @@ async fn complete_writes_key_file_and_info_json_then_the_status() {
         [100, 3, 596_458, 1920, 1080, 1_763_942_990_000]
     );
     assert_eq!(s(&item, "OutputPath"), path);
+    assert_eq!(s(&item, "MediaConvertJobId"), "1763942400123-abc123");
+    let written = local.keys(&local.names.output_bucket).await;
+    assert!(
+        written.iter().all(|k| k.starts_with("keys/")),
+        "nothing under the served hls/ prefix comes from job-state: {written:?}"
+    );
     let playlists = item["Playlists"].as_m().unwrap();
     assert_eq!(playlists["m3u8"].as_s().unwrap(), "Big Buck Bunny.m3u8");
     common::assert_ttl(&item);
@@ -504,12 +597,13 @@ async fn error_and_partial_complete_and_seed_events() {
         local.s3.clone(),
     );
 
+    let (err_job, partial_job) = (job_id(2), job_id(3));
     handler
-        .handle(mediaconvert_event("mediaconvert/error.json", "job-err"))
+        .handle(mediaconvert_event("mediaconvert/error.json", &err_job))
         .await
         .unwrap();
     let item = local
-        .item(&local.names.job_status_table, "JobId", "job-err")
+        .item(&local.names.job_status_table, "JobId", &err_job)
         .await
         .unwrap();
     assert_eq!(s(&item, "JobStatus"), "ERROR");
@@ -525,21 +619,22 @@ async fn error_and_partial_complete_and_seed_events() {
     // Accelerated transcoding has sent COMPLETE without output paths and with zero duration.
     output_table(&local)
         .put_once(
-            "job-partial",
+            &partial_job,
             JobOutput {
-                output_path: "p/".into(),
-                key_file: "p.key".into(),
+                output_path: format!("hls/{partial_job}/"),
+                key_file: format!("keys/{partial_job}/p.key"),
                 key_value: "ffffffffffffffffffffffffffffffff".into(),
             },
             now_epoch(),
         )
         .await
         .unwrap();
-    let partial = serde_json::json!({"detail": {"jobId": "job-partial", "status": "COMPLETE",
+    let partial = serde_json::json!({"detail": {"jobId": "1763942400123-prt001", "status": "COMPLETE",
+        "userMetadata": {"job": partial_job},
         "outputGroupDetails": [{"outputDetails": [{"durationInMs": 0}], "type": "HLS_GROUP"}]}});
     handler.handle(partial).await.unwrap();
     let item = local
-        .item(&local.names.job_status_table, "JobId", "job-partial")
+        .item(&local.names.job_status_table, "JobId", &partial_job)
         .await
         .unwrap();
     assert_eq!(s(&item, "JobStatus"), "COMPLETE");
@@ -548,53 +643,36 @@ async fn error_and_partial_complete_and_seed_events() {
     }
     assert_eq!(
         local
-            .object(&local.names.output_bucket, "p/info.json")
+            .object(
+                &local.names.output_bucket,
+                &format!("keys/{partial_job}/info.json"),
+            )
             .await
             .unwrap(),
         b"{}"
     );
     assert_eq!(
         local
-            .object(&local.names.output_bucket, "p/p.key")
+            .object(
+                &local.names.output_bucket,
+                &format!("keys/{partial_job}/p.key"),
+            )
             .await
             .unwrap(),
         [0xff; 16]
     );
 
-    // The seed's own test events carry only `detail`.
-    handler
-        .handle(fixture_json("seed/status-update.json"))
-        .await
-        .unwrap();
-    let item = local
-        .item(
-            &local.names.job_status_table,
-            "JobId",
-            "123456789012-smb6o7",
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        (s(&item, "JobStatus"), num(&item, "ProgressRate")),
-        ("PROGRESSING".into(), 70)
-    );
-    handler
-        .handle(fixture_json("seed/error.json"))
-        .await
-        .unwrap();
-    let item = local
-        .item(
-            &local.names.job_status_table,
-            "JobId",
-            "123456789012-smb6o7",
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        (s(&item, "JobStatus"), num(&item, "ErrorCode")),
-        ("ERROR".into(), 1010)
-    );
-    assert!(!s(&item, "ErrorMessage").contains("example-bucket"));
+    // The seed's own test events carry only `detail`, so no job id: not a job of ours,
+    // dropped without an error (a retry would not help) and without a write.
+    let before = local.snapshot().await;
+    for seed in ["seed/status-update.json", "seed/error.json"] {
+        assert_eq!(
+            handler.handle(fixture_json(seed)).await.unwrap(),
+            Handled::NotOurs,
+            "{seed}"
+        );
+    }
+    assert_eq!(local.snapshot().await, before);
 }
 
 #[tokio::test]
@@ -608,7 +686,7 @@ async fn bad_events_fail_with_a_clear_error_and_change_nothing() {
     let before = local.snapshot().await;
     let cases = [
         (
-            mediaconvert_event("mediaconvert/complete.json", "job-without-output"),
+            mediaconvert_event("mediaconvert/complete.json", &job_id(9)),
             "the job output table has no item for it",
         ),
         (
@@ -747,7 +825,7 @@ async fn status_api_answers_a_job_and_the_latest_job_of_a_file() {
         local.dynamodb.clone(),
         local.s3.clone(),
     );
-    let job_id = "1763942400123-abc123";
+    let job_id = &job_id(4);
     let ttl = Ttl { days: 1 };
     let inputs = InputFileTable::new(local.dynamodb.clone(), &local.names.input_file_table, ttl);
     let seq = normalize_sequencer(SEQ).unwrap();
@@ -757,16 +835,17 @@ async fn status_api_answers_a_job_and_the_latest_job_of_a_file() {
         .unwrap()
         .to_string();
     inputs
-        .claim(&key, &seq, Some(ALICE), now_epoch())
-        .await
-        .unwrap();
-    inputs
-        .record_job(&key, &seq, job_id, now_epoch())
+        .claim(&key, &seq, job_id, Some(ALICE), now_epoch())
         .await
         .unwrap();
     let statuses = StatusTable::new(local.dynamodb.clone(), &local.names.job_status_table, ttl);
     statuses
-        .put_submitted(job_id, Some(ALICE), now_epoch())
+        .apply(
+            &StateUpdate::submitted(job_id, None),
+            None,
+            Some(ALICE),
+            now_epoch(),
+        )
         .await
         .unwrap();
 
@@ -788,8 +867,8 @@ async fn status_api_answers_a_job_and_the_latest_job_of_a_file() {
         .put_once(
             job_id,
             JobOutput {
-                output_path: "out/".into(),
-                key_file: "a.key".into(),
+                output_path: format!("hls/{job_id}/"),
+                key_file: format!("keys/{job_id}/a.key"),
                 key_value: key_hex.into(),
             },
             now_epoch(),
@@ -800,15 +879,42 @@ async fn status_api_answers_a_job_and_the_latest_job_of_a_file() {
         .handle(mediaconvert_event("mediaconvert/complete.json", job_id))
         .await
         .unwrap();
-    let answer = call(&api, fixture_json("apigw/get-job.json")).await;
+    let answer = call(
+        &api,
+        api_request("GET /jobs/{jobId}", &format!("/jobs/{job_id}"), &[], None),
+    )
+    .await;
     assert_eq!(answer.status, 200);
     assert_eq!(
         answer.body,
         serde_json::json!({"jobId": job_id, "status": "COMPLETE", "progress": 100,
             "lastEventTime": 1_763_942_990_000i64, "durationMs": 596458, "widthPx": 1920,
-            "heightPx": 1080, "outputPath": "out/", "playlists": {"m3u8": "Big Buck Bunny.m3u8"}})
+            "heightPx": 1080, "outputPath": format!("hls/{job_id}/"),
+            "playlists": {"m3u8": "Big Buck Bunny.m3u8"},
+            "playbackUrl": format!("{}/{job_id}/index.m3u8", common::PLAYBACK_URL)})
     );
     assert!(!answer.body.to_string().contains(key_hex));
+
+    // The key endpoint: the 16 raw bytes, base64 in the Lambda answer, never cached.
+    let sent = serde_json::to_value(
+        api.handle(api_request(
+            "GET /jobs/{jobId}/key",
+            &format!("/jobs/{job_id}/key"),
+            &[],
+            None,
+        ))
+        .await,
+    )
+    .unwrap();
+    assert_eq!(sent["statusCode"], 200, "{sent}");
+    assert_eq!(sent["isBase64Encoded"], true);
+    assert_eq!(sent["headers"]["content-type"], "application/octet-stream");
+    assert_eq!(sent["headers"]["cache-control"], "no-store");
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(sent["body"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(hex::encode(&bytes), key_hex);
 
     let answer = call(
         &api,
@@ -1062,7 +1168,7 @@ async fn an_unreachable_store_fails_every_handler_so_lambda_retries() {
         local.dynamodb.clone(),
         local.s3.clone(),
     );
-    let event = mediaconvert_event("mediaconvert/status-update.json", "job-1");
+    let event = mediaconvert_event("mediaconvert/status-update.json", &job_id(1));
     job_state
         .handle(event.clone())
         .await
@@ -1120,21 +1226,27 @@ async fn another_users_upload_and_job_read_exactly_like_unknown_ones() {
     let (bobs_key, bobs_job) = (format!("uploads/{bob}/77/b.mp4"), "1763942400123-bob001");
     let seq = normalize_sequencer(SEQ).unwrap();
     inputs
-        .claim(&bobs_key, &seq, Some(bob), now_epoch())
-        .await
-        .unwrap();
-    inputs
-        .record_job(&bobs_key, &seq, bobs_job, now_epoch())
+        .claim(&bobs_key, &seq, bobs_job, Some(bob), now_epoch())
         .await
         .unwrap();
     statuses
-        .put_submitted(bobs_job, Some(bob), now_epoch())
+        .apply(
+            &StateUpdate::submitted(bobs_job, None),
+            None,
+            Some(bob),
+            now_epoch(),
+        )
         .await
         .unwrap();
     // A job from before jobs had owners belongs to nobody.
     let ownerless = "1763942400123-none01";
     statuses
-        .put_submitted(ownerless, None, now_epoch())
+        .apply(
+            &StateUpdate::submitted(ownerless, None),
+            None,
+            None,
+            now_epoch(),
+        )
         .await
         .unwrap();
 
@@ -1157,6 +1269,39 @@ async fn another_users_upload_and_job_read_exactly_like_unknown_ones() {
         "Bob reads his own upload: {}",
         answer.body
     );
+
+    // Bob's key is Bob's alone: Alice gets the answer of a job that does not exist.
+    output_table(&local)
+        .put_once(
+            bobs_job,
+            JobOutput {
+                output_path: format!("hls/{bobs_job}/"),
+                key_file: format!("keys/{bobs_job}/b.key"),
+                key_value: "00112233445566778899aabbccddeeff".into(),
+            },
+            now_epoch(),
+        )
+        .await
+        .unwrap();
+    let key_route = "GET /jobs/{jobId}/key";
+    let bobs = api
+        .handle(as_bob(key_route, &format!("/jobs/{bobs_job}/key"), &[]))
+        .await;
+    assert_eq!(bobs.status_code, 200);
+    let theirs = call(
+        &api,
+        api_request(key_route, &format!("/jobs/{bobs_job}/key"), &[], None),
+    )
+    .await;
+    let unknown = call(
+        &api,
+        api_request(key_route, "/jobs/1763942400123-bob002/key", &[], None),
+    )
+    .await;
+    assert_eq!(theirs.status, 404);
+    assert_eq!(theirs.body["error"]["code"], unknown.body["error"]["code"]);
+    assert_eq!(theirs.headers, unknown.headers);
+    assert!(!theirs.text.contains("00112233"), "{}", theirs.text);
 
     // Alice asks for Bob's job and upload, then for ones that do not exist: the same bytes
     // (the message names the id asked for, which is the same id in both requests).
@@ -1214,23 +1359,24 @@ async fn get_jobs_lists_the_callers_uploads_newest_first_a_page_at_a_time() {
     let bob = BOB;
     let seq = normalize_sequencer(SEQ).unwrap();
     let base = 1_764_000_000;
-    // Alice and Bob upload in turns; Alice's 7th upload has no job yet.
+    // Alice and Bob upload in turns; Alice's 7th upload is claimed, its job not created yet.
     let mut alices = Vec::new();
     for i in 0..14i64 {
         let owner = if i % 2 == 0 { ALICE } else { bob };
         let key = format!("uploads/{owner}/{i:02}/v{i}.mp4");
+        let job = format!("1764000000000-job{i:03}");
         inputs
-            .claim(&key, &seq, Some(owner), base + i)
+            .claim(&key, &seq, &job, Some(owner), base + i)
             .await
             .unwrap();
         if i != 12 {
-            let job = format!("1764000000000-job{i:03}");
-            inputs
-                .record_job(&key, &seq, &job, base + 100)
-                .await
-                .unwrap();
             statuses
-                .put_submitted(&job, Some(owner), base + i)
+                .apply(
+                    &StateUpdate::submitted(&job, None),
+                    None,
+                    Some(owner),
+                    base + i,
+                )
                 .await
                 .unwrap();
         }
@@ -1286,7 +1432,8 @@ async fn get_jobs_lists_the_callers_uploads_newest_first_a_page_at_a_time() {
     assert_eq!(keys, alices, "Alice's uploads, newest first, each once");
     let newest = &listed[0];
     assert_eq!(newest["fileName"], "v12.mp4");
-    assert!(newest.get("jobId").is_none() && newest.get("status").is_none());
+    assert_eq!(newest["jobId"], "1764000000000-job012");
+    assert!(newest.get("status").is_none(), "no status before SUBMITTED");
     assert_eq!(
         listed[1],
         serde_json::json!({"jobId": "1764000000000-job010", "inputFile": alices[1],

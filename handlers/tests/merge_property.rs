@@ -33,10 +33,20 @@ fn every_delivery_of_a_history_ends_in_its_in_order_state() {
                 .filter_map(|u| u.progress)
                 .max()
                 .unwrap_or(0);
-            proptest::prop_assert_eq!(expected.progress, max_progress);
-            if matches!(expected.status, JobStatus::Complete | JobStatus::Error) {
+            if expected.status.is_terminal() {
                 proptest::prop_assert_eq!(expected.progress, 100);
+            } else {
+                proptest::prop_assert_eq!(expected.progress, max_progress);
             }
+            // The details travel with their status.
+            proptest::prop_assert_eq!(
+                expected.complete.is_some(),
+                expected.status == JobStatus::Complete
+            );
+            proptest::prop_assert_eq!(
+                expected.error.is_some(),
+                expected.status == JobStatus::Error
+            );
             checked.set(checked.get() + 1);
             events.set(events.get() + delivered.len());
             Ok(())

@@ -198,10 +198,15 @@ fn http_put(url: &str, headers: &[(String, String)], body: &[u8]) -> u16 {
 #[test]
 fn job_state_completes_a_job_and_status_api_reports_it() {
     let aws = LocalAws::create(Moto::shared(), "rt-complete");
-    let job_id = "1763942400123-e2e001";
-    let output_path = "uploads/Big Buck Bunny.mp4_20261124000000_e2e001/";
+    let job_id = &setup::job_id("e2e001");
+    let output_path = format!("hls/{job_id}/");
     let key_hex = "00112233445566778899aabbccddeeff";
-    aws.put_output_item(job_id, output_path, "Big Buck Bunny.key", key_hex);
+    aws.put_output_item(
+        job_id,
+        &output_path,
+        &format!("keys/{job_id}/Big_Buck_Bunny.key"),
+        key_hex,
+    );
     let mut job_state = aws.spawn(JOB_STATE, &[]);
     // The owner create-job put into the job's user metadata: the API fixtures' caller.
     let owner = setup::fixture_owner();
@@ -226,17 +231,20 @@ fn job_state_completes_a_job_and_status_api_reports_it() {
     let key_file = aws
         .object(
             &aws.names.output_bucket,
-            &format!("{output_path}Big Buck Bunny.key"),
+            &format!("keys/{job_id}/Big_Buck_Bunny.key"),
         )
-        .expect("the key file next to the output");
+        .expect("the key file, outside the served hls/ prefix");
     assert_eq!(
         key_file,
         (0..16u8).map(|i| i * 0x11).collect::<Vec<u8>>(),
         "the key file holds the 16 key bytes"
     );
     let info = aws
-        .object(&aws.names.output_bucket, &format!("{output_path}info.json"))
-        .expect("info.json next to the output");
+        .object(
+            &aws.names.output_bucket,
+            &format!("keys/{job_id}/info.json"),
+        )
+        .expect("info.json beside the key file");
     let info: serde_json::Value = serde_json::from_slice(&info).expect("info.json is JSON");
     assert!(
         info.to_string().contains("596458"),
@@ -284,7 +292,7 @@ fn job_state_posts_runtime_errors_for_bad_events_and_keeps_serving() {
 
     // COMPLETE for a job whose Output item is missing: Lambda must retry, not settle for a
     // status without its key file.
-    let orphan = "1763942400123-orphan";
+    let orphan = &setup::job_id("orphan");
     let message = runtime_error(&job_state.invoke(
         mediaconvert_event("mediaconvert/complete.json", orphan),
         ANSWER,
@@ -303,7 +311,7 @@ fn job_state_posts_runtime_errors_for_bad_events_and_keeps_serving() {
     );
 
     // The same process (Lambda reuses it after a failed invocation) still does its work.
-    let job_id = "1763942400123-after1";
+    let job_id = &setup::job_id("after1");
     job_state.invoke_ok(
         mediaconvert_event("mediaconvert/status-update.json", job_id),
         ANSWER,
@@ -320,11 +328,11 @@ fn job_state_reports_an_unreachable_store_as_a_runtime_error() {
     let mut moto = Moto::start();
     let aws = LocalAws::create(&moto, "rt-unreachable");
     let mut job_state = aws.spawn(JOB_STATE, &[]);
-    let event = |job_id| mediaconvert_event("mediaconvert/status-update.json", job_id);
-    job_state.invoke_ok(event("1763942400123-reach1"), ANSWER);
+    let event = |job_id: &str| mediaconvert_event("mediaconvert/status-update.json", job_id);
+    job_state.invoke_ok(event(&setup::job_id("reach1")), ANSWER);
 
     moto.stop();
-    let failed = job_state.invoke(event("1763942400123-reach2"), ANSWER);
+    let failed = job_state.invoke(event(&setup::job_id("reach2")), ANSWER);
 
     // An error post is what makes Lambda retry the event and, after that, keep it in the DLQ;
     // an answer or a crash would lose it.
@@ -350,7 +358,15 @@ fn create_job_starts_one_job_per_upload_even_when_the_event_is_redelivered() {
         format!("arn:aws:s3:::{}", aws.names.input_bucket).into();
     let event = event.to_string();
     let input_key = "uploads/Big Buck Bunny 動画.mp4";
-    let job_id = stub_job_id(0);
+    let job_id = handlers::domain::client_request_token(
+        input_key,
+        &handlers::domain::normalize_sequencer(
+            fixture("s3/object-created.json")["Records"][0]["s3"]["object"]["sequencer"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap(),
+    );
 
     create_job.invoke_ok(event.clone(), ANSWER);
 
@@ -378,6 +394,7 @@ fn create_job_starts_one_job_per_upload_even_when_the_event_is_redelivered() {
         request["userMetadata"],
         serde_json::json!({
             "stack": setup::STACK_NAME,
+            "job": job_id,
             "inputFile": input_key,
             "submittedAt": submitted_at.to_string(),
         })
@@ -398,6 +415,7 @@ fn create_job_starts_one_job_per_upload_even_when_the_event_is_redelivered() {
         .item(&aws.names.job_status_table, "JobId", &job_id)
         .expect("a status item");
     assert_eq!(text(&status, "JobStatus"), "SUBMITTED");
+    assert_eq!(text(&status, "MediaConvertJobId"), stub_job_id(0));
     let latest = aws
         .item(&aws.names.input_file_table, "InputFile", input_key)
         .expect("an InputFile item for the decoded key");
@@ -626,11 +644,11 @@ fn emf_lines(log: &str) -> Vec<String> {
 #[test]
 fn job_state_prints_embedded_metrics_once_per_finished_job() {
     let aws = LocalAws::create(Moto::shared(), "rt-emf");
-    let (done, failed) = ("1763942400123-emf001", "1763942400123-emf002");
+    let (done, failed) = (&setup::job_id("emf001"), &setup::job_id("emf002"));
     aws.put_output_item(
         done,
-        "uploads/a.mp4_x/",
-        "a.key",
+        &format!("hls/{done}/"),
+        &format!("keys/{done}/a.key"),
         "00112233445566778899aabbccddeeff",
     );
     let mut job_state = aws.spawn(JOB_STATE, &[]);

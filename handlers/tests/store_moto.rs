@@ -100,40 +100,34 @@ async fn uploads_are_claimed_in_sequencer_order() {
     );
 
     assert_eq!(
-        inputs.claim(key, &new, None, now).await.unwrap(),
+        inputs.claim(key, &new, "job-new", None, now).await.unwrap(),
         Claim::Fresh
     );
     assert_eq!(
-        inputs.claim(key, &new, None, now).await.unwrap(),
-        Claim::Resume
+        inputs.latest_job(key).await.unwrap().as_deref(),
+        Some("job-new"),
+        "the claim points the key at its job"
     );
     assert_eq!(
-        inputs.claim(key, &old, None, now).await.unwrap(),
+        inputs.claim(key, &new, "job-new", None, now).await.unwrap(),
+        Claim::Again
+    );
+    // An older upload, claimed late, never replaces the newer one's job.
+    assert_eq!(
+        inputs.claim(key, &old, "job-old", None, now).await.unwrap(),
         Claim::Superseded
     );
-    assert!(inputs.record_job(key, &new, "job-new", now).await.unwrap());
-    assert_eq!(
-        inputs.claim(key, &new, None, now).await.unwrap(),
-        Claim::Done {
-            job_id: "job-new".into()
-        }
-    );
-    // An older upload's job, recorded late, never replaces the newer one.
-    assert!(!inputs.record_job(key, &old, "job-old", now).await.unwrap());
     assert_eq!(
         inputs.latest_job(key).await.unwrap().as_deref(),
         Some("job-new")
     );
 
     assert_eq!(
-        inputs.claim(key, &newest, None, now).await.unwrap(),
-        Claim::Fresh
-    );
-    assert!(
         inputs
-            .record_job(key, &newest, "job-newest", now)
+            .claim(key, &newest, "job-newest", None, now)
             .await
-            .unwrap()
+            .unwrap(),
+        Claim::Fresh
     );
     assert_eq!(
         inputs.latest_job(key).await.unwrap().as_deref(),

@@ -153,7 +153,7 @@ fn request<'a>(
         output_bucket: OUTPUT_BUCKET,
         output_path,
         key_hex,
-        key_file: KEY_URL,
+        key_url: KEY_URL,
         job_template: TEMPLATE,
         role_arn: "arn:aws:iam::123456789012:role/vod-test-mediaconvert",
         status_update_interval_seconds: 10,

@@ -17,8 +17,7 @@ use crate::model::{Expr, Id, Parameter, Pseudo, Template};
 
 use wiring::{CreateJobEnv, JobStateEnv, StatusApiEnv, metadata, table};
 pub use wiring::{
-    KEY_FILE_PREFIX, PENDING_PREFIX, PLAYBACK_PREFIX, STATUS_UPDATE_INTERVALS, UPLOAD_PREFIX,
-    VIDEO_SUFFIXES,
+    KEY_FILE_PREFIX, PLAYBACK_PREFIX, STATUS_UPDATE_INTERVALS, UPLOAD_PREFIX, VIDEO_SUFFIXES,
 };
 
 /// The retention values CloudWatch Logs accepts.
@@ -41,9 +40,10 @@ pub const UPLOAD_ROUTE_BURST_LIMIT: i64 = 5;
 pub const UPLOAD_ROUTE_RATE_LIMIT: f64 = 1.0;
 
 /// The data routes of the HTTP API, all behind the JWT authorizer.
-pub const API_ROUTES: [&str; 3] = [
+pub const API_ROUTES: [&str; 4] = [
     wiring::routes::LIST_JOBS,
     wiring::routes::GET_JOB,
+    wiring::routes::GET_KEY,
     UPLOAD_ROUTE,
 ];
 
@@ -309,7 +309,8 @@ pub fn stack() -> Template {
             expire_prefix_after_days: None,
         },
     );
-    output.grant_put(&mut mediaconvert_role, "");
+    // MediaConvert writes playlists and segments, under the served prefix only.
+    output.grant_put(&mut mediaconvert_role, PLAYBACK_PREFIX);
 
     // 4b. Browsers fetch playlists and segments through CloudFront, which may read the HLS
     // prefix only: key files live under another prefix it cannot read.
@@ -349,7 +350,8 @@ pub fn stack() -> Template {
         pattern,
         &job_state,
     );
-    output.grant_put(&mut job_state, "");
+    // job-state writes key files and info.json, outside the served prefix only.
+    output.grant_put(&mut job_state, KEY_FILE_PREFIX);
 
     // 6. The three tables of the seed, and the upload counters.
     let mut input_files = Table::new(&mut t, "InputFileTable", table::INPUT_FILE);
@@ -365,8 +367,9 @@ pub fn stack() -> Template {
     // The calls each function makes, as docs/wiring.md lists them.
     input_files.grant_update(&mut create_job);
     job_outputs.grant_put(&mut create_job);
-    job_outputs.grant_delete_keys_starting_with(&mut create_job, PENDING_PREFIX);
-    job_statuses.grant_put(&mut create_job);
+    job_statuses.grant_update(&mut create_job);
+    // A repeated claim asks whether the job was recorded.
+    job_statuses.grant_read(&mut create_job);
     job_outputs.grant_read(&mut job_state);
     job_statuses.grant_update(&mut job_state);
 
@@ -416,6 +419,8 @@ pub fn stack() -> Template {
     input_files.grant_query_index(&mut status_api, OWNER_INDEX);
     job_statuses.grant_read(&mut status_api);
     job_statuses.grant_batch_read(&mut status_api);
+    // The key endpoint reads the job's key.
+    job_outputs.grant_read(&mut status_api);
     upload_quota.grant_update(&mut status_api);
     input.grant_put(&mut status_api, UPLOAD_PREFIX);
 
@@ -431,6 +436,7 @@ pub fn stack() -> Template {
         status_update_interval_seconds: p.status_update_interval.r(),
         ttl_days: p.ttl_days.r(),
         stack_name: Expr::pseudo(Pseudo::StackName),
+        api_url: api.url(),
     };
     for (name, value) in create_job_env.into_pairs() {
         create_job.env(name, value);
@@ -446,6 +452,7 @@ pub fn stack() -> Template {
     }
     let status_api_env = StatusApiEnv {
         input_file_table: input_files.name(),
+        job_output_table: job_outputs.name(),
         job_status_table: job_statuses.name(),
         input_bucket: input.name(),
         video_suffixes: VIDEO_SUFFIXES.join(",").into(),
@@ -453,6 +460,7 @@ pub fn stack() -> Template {
         max_upload_bytes: p.max_upload_bytes.r(),
         uploads_per_user_per_day: p.uploads_per_user_per_day.r(),
         upload_quota_table: upload_quota.name(),
+        playback_url: playback.url(),
     };
     for (name, value) in status_api_env.into_pairs() {
         status_api.env(name, value);

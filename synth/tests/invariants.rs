@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// The upload prefix: status-api's s3:PutObject grant and its `UPLOAD_PREFIX` must agree.
 const UPLOAD_PREFIX: &str = "uploads/";
+use wiring::{KEY_FILE_PREFIX, PLAYBACK_PREFIX};
 
 const TABLES: [(&str, &str); 4] = [
     ("InputFileTable", "InputFile"),
@@ -402,7 +403,7 @@ fn every_lambda_permission_is_scoped_to_its_source() {
 // ---- HTTP API ----
 
 #[test]
-fn api_serves_the_three_routes_through_status_api() {
+fn api_serves_the_four_routes_through_status_api() {
     let t = template();
     let routes: BTreeMap<String, Value> = resources(&t, "AWS::ApiGatewayV2::Route")
         .into_iter()
@@ -418,6 +419,7 @@ fn api_serves_the_three_routes_through_status_api() {
         set(&[
             "GET /jobs".to_owned(),
             "GET /jobs/{jobId}".to_owned(),
+            "GET /jobs/{jobId}/key".to_owned(),
             "POST /uploads".to_owned()
         ])
     );
@@ -547,6 +549,13 @@ fn each_function_gets_exactly_the_environment_the_wiring_crate_lists() {
             reference("UploadsPerUserPerDay"),
         ),
         ("UPLOAD_QUOTA_TABLE", reference("UploadQuotaTable")),
+        // The key URL of every job starts with the API's URL; a complete job's playbackUrl
+        // with the distribution's.
+        ("API_URL", get_att("HttpApi", "ApiEndpoint")),
+        (
+            "PLAYBACK_URL",
+            json!({ "Fn::Sub": "https://${PlaybackDistribution.DomainName}" }),
+        ),
     ]
     .into_iter()
     .collect();
@@ -708,8 +717,8 @@ fn each_role_is_granted_exactly_what_its_wiring_needs() {
                     ("iam:PassRole", get_att("MediaConvertRole", "Arn")),
                     ("dynamodb:UpdateItem", table("InputFileTable")),
                     ("dynamodb:PutItem", table("JobOutputTable")),
-                    ("dynamodb:DeleteItem", table("JobOutputTable")),
-                    ("dynamodb:PutItem", table("JobStatusTable")),
+                    ("dynamodb:UpdateItem", table("JobStatusTable")),
+                    ("dynamodb:GetItem", table("JobStatusTable")),
                 ],
             ]
             .concat(),
@@ -720,7 +729,8 @@ fn each_role_is_granted_exactly_what_its_wiring_needs() {
                 logs("JobState").to_vec(),
                 vec![
                     dlq("JobState"),
-                    ("s3:PutObject", objects(output.clone(), "")),
+                    // Key files and info.json, outside what the distribution serves.
+                    ("s3:PutObject", objects(output.clone(), KEY_FILE_PREFIX)),
                     ("dynamodb:GetItem", table("JobOutputTable")),
                     ("dynamodb:UpdateItem", table("JobStatusTable")),
                 ],
@@ -739,6 +749,8 @@ fn each_role_is_granted_exactly_what_its_wiring_needs() {
                     ),
                     ("dynamodb:GetItem", table("JobStatusTable")),
                     ("dynamodb:BatchGetItem", table("JobStatusTable")),
+                    // The key endpoint.
+                    ("dynamodb:GetItem", table("JobOutputTable")),
                     ("dynamodb:UpdateItem", table("UploadQuotaTable")),
                     ("s3:PutObject", input_objects(UPLOAD_PREFIX)),
                 ],
@@ -749,7 +761,8 @@ fn each_role_is_granted_exactly_what_its_wiring_needs() {
             "MediaConvertRole",
             vec![
                 ("s3:GetObject", input_objects(UPLOAD_PREFIX)),
-                ("s3:PutObject", objects(output, "")),
+                // Playlists and segments, under the served prefix only.
+                ("s3:PutObject", objects(output, PLAYBACK_PREFIX)),
             ],
         ),
     ];
@@ -777,23 +790,16 @@ fn each_role_is_granted_exactly_what_its_wiring_needs() {
     }
 }
 
-/// create-job deletes only its own `pending:` placeholders in the job output table.
+/// No function deletes anything from a table: items leave by TTL.
 #[test]
-fn create_job_deletes_only_pending_placeholders() {
+fn no_function_deletes_items() {
     let t = template();
     let deletes: Vec<_> = resources(&t, "AWS::IAM::Role")
         .into_iter()
         .flat_map(|(role, _)| grants(&t, role).into_iter().map(move |g| (role, g)))
         .filter(|(_, (action, _, _))| action == "dynamodb:DeleteItem")
         .collect();
-    assert_eq!(deletes.len(), 1);
-    let (role, (_, resource, condition)) = &deletes[0];
-    assert_eq!(*role, "CreateJobFunctionRole");
-    assert_eq!(resource, &table("JobOutputTable"));
-    assert_eq!(
-        condition,
-        &json!({ "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["pending:*"] } })
-    );
+    assert_eq!(deletes, vec![]);
 }
 
 #[test]

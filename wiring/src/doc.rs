@@ -73,18 +73,21 @@ pub fn render() -> String {
         "| `STATUS_UPDATE_INTERVALS` | {} |",
         code_list(crate::STATUS_UPDATE_INTERVALS.iter())
     );
-    let _ = writeln!(s, "| `PENDING_PREFIX` | `{}` |", crate::PENDING_PREFIX);
 
     let _ = write!(
         s,
         "\n## MediaConvert user metadata (set at CreateJob; never a secret)\n\
-         `{{\"{stack}\": \"<STACK_NAME>\", \"{input}\": \"<decoded input key>\", \
+         `{{\"{stack}\": \"<STACK_NAME>\", \"{job}\": \"<job id>\", \"{input}\": \"<decoded input key>\", \
          \"{submitted}\": \"<epoch\nmilliseconds of the CreateJob call>\", \"{owner}\": \
          \"<owner segment>\"}}`\n(`{owner}` only for keys `uploads/<owner>/<upload id>/<file \
-         name>`; job-state copies it to the\nstatus item's `{owner_attr}`). The EventBridge \
+         name>`; job-state copies it to the\nstatus item's `{owner_attr}`). `{job}` is the job id: \
+         create-job's client request token\n(32 lowercase hex digits, from the upload's key and \
+         S3 sequencer), the tables' `JobId` and the\nAPI's `{{jobId}}`; job-state keys every \
+         write by it and drops an event without one. The EventBridge \
          rule's\npattern is `source: {source}`, `detail-type: {detail_type}`,\n\
          `detail.userMetadata.{stack}: [<stack name>]`.\n\n",
         stack = metadata::STACK,
+        job = metadata::JOB,
         input = metadata::INPUT_FILE,
         submitted = metadata::SUBMITTED_AT,
         owner = metadata::OWNER,
@@ -121,7 +124,8 @@ pub fn render() -> String {
          `{ttl}` |\n\
          | job status | `{job_id}` | `JobStatus`, `ProgressRate`, `DurationMs`, `WidthPx`, \
          `HeightPx`, `OutputPath`, `Playlists`, `ErrorCode`, `ErrorMessage`, `CreationTime`, \
-         `{ttl}`, + `StatusRank`, + `LastEventTime`, + `{owner}` |\n\
+         `{ttl}`, + `StatusRank`, + `LastEventTime`, + `{owner}`, + `MergeOrder`, + \
+         `MediaConvertJobId` |\n\
          | upload quota | `{quota_key}` (`<owner>#<UTC yyyy-mm-dd>`) | `{count}`, `{ttl}` |\n\n\
          The input file table's index `{index}`: partition key `{owner}` (S), sort key \
          `{created}` (N),\nall attributes projected (`GET /jobs`: an owner's uploads, newest \
@@ -138,30 +142,40 @@ pub fn render() -> String {
 
     let _ = write!(
         s,
-        "Between claiming an upload and learning its job id, create-job keeps the job's output \
-         path\nand key in the job output table under `{job_id} = {pending}<ClientRequestToken>` \
-         (same\nattributes), so a retried CreateJob reuses them; it deletes that item once the \
-         job is\nrecorded (TTL removes it if the delete fails). DynamoDB calls per function:\n\
-         create-job `UpdateItem` (input file), `PutItem` + `DeleteItem` (job output, the delete \
-         only\non `{pending}` keys), `PutItem` (job status), all conditional, no reads (a failed \
-         condition\nreturns the item it failed on); job-state `GetItem` (job output), \
-         `UpdateItem` (job status);\nstatus-api `GetItem` (input file, job status), `Query` \
-         (index `{index}`), `BatchGetItem`\n(job status), `UpdateItem` (upload quota, \
-         conditional).\n\n",
+        "`{job_id}` in the job output and job status tables is the job id (user metadata \
+         `{job}`), fixed\nbefore CreateJob, so a CreateJob retried after MediaConvert's \
+         one-minute idempotency window\n(a second MediaConvert job for one upload) writes the \
+         same files with the same key and its\nevents merge into the same item. \
+         `MergeOrder` is the merge's order of the state stored\n(`<status rank>.<progress, 3 \
+         digits>.<event time, 13 digits>.<status>.<MediaConvert job id>`):\njob-state applies \
+         each event with one `UpdateItem` conditional on `MergeOrder < :new`.\nDynamoDB calls \
+         per function: create-job `UpdateItem` (input file: the claim, which also records \
+         the job id),\n`PutItem` (job output), `UpdateItem` (job status), all conditional (a \
+         failed condition returns\nthe item it failed on), and `GetItem` (job status) only \
+         when an upload was claimed before; job-state `UpdateItem` (job status) per event, and `GetItem` (job \
+         output) on\nCOMPLETE; status-api `GetItem` (input file, job status, job output for the \
+         key), `Query`\n(index `{index}`), `BatchGetItem` (job status), `UpdateItem` (upload \
+         quota, conditional).\n\n",
         index = table::OWNER_INDEX,
         job_id = table::JOB_ID,
-        pending = crate::PENDING_PREFIX,
+        job = metadata::JOB,
     );
 
-    s.push_str(
+    let _ = write!(
+        s,
         "## Output bucket layout\n\
-         `<OutputPath>` is a key prefix ending in `/`, unique per job. MediaConvert writes the \
-         HLS\nplaylists and segments there; on COMPLETE job-state writes `<OutputPath><KeyFile>` \
-         (the 16\nkey bytes) and `<OutputPath>info.json`.\n",
+         MediaConvert writes job `<job id>`'s HLS playlists and segments under `{hls}<job \
+         id>/`\n(`OutputPath`; `index.m3u8`, `index_<rung>.m3u8`, segments): what the playback \
+         distribution\nserves, at `<PLAYBACK_URL>/<job id>/index.m3u8`. On COMPLETE job-state \
+         writes the 16 key\nbytes to `KeyFile` = `{keys}<job id>/<key file name>` and \
+         `{keys}<job id>/info.json`, which\nthe distribution cannot read. The playlists' key \
+         URI is `<API_URL>/jobs/<job id>/key`\n(`{route}`, owner only).\n",
+        hls = crate::PLAYBACK_PREFIX,
+        keys = crate::KEY_FILE_PREFIX,
+        route = crate::routes::GET_KEY,
     );
     s
 }
-
 fn code_list<T: std::fmt::Display>(items: impl Iterator<Item = T>) -> String {
     items
         .map(|i| format!("`{i}`"))

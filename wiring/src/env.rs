@@ -72,9 +72,19 @@ pub const UPLOAD_QUOTA_TABLE: Var = Var {
     name: "UPLOAD_QUOTA_TABLE",
     value: "table `QuotaKey (<owner>#<UTC yyyy-mm-dd>) -> UploadCount`",
 };
+pub const API_URL: Var = Var {
+    name: "API_URL",
+    value: "the HTTP API's base URL (`https://<api id>.execute-api.<region>.<suffix>`, no \
+            trailing `/`): create-job makes each job's key URL `<API_URL>/jobs/<job id>/key`",
+};
+pub const PLAYBACK_URL: Var = Var {
+    name: "PLAYBACK_URL",
+    value: "the playback distribution's base URL (`https://<distribution domain>`): a \
+            complete job's `playbackUrl` is `<PLAYBACK_URL>/<job id>/index.m3u8`",
+};
 
 /// Every variable, in the order docs/wiring.md lists them.
-pub const ALL: [Var; 15] = [
+pub const ALL: [Var; 17] = [
     INPUT_FILE_TABLE,
     JOB_OUTPUT_TABLE,
     JOB_STATUS_TABLE,
@@ -90,6 +100,8 @@ pub const ALL: [Var; 15] = [
     MAX_UPLOAD_BYTES,
     UPLOADS_PER_USER_PER_DAY,
     UPLOAD_QUOTA_TABLE,
+    API_URL,
+    PLAYBACK_URL,
 ];
 
 macro_rules! function_env {
@@ -131,6 +143,7 @@ function_env! {
         status_update_interval_seconds: STATUS_UPDATE_INTERVAL_SECONDS,
         ttl_days: TTL_DAYS,
         stack_name: STACK_NAME,
+        api_url: API_URL,
     }
 }
 
@@ -148,6 +161,7 @@ function_env! {
     /// status-api's environment.
     StatusApiEnv {
         input_file_table: INPUT_FILE_TABLE,
+        job_output_table: JOB_OUTPUT_TABLE,
         job_status_table: JOB_STATUS_TABLE,
         input_bucket: INPUT_BUCKET,
         video_suffixes: VIDEO_SUFFIXES,
@@ -155,5 +169,6 @@ function_env! {
         max_upload_bytes: MAX_UPLOAD_BYTES,
         uploads_per_user_per_day: UPLOADS_PER_USER_PER_DAY,
         upload_quota_table: UPLOAD_QUOTA_TABLE,
+        playback_url: PLAYBACK_URL,
     }
 }

@@ -70,6 +70,9 @@ pub const STATUS_UPDATE_INTERVALS: [u32; 15] = [
 pub mod metadata {
     /// The stack's name; the EventBridge rule matches it.
     pub const STACK: &str = "stack";
+    /// The product's job id (create-job's client request token, 32 lowercase hex digits):
+    /// job-state keys every write by it, never by MediaConvert's own job id.
+    pub const JOB: &str = "job";
     /// The decoded input key.
     pub const INPUT_FILE: &str = "inputFile";
     /// When create-job submitted the job (epoch milliseconds): job-state's
@@ -94,6 +97,8 @@ pub mod metrics {
 pub mod routes {
     pub const LIST_JOBS: &str = "GET /jobs";
     pub const GET_JOB: &str = "GET /jobs/{jobId}";
+    /// The job's AES key (owner only): the playlists' `#EXT-X-KEY` URI.
+    pub const GET_KEY: &str = "GET /jobs/{jobId}/key";
     pub const CREATE_UPLOAD: &str = "POST /uploads";
 }
 
@@ -121,7 +126,3 @@ pub mod table {
     /// The upload quota table's counter (N).
     pub const UPLOAD_COUNT: &str = "UploadCount";
 }
-
-/// Key prefix of create-job's placeholder items in the job output table, the only items it
-/// deletes.
-pub const PENDING_PREFIX: &str = "pending:";

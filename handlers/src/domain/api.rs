@@ -112,6 +112,9 @@ pub struct JobView {
     pub output_path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub playlists: Option<BTreeMap<String, String>>,
+    /// The main playlist on the playback distribution (COMPLETE only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub playback_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -119,7 +122,14 @@ pub struct JobView {
 }
 
 impl JobView {
-    pub fn new(job_id: &str, state: &JobState, output_path: Option<String>) -> Self {
+    /// `playback_base` is the distribution's base URL (`PLAYBACK_URL`), whose origin path is
+    /// the output bucket's `hls/`: the job's main playlist is `<base>/<job id>/index.m3u8`.
+    pub fn new(
+        job_id: &str,
+        state: &JobState,
+        output_path: Option<String>,
+        playback_base: &str,
+    ) -> Self {
         let complete = state
             .complete
             .as_ref()
@@ -140,6 +150,13 @@ impl JobView {
             playlists: complete
                 .map(|c| c.playlists.clone())
                 .filter(|p| !p.is_empty()),
+            playback_url: complete.map(|_| {
+                format!(
+                    "{}/{job_id}/{}.m3u8",
+                    playback_base.trim_end_matches('/'),
+                    super::HLS_BASE_NAME
+                )
+            }),
             error_code: error.and_then(|e| e.code),
             error_message: error.and_then(|e| e.message.clone()),
         }
@@ -172,7 +189,7 @@ pub struct UploadView {
     pub expires_in_seconds: u64,
 }
 
-/// `info.json`, written next to the output on COMPLETE (the seed's snake_case names).
+/// `info.json`, written beside the key file on COMPLETE (the seed's snake_case names).
 pub fn info_json(details: &CompleteDetails) -> String {
     serde_json::to_string(details).expect("plain data serializes")
 }

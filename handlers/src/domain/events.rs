@@ -114,9 +114,21 @@ impl JobStateChange {
         Self::from_value(value)
     }
 
-    /// What this event means for the stored job state; `None` for the statuses that are
-    /// not stored (INPUT_INFORMATION, NEW_WARNING, QUEUE_HOP and anything unknown).
-    pub fn to_update(&self) -> Option<StateUpdate> {
+    /// The product's job id this event belongs to: the user metadata `job` create-job set,
+    /// when it is one (see [`super::is_job_id`]). `None`: not a job of this stack's
+    /// create-job, nothing to store.
+    pub fn job(&self) -> Option<&str> {
+        self.detail
+            .user_metadata
+            .as_ref()?
+            .get(wiring::metadata::JOB)
+            .map(String::as_str)
+            .filter(|id| super::is_job_id(id))
+    }
+
+    /// What this event means for the stored state of job `job_id`; `None` for the statuses
+    /// that are not stored (INPUT_INFORMATION, NEW_WARNING, QUEUE_HOP and anything unknown).
+    pub fn to_update(&self, job_id: &str) -> Option<StateUpdate> {
         let d = &self.detail;
         let (status, progress, complete, error) = match d.status.as_str() {
             "PROGRESSING" => (JobStatus::Progressing, None, None, None),
@@ -150,7 +162,8 @@ impl JobStateChange {
             _ => return None,
         };
         Some(StateUpdate {
-            job_id: d.job_id.clone(),
+            job_id: job_id.to_string(),
+            mediaconvert_job_id: Some(d.job_id.clone()),
             status,
             progress,
             event_time: d.timestamp,

@@ -36,8 +36,8 @@ impl JobStatus {
         })
     }
 
-    /// All terminal states share one rank: a terminal state is never replaced, not even by
-    /// another terminal one (a job has exactly one).
+    /// All terminal states share one rank: a job's terminal state is never replaced by a
+    /// non-terminal one.
     pub fn rank(self) -> u8 {
         match self {
             JobStatus::Submitted => 1,
@@ -50,13 +50,13 @@ impl JobStatus {
         self.rank() == 3
     }
 
-    /// The progress to show for a stored item. Status and progress are separate conditional
-    /// writes, so a reader can see COMPLETE or ERROR before the 100 that comes with them
-    /// lands; the status alone already says the job is done.
-    pub fn progress_shown(self, stored: u8) -> u8 {
-        match self {
-            JobStatus::Complete | JobStatus::Error => 100,
-            _ => stored,
+    /// The progress an update in this status stands for: terminal states are 100 (done,
+    /// whichever way), the others what the event said, 0 without a percent.
+    pub fn progress_of(self, progress: Option<u8>) -> u8 {
+        if self.is_terminal() {
+            100
+        } else {
+            progress.unwrap_or(0)
         }
     }
 }
@@ -132,11 +132,15 @@ pub struct ErrorDetails {
     pub message: Option<String>,
 }
 
-/// One event's contribution to a job's state: a status (the rank component), maybe a
-/// progress (the progress component) and its timestamp (kept as information).
+/// One event's contribution to a job's state: a status, maybe a progress, its timestamp and
+/// the details that travel with a terminal status. `job_id` is the product's job id (the
+/// client request token create-job fixed before CreateJob); `mediaconvert_job_id` is the
+/// MediaConvert job the event came from (two of them may share one job id, see
+/// `entrypoints::CreateJob::record`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateUpdate {
     pub job_id: String,
+    pub mediaconvert_job_id: Option<String>,
     pub status: JobStatus,
     pub progress: Option<u8>,
     pub event_time: Option<i64>,
@@ -144,11 +148,16 @@ pub struct StateUpdate {
     pub error: Option<ErrorDetails>,
 }
 
+/// Digits of the event time in [`StateUpdate::order`]: epoch milliseconds stay below 10^13
+/// until the year 2286.
+const TIME_DIGITS: usize = 13;
+
 impl StateUpdate {
     /// What create-job records right after CreateJob: MediaConvert emits no SUBMITTED event.
-    pub fn submitted(job_id: &str) -> Self {
+    pub fn submitted(job_id: &str, mediaconvert_job_id: Option<&str>) -> Self {
         StateUpdate {
             job_id: job_id.to_string(),
+            mediaconvert_job_id: mediaconvert_job_id.map(str::to_string),
             status: JobStatus::Submitted,
             progress: Some(0),
             event_time: None,
@@ -156,53 +165,65 @@ impl StateUpdate {
             error: None,
         }
     }
+
+    /// The update's place in the merge's total order, as a string whose byte order is that
+    /// order (DynamoDB compares strings by their UTF-8 bytes, so one condition `order < :new`
+    /// enforces it): status rank, then progress, then event time, each zero-padded; then the
+    /// status name and the MediaConvert job id, so two different updates never tie (equal
+    /// orders are the same update delivered twice).
+    pub fn order(&self) -> String {
+        let time = self
+            .event_time
+            .unwrap_or(0)
+            .clamp(0, 10i64.pow(TIME_DIGITS as u32) - 1);
+        format!(
+            "{}.{:03}.{time:0width$}.{}.{}",
+            self.status.rank(),
+            self.status.progress_of(self.progress),
+            self.status.as_str(),
+            self.mediaconvert_job_id.as_deref().unwrap_or(""),
+            width = TIME_DIGITS,
+        )
+    }
+
+    /// The state this update alone stands for.
+    pub fn state(&self) -> JobState {
+        JobState {
+            status: self.status,
+            progress: self.status.progress_of(self.progress),
+            last_event_time: self.event_time,
+            complete: self.complete.clone(),
+            error: self.error.clone(),
+        }
+    }
 }
 
-/// The stored state of one job.
+/// The stored state of one job: the state of the greatest update seen (see [`merge`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobState {
     pub status: JobStatus,
     pub progress: u8,
+    /// The time of the event the state comes from (not necessarily the latest event seen:
+    /// a late event without a percent does not replace one with a higher percent).
     pub last_event_time: Option<i64>,
     pub complete: Option<CompleteDetails>,
     pub error: Option<ErrorDetails>,
 }
 
-/// The merge: the state is the join of the updates seen, component by component.
-/// - status: the update of the highest rank wins, and only a strictly higher rank replaces
-///   (so SUBMITTED never overwrites, a terminal state is final, a duplicate changes nothing);
-///   the COMPLETE/ERROR details travel with their status;
-/// - progress: the maximum seen (never goes down; an update without one keeps it), so a
-///   CANCELED job keeps the progress it had;
-/// - last event time: the maximum seen, as information only (timestamps can tie).
-///
-/// Each component is a max over a total order, so the result does not depend on the order
-/// or the repetition of the updates. The store enforces each component with its own
-/// DynamoDB condition expression.
-pub fn merge(state: Option<JobState>, update: &StateUpdate) -> JobState {
-    let mut next = match state {
-        Some(s) => s,
-        None => JobState {
-            status: update.status,
-            progress: 0,
-            last_event_time: None,
-            complete: update.complete.clone(),
-            error: update.error.clone(),
-        },
-    };
-    if update.status.rank() > next.status.rank() {
-        next.status = update.status;
-        next.complete = update.complete.clone();
-        next.error = update.error.clone();
+/// The merge: the state is that of the greatest update seen in [`StateUpdate::order`], the
+/// lexicographic order over (status rank, progress, event time). A maximum over a total order
+/// is commutative, associative and idempotent, so the result depends neither on the order nor
+/// on the repetition of the updates; and since terminal states rank highest and carry 100,
+/// a job never moves backwards: SUBMITTED never overwrites, a terminal state is final (only
+/// another terminal update of the same job id with a later time replaces it: the second
+/// MediaConvert job of a retried upload, writing the same files), progress never goes down.
+/// The store enforces it with one conditional write per update.
+pub fn merge(state: Option<(String, JobState)>, update: &StateUpdate) -> (String, JobState) {
+    let order = update.order();
+    match state {
+        Some((current, state)) if current >= order => (current, state),
+        _ => (order, update.state()),
     }
-    if let Some(p) = update.progress {
-        next.progress = next.progress.max(p);
-    }
-    next.last_event_time = match (next.last_event_time, update.event_time) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    };
-    next
 }
 
 /// The state after a whole history, in the order given.
@@ -210,4 +231,5 @@ pub fn fold<'a>(updates: impl IntoIterator<Item = &'a StateUpdate>) -> Option<Jo
     updates
         .into_iter()
         .fold(None, |state, u| Some(merge(state, u)))
+        .map(|(_, state)| state)
 }

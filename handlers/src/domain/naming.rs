@@ -20,13 +20,6 @@ fn utc(epoch_secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(epoch_secs, 0).unwrap_or_default()
 }
 
-/// The most bytes an output path (a key prefix) takes. S3 keys end at 1024 bytes, and
-/// file names are appended to the path: MediaConvert's ([`HLS_BASE_NAME`], the output's name
-/// modifier, a segment number and the extension) and the key file's (`key_file_name`, up to
-/// 255 bytes, the file-name limit of the file systems uploads come from). 700 leaves 324
-/// bytes for the longest of them.
-pub const MAX_OUTPUT_PATH_BYTES: usize = 700;
-
 /// The base name MediaConvert gives every HLS file of a job (`index.m3u8`,
 /// `index_720p.m3u8`, `index_720p_00001.ts`): the job's destination ends with it, so the
 /// upload's file name, which may hold `#`, `?` or `%`, never becomes a URI inside a playlist
@@ -34,29 +27,9 @@ pub const MAX_OUTPUT_PATH_BYTES: usize = 700;
 /// those characters as URL syntax).
 pub const HLS_BASE_NAME: &str = "index";
 
-/// The longest key file name; see [`MAX_OUTPUT_PATH_BYTES`].
+/// The longest key file name: 255 bytes, the file-name limit of the file systems uploads
+/// come from.
 pub const MAX_KEY_FILE_NAME_BYTES: usize = 255;
-
-/// `<input key>_<UTC yyyymmddHHMMSS of the upload>_<sequencer>/`: unique per upload (S3's
-/// sequencer differs between two writes of one key) and the same for every retry of one
-/// event, so a retried CreateJob that MediaConvert deduplicates still matches what we stored.
-///
-/// A key too long for [`MAX_OUTPUT_PATH_BYTES`] is cut (on a character boundary) and followed
-/// by `~` and 16 hex digits of a hash of the whole key, so two long keys that share their
-/// beginning still get different paths.
-pub fn output_path(input_key: &str, upload_epoch_secs: i64, raw_sequencer: &str) -> String {
-    let suffix = format!(
-        "_{}_{}/",
-        utc_compact(upload_epoch_secs),
-        raw_sequencer.to_ascii_lowercase()
-    );
-    if input_key.len() + suffix.len() <= MAX_OUTPUT_PATH_BYTES {
-        return format!("{input_key}{suffix}");
-    }
-    let digest = format!("~{:016x}", fnv1a_128(input_key.bytes()) >> 64);
-    let room = MAX_OUTPUT_PATH_BYTES.saturating_sub(suffix.len() + digest.len());
-    format!("{}{digest}{suffix}", prefix_within(input_key, room))
-}
 
 /// The longest prefix of `s` of at most `max_bytes` bytes that ends on a character boundary.
 fn prefix_within(s: &str, max_bytes: usize) -> &str {
@@ -68,7 +41,7 @@ fn prefix_within(s: &str, max_bytes: usize) -> &str {
 }
 
 /// The input's base name without its extension, plus `.key` (the seed's naming), cut to
-/// [`MAX_KEY_FILE_NAME_BYTES`]. No hash is needed: the output path is unique per job already.
+/// [`MAX_KEY_FILE_NAME_BYTES`]. No hash is needed: the key folder is unique per job already.
 pub fn key_file_name(input_key: &str) -> String {
     let base = input_key.rsplit('/').next().unwrap_or(input_key);
     let stem = match base.rsplit_once('.') {
@@ -107,7 +80,9 @@ fn fnv1a_128(bytes: impl IntoIterator<Item = u8>) -> u128 {
 }
 
 /// CreateJob's idempotency token from the object's identity (key and sequencer): a stable
-/// hash, so a retry of the same event sends the same token.
+/// hash, so a retry of the same event sends the same token. It is also the product's job id
+/// (the API's `{jobId}`, the tables' `JobId`, the job's user metadata `job`): fixed before
+/// CreateJob, so nothing that follows CreateJob depends on create-job's later writes.
 pub fn client_request_token(input_key: &str, normalized_sequencer: &str) -> String {
     let h = fnv1a_128(
         input_key
@@ -118,16 +93,42 @@ pub fn client_request_token(input_key: &str, normalized_sequencer: &str) -> Stri
     format!("{h:032x}")
 }
 
+/// Whether `s` is a job id as [`client_request_token`] makes them: 32 lowercase hex digits.
+pub fn is_job_id(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Where MediaConvert writes job `job_id`'s HLS files: under the prefix the playback
+/// distribution serves, one folder per job.
+pub fn output_path(job_id: &str) -> String {
+    format!("{}{job_id}/", wiring::PLAYBACK_PREFIX)
+}
+
+/// Where job-state writes job `job_id`'s key file and `info.json`: outside what the
+/// distribution serves.
+pub fn key_folder(job_id: &str) -> String {
+    format!("{}{job_id}/", wiring::KEY_FILE_PREFIX)
+}
+
+/// The key's URI in the playlists (`StaticKeyProvider.Url`): status-api's key endpoint for
+/// the job, absolute, so a player fetches it from the API (with the user's token) and never
+/// from the distribution.
+pub fn key_url(api_url: &str, job_id: &str) -> String {
+    format!("{}/jobs/{job_id}/key", api_url.trim_end_matches('/'))
+}
+
 /// The user metadata MediaConvert carries into every event of the job: the stack's rule
 /// matches `stack`; job-state's metrics read `submittedAt` (epoch milliseconds); nothing
 /// secret.
 pub fn user_metadata(
     stack: &str,
+    job_id: &str,
     input_key: &str,
     submitted_at_ms: i64,
 ) -> BTreeMap<String, String> {
     BTreeMap::from([
         (wiring::metadata::STACK.to_string(), stack.to_string()),
+        (wiring::metadata::JOB.to_string(), job_id.to_string()),
         (
             wiring::metadata::INPUT_FILE.to_string(),
             input_key.to_string(),

@@ -22,6 +22,8 @@ pub const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/vod-test-mediaconvert
 pub const JOB_TEMPLATE: &str = "vod-test-hls";
 pub const MAX_UPLOAD_BYTES: u64 = 1 << 30;
 pub const UPLOADS_PER_DAY: u32 = 3;
+pub const API_URL: &str = "https://api0123456.execute-api.us-east-1.amazonaws.com";
+pub const PLAYBACK_URL: &str = "https://d111111abcdef8.cloudfront.net";
 
 /// A MediaConvert client that answers CreateJob with the given job ids in turn and records
 /// every request it was asked to send.
@@ -94,6 +96,7 @@ impl Local {
             status_update_interval_seconds: 15,
             ttl_days: TTL_DAYS,
             stack_name: STACK.into(),
+            api_url: API_URL.into(),
         }
     }
 
@@ -111,6 +114,7 @@ impl Local {
         let n = &self.names;
         StatusApiConfig {
             input_file_table: n.input_file_table.clone(),
+            job_output_table: n.job_output_table.clone(),
             job_status_table: n.job_status_table.clone(),
             input_bucket: n.input_bucket.clone(),
             video_suffixes: vec![".mp4".into(), ".mov".into()],
@@ -118,6 +122,7 @@ impl Local {
             max_upload_bytes: MAX_UPLOAD_BYTES,
             uploads_per_user_per_day: UPLOADS_PER_DAY,
             upload_quota_table: n.upload_quota_table.clone(),
+            playback_url: PLAYBACK_URL.into(),
         }
     }
 
@@ -132,7 +137,9 @@ impl Local {
             &n.job_status_table,
         ] {
             let mut items = self.scan(t).await;
-            items.sort_by_key(|i| format!("{i:?}"));
+            // A HashMap's Debug order differs between two maps of the same items: sort by
+            // the attributes in name order.
+            items.sort_by_key(|i| format!("{:?}", i.iter().collect::<BTreeMap<_, _>>()));
             tables.push(items);
         }
         let mut objects = Vec::new();
@@ -226,13 +233,14 @@ pub fn history() -> impl Strategy<Value = Vec<StateUpdate>> {
             };
             let event = |status, progress, event_time| StateUpdate {
                 job_id: "job".into(),
+                mediaconvert_job_id: Some("1763942400123-abc123".into()),
                 status,
                 progress,
                 event_time,
                 complete: None,
                 error: None,
             };
-            let mut h = vec![StateUpdate::submitted("job")];
+            let mut h = vec![StateUpdate::submitted("job", Some("1763942400123-abc123"))];
             if progressing {
                 h.push(event(JobStatus::Progressing, None, next_time()));
             }
@@ -279,4 +287,74 @@ pub fn history_and_delivery() -> impl Strategy<Value = (Vec<StateUpdate>, Vec<St
             (Just(h.clone()), Just(delivered).prop_shuffle())
         })
     })
+}
+
+// --- counting DynamoDB requests -----------------------------------------------------------
+
+/// The DynamoDB requests a client sends (operation names, from `X-Amz-Target`), seen by an
+/// SDK interceptor just before each is transmitted; optionally failing every request after
+/// the first `fail_after`, as a store that goes away mid-invocation.
+#[derive(Debug, Clone, Default)]
+pub struct DynamoDbRequests {
+    sent: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    fail_after: Option<usize>,
+}
+
+impl DynamoDbRequests {
+    pub fn counting() -> Self {
+        Self::default()
+    }
+
+    pub fn failing_after(n: usize) -> Self {
+        DynamoDbRequests {
+            fail_after: Some(n),
+            ..Self::default()
+        }
+    }
+
+    /// A client like `base` (same endpoint and credentials) that goes through this
+    /// interceptor, without retries (so a failure is one request, counted once).
+    pub fn client(&self, base: &aws_sdk_dynamodb::Client) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::from_conf(
+            base.config()
+                .to_builder()
+                .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+                .interceptor(self.clone())
+                .build(),
+        )
+    }
+
+    pub fn count(&self) -> usize {
+        self.sent.lock().unwrap().len()
+    }
+
+    pub fn operations(&self) -> Vec<String> {
+        self.sent.lock().unwrap().clone()
+    }
+}
+
+impl aws_sdk_dynamodb::config::Intercept for DynamoDbRequests {
+    fn name(&self) -> &'static str {
+        "DynamoDbRequests"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let target = context
+            .request()
+            .headers()
+            .get("x-amz-target")
+            .unwrap_or_default();
+        let operation = target.rsplit('.').next().unwrap_or_default().to_string();
+        let mut sent = self.sent.lock().unwrap();
+        if self.fail_after.is_some_and(|n| sent.len() >= n) {
+            return Err(format!("the store went away before {operation}").into());
+        }
+        sent.push(operation);
+        Ok(())
+    }
 }

@@ -25,6 +25,8 @@ pub const VIDEO_SUFFIXES: &str = ".mp4,.mov";
 pub const UPLOAD_PREFIX: &str = "uploads/";
 pub const MAX_UPLOAD_BYTES: &str = "1073741824";
 pub const UPLOADS_PER_USER_PER_DAY: &str = "20";
+pub const API_URL: &str = "https://api0123456.execute-api.us-east-1.amazonaws.com";
+pub const PLAYBACK_URL: &str = "https://d111111abcdef8.cloudfront.net";
 
 /// One of the three functions: its binary and the variables of wiring.md it reads.
 #[derive(Clone, Copy)]
@@ -47,6 +49,7 @@ pub const CREATE_JOB: Binary = Binary {
         "STATUS_UPDATE_INTERVAL_SECONDS",
         "TTL_DAYS",
         "STACK_NAME",
+        "API_URL",
     ],
 };
 
@@ -66,6 +69,7 @@ pub const STATUS_API: Binary = Binary {
     path: env!("CARGO_BIN_EXE_status-api"),
     vars: &[
         "INPUT_FILE_TABLE",
+        "JOB_OUTPUT_TABLE",
         "JOB_STATUS_TABLE",
         "INPUT_BUCKET",
         "VIDEO_SUFFIXES",
@@ -73,6 +77,7 @@ pub const STATUS_API: Binary = Binary {
         "MAX_UPLOAD_BYTES",
         "UPLOADS_PER_USER_PER_DAY",
         "UPLOAD_QUOTA_TABLE",
+        "PLAYBACK_URL",
     ],
 };
 
@@ -128,6 +133,8 @@ impl LocalAws {
             "MAX_UPLOAD_BYTES" => MAX_UPLOAD_BYTES.into(),
             "UPLOADS_PER_USER_PER_DAY" => UPLOADS_PER_USER_PER_DAY.into(),
             "UPLOAD_QUOTA_TABLE" => n.upload_quota_table.clone(),
+            "API_URL" => API_URL.into(),
+            "PLAYBACK_URL" => PLAYBACK_URL.into(),
             other => panic!("{other} is not a variable of docs/wiring.md"),
         }
     }
@@ -243,10 +250,19 @@ pub fn fixture(path: &str) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", file.display()))
 }
 
-/// A MediaConvert fixture event retargeted at `job_id`.
+/// A job id as create-job makes them (32 lowercase hex digits), named after `label`
+/// (at most 16 bytes) so a test's jobs are told apart.
+pub fn job_id(label: &str) -> String {
+    assert!(label.len() <= 16, "{label} is too long for a job id");
+    format!("{:0>32}", hex::encode(label))
+}
+
+/// A MediaConvert fixture event of job `job_id` (user metadata `job`, as create-job sets
+/// it; MediaConvert's own job id is the same string here).
 pub fn mediaconvert_event(path: &str, job_id: &str) -> Vec<u8> {
     let mut event = fixture(path);
     event["detail"]["jobId"] = job_id.into();
+    event["detail"]["userMetadata"]["job"] = job_id.into();
     if let Some(resources) = event["resources"].as_array_mut() {
         for arn in resources {
             *arn = format!("arn:aws:mediaconvert:{REGION}:123456789012:jobs/{job_id}").into();
