@@ -9,8 +9,7 @@ use mediaconvert_local::{Options, Server, locate_ffmpeg};
 use mediaconvert_model::{Model, Naming};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -56,36 +55,6 @@ fn mediaconvert(endpoint: &str) -> aws_sdk_mediaconvert::Client {
 
 fn ffmpeg() -> PathBuf {
     locate_ffmpeg(&testkit::tool("python")).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// A 2-second 640x360 test pattern with a tone, H.264 + AAC in MP4.
-fn clip(ffmpeg: &Path, dir: &Path) -> Vec<u8> {
-    let path = dir.join("clip.mp4");
-    let status = Command::new(ffmpeg)
-        .args(["-hide_banner", "-loglevel", "error", "-y"])
-        .args([
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=640x360:rate=25:duration=2",
-        ])
-        .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=2"])
-        .args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-shortest",
-        ])
-        .arg(&path)
-        .status()
-        .expect("run ffmpeg");
-    assert!(status.success(), "ffmpeg could not make the test clip");
-    std::fs::read(path).expect("the clip")
 }
 
 struct Stack {
@@ -200,36 +169,6 @@ async fn object(s3: &aws_sdk_s3::Client, key: &str) -> Vec<u8> {
         .to_vec()
 }
 
-/// AES-128-CBC with PKCS#7 padding through the pinned tools' python (`cryptography`, which
-/// moto depends on): the workspace has no AES-CBC crate.
-fn decrypt(data: &[u8], key_hex: &str, iv: u128, dir: &Path) -> Vec<u8> {
-    let (input, output) = (dir.join("seg.enc"), dir.join("seg.ts"));
-    std::fs::write(&input, data).unwrap();
-    let script = "import sys\n\
-        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes\n\
-        from cryptography.hazmat.primitives import padding\n\
-        key, iv = bytes.fromhex(sys.stdin.readline().strip()), bytes.fromhex(sys.argv[1])\n\
-        d = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()\n\
-        raw = d.update(open(sys.argv[2], 'rb').read()) + d.finalize()\n\
-        u = padding.PKCS7(128).unpadder()\n\
-        open(sys.argv[3], 'wb').write(u.update(raw) + u.finalize())\n";
-    // The key goes through standard input, never onto a command line.
-    let mut child = Command::new(testkit::tool("python"))
-        .args(["-c", script, &format!("{iv:032x}")])
-        .arg(&input)
-        .arg(&output)
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("python");
-    use std::io::Write;
-    writeln!(child.stdin.take().unwrap(), "{key_hex}").unwrap();
-    assert!(
-        child.wait().unwrap().success(),
-        "the segment does not decrypt with the key"
-    );
-    std::fs::read(output).unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
     let mut stack = stack(mediaconvert_local::TOKEN_WINDOW).await;
@@ -240,7 +179,7 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
         .put_object()
         .bucket(INPUT_BUCKET)
         .key(input_key)
-        .body(clip(&ffmpeg(), scratch.path()).into())
+        .body(testkit::test_clip(&ffmpeg(), scratch.path(), 640, 360, 2).into())
         .send()
         .await
         .expect("upload the clip");
@@ -422,33 +361,14 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
         "{child}"
     );
     assert!(!child.contains(&stack.key_hex));
-    // The IV is the playlist's when it gives one, else the segment's media sequence number.
-    let sequence: u128 = child
-        .lines()
-        .find_map(|l| l.strip_prefix("#EXT-X-MEDIA-SEQUENCE:"))
-        .map_or(0, |n| n.trim().parse().unwrap());
-    let iv = child
-        .lines()
-        .find(|l| l.starts_with("#EXT-X-KEY:"))
-        .and_then(|l| l.split_once(",IV=0x"))
-        .map_or(sequence, |(_, iv)| {
-            u128::from_str_radix(iv.trim(), 16).expect("a hex IV")
-        });
+    let iv = testkit::first_segment_iv(&child);
     let first = child
         .lines()
         .find(|l| l.ends_with(".ts"))
         .expect("a segment");
     let segment = object(&stack.s3, &format!("jobs/j-1/{first}")).await;
-    let plain = decrypt(&segment, &stack.key_hex, iv, scratch.path());
-    assert!(
-        !plain.is_empty() && plain.len().is_multiple_of(188),
-        "{} bytes",
-        plain.len()
-    );
-    assert!(
-        plain.chunks(188).all(|packet| packet[0] == 0x47),
-        "not MPEG-TS after decryption"
-    );
+    let key = hex::decode(&stack.key_hex).expect("a hex key");
+    testkit::assert_mpeg_ts(&testkit::decrypt_aes128_cbc(&segment, &key, iv));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

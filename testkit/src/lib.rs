@@ -287,6 +287,108 @@ impl Drop for Moto {
     }
 }
 
+/// Decrypts an HLS AES-128 segment (AES-128-CBC, PKCS#7 padding) through the pinned tools'
+/// python (`cryptography`, which moto depends on): the workspace has no AES-CBC crate. The key
+/// and the data go through standard input, never onto a command line.
+///
+/// # Panics
+/// When the data does not decrypt with `key` and `iv`.
+pub fn decrypt_aes128_cbc(data: &[u8], key: &[u8], iv: u128) -> Vec<u8> {
+    const SCRIPT: &str = "import sys\n\
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes\n\
+        from cryptography.hazmat.primitives import padding\n\
+        data = sys.stdin.buffer.read()\n\
+        d = Cipher(algorithms.AES(data[:16]), modes.CBC(bytes.fromhex(sys.argv[1]))).decryptor()\n\
+        raw = d.update(data[16:]) + d.finalize()\n\
+        u = padding.PKCS7(128).unpadder()\n\
+        sys.stdout.buffer.write(u.update(raw) + u.finalize())\n";
+    assert_eq!(key.len(), 16, "an AES-128 key has 16 bytes");
+    let mut child = Command::new(tool("python"))
+        .args(["-c", SCRIPT, &format!("{iv:032x}")])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start python");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let input = [key, data].concat();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().expect("python's output");
+    let _ = writer.join();
+    assert!(
+        out.status.success(),
+        "the segment does not decrypt with the key"
+    );
+    out.stdout
+}
+
+/// A test video made by `ffmpeg`: a `width`x`height` test pattern at 25 fps with a tone,
+/// H.264 + AAC in MP4, `seconds` long; answers the file's bytes.
+///
+/// # Panics
+/// When ffmpeg fails.
+pub fn test_clip(ffmpeg: &Path, dir: &Path, width: u32, height: u32, seconds: u32) -> Vec<u8> {
+    let path = dir.join(format!("clip-{width}x{height}-{seconds}s.mp4"));
+    let status = Command::new(ffmpeg)
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+        ])
+        .arg(format!(
+            "testsrc=size={width}x{height}:rate=25:duration={seconds}"
+        ))
+        .args(["-f", "lavfi", "-i"])
+        .arg(format!("sine=frequency=440:duration={seconds}"))
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ])
+        .args(["-c:a", "aac", "-shortest"])
+        .arg(&path)
+        .status()
+        .expect("run ffmpeg");
+    assert!(status.success(), "ffmpeg could not make the test clip");
+    std::fs::read(path).expect("the clip")
+}
+
+/// The IV of a media playlist's first segment: the `#EXT-X-KEY`'s `IV` when it gives one,
+/// else the segment's media sequence number (RFC 8216, 5.2).
+pub fn first_segment_iv(media_playlist: &str) -> u128 {
+    let sequence: u128 = media_playlist
+        .lines()
+        .find_map(|l| l.strip_prefix("#EXT-X-MEDIA-SEQUENCE:"))
+        .map_or(0, |n| n.trim().parse().expect("a media sequence number"));
+    media_playlist
+        .lines()
+        .find(|l| l.starts_with("#EXT-X-KEY:"))
+        .and_then(|l| l.split_once(",IV=0x"))
+        .map_or(sequence, |(_, iv)| {
+            u128::from_str_radix(iv.trim(), 16).expect("a hex IV")
+        })
+}
+
+/// Asserts that `data` is an MPEG transport stream: whole 188-byte packets, each opening
+/// with the sync byte 0x47.
+pub fn assert_mpeg_ts(data: &[u8]) {
+    assert!(
+        !data.is_empty() && data.len().is_multiple_of(188),
+        "{} bytes: not whole TS packets",
+        data.len()
+    );
+    assert!(
+        data.chunks(188).all(|packet| packet[0] == 0x47),
+        "not MPEG-TS after decryption"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
