@@ -430,6 +430,7 @@ async fn start(args: Args) -> Result<Stack, String> {
             binary,
             env,
             Duration::from_secs(spec.timeout_seconds),
+            spec.memory_mb,
         )?;
         lambdas.push((spec, Arc::new(lambda)));
     }

@@ -70,19 +70,20 @@ fn sign_in(stack: &LocalStack) -> String {
     );
     login.pop();
     login.push(("password", PASSWORD));
-    let redirect = request(
-        "POST",
-        &format!("{auth}/login"),
-        &urlencoded,
-        form(&login).as_bytes(),
-    );
-    assert_eq!(redirect.status, 302, "{}", redirect.text());
-    let location = redirect.header("location").expect("a redirect").to_owned();
-    assert!(location.starts_with(&api), "{location}");
-    assert_eq!(query_param(&location, "state").as_deref(), Some("s-1"));
-    let code = query_param(&location, "code").expect("a code");
-
-    let token = |verifier: &str| {
+    let sign_in_code = || {
+        let redirect = request(
+            "POST",
+            &format!("{auth}/login"),
+            &urlencoded,
+            form(&login).as_bytes(),
+        );
+        assert_eq!(redirect.status, 302, "{}", redirect.text());
+        let location = redirect.header("location").expect("a redirect").to_owned();
+        assert!(location.starts_with(&api), "{location}");
+        assert_eq!(query_param(&location, "state").as_deref(), Some("s-1"));
+        query_param(&location, "code").expect("a code")
+    };
+    let token = |code: &str, verifier: &str| {
         request(
             "POST",
             &format!("{auth}/oauth2/token"),
@@ -90,17 +91,22 @@ fn sign_in(stack: &LocalStack) -> String {
             form(&[
                 ("grant_type", "authorization_code"),
                 ("client_id", &client),
-                ("code", &code),
+                ("code", code),
                 ("redirect_uri", &api),
                 ("code_verifier", verifier),
             ])
             .as_bytes(),
         )
     };
-    let tokens = token(&verifier);
+    // A verifier that does not hash to the challenge gets no tokens.
+    let refused = token(&sign_in_code(), &URL_SAFE_NO_PAD.encode([8u8; 32]));
+    assert_eq!(refused.status, 400);
+    assert_eq!(refused.json()["error"], "invalid_grant");
+    let code = sign_in_code();
+    let tokens = token(&code, &verifier);
     assert_eq!(tokens.status, 200, "{}", tokens.text());
     // A code is good once.
-    assert_eq!(token(&verifier).status, 400);
+    assert_eq!(token(&code, &verifier).status, 400);
     tokens.json()["id_token"]
         .as_str()
         .expect("an id token")
