@@ -402,8 +402,11 @@ fn read_status_item(item: &Item) -> StoredJob {
 /// log or error can print it by accident.
 #[derive(Clone, PartialEq, Eq)]
 pub struct JobOutput {
+    /// MediaConvert's destination prefix (`hls/<job id>/`).
     pub output_path: String,
+    /// The key file's object key (`keys/<job id>/<name>.key`).
     pub key_file: String,
+    /// The 16 key bytes in hex.
     pub key_value: String,
 }
 

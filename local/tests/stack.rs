@@ -278,22 +278,17 @@ fn upload_transcode_progress_playback_and_key_through_the_local_stack() {
     let main = main.text();
     assert!(main.starts_with("#EXTM3U"), "{main}");
     // The ladder never goes above the source.
-    let variants: Vec<&str> = main
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .collect();
+    let variants = testkit::hls_variants(&main);
     assert!(!variants.is_empty(), "{main}");
-    for line in main.lines().filter(|l| l.starts_with("#EXT-X-STREAM-INF")) {
-        let resolution = line
-            .split(',')
-            .find_map(|a| a.strip_prefix("RESOLUTION="))
-            .expect("a resolution");
-        let (w, h) = resolution.split_once('x').unwrap();
-        let (w, h): (u32, u32) = (w.parse().unwrap(), h.parse().unwrap());
-        assert!(w <= 640 && h <= 360, "a rendition above the source: {line}");
+    for ((w, h), uri) in &variants {
+        assert!(
+            *w <= 640 && *h <= 360,
+            "a rendition above the source: {uri} {w}x{h}"
+        );
     }
+    let (top_size, top) = variants.iter().max().unwrap();
     let base = playback_url.rsplit_once('/').unwrap().0;
-    let child = request("GET", &format!("{base}/{}", variants[0]), &[], b"").text();
+    let child = request("GET", &format!("{base}/{top}"), &[], b"").text();
     let key_line = child
         .lines()
         .find(|l| l.starts_with("#EXT-X-KEY:METHOD=AES-128"))
@@ -326,14 +321,10 @@ fn upload_transcode_progress_playback_and_key_through_the_local_stack() {
 
     let plain = testkit::decrypt_aes128_cbc(&segment.body, &key.body, iv);
     testkit::assert_mpeg_ts(&plain);
-    // The segment carries a program association table (PID 0), as every TS stream does.
-    // (The pinned ffmpeg crashes reading MPEG-TS, so it cannot describe the segment; the
-    // renditions' sizes are the playlists' RESOLUTION above and the job's widthPx/heightPx.)
-    assert!(
-        plain
-            .chunks(188)
-            .any(|p| (u16::from(p[1] & 0x1f) << 8) | u16::from(p[2]) == 0),
-        "no program association table in the segment"
+    // What a player decodes from the top rendition is its listed size: no upscale.
+    assert_eq!(
+        testkit::decoded_video_size(&ffmpeg(), &plain, scratch.path()),
+        *top_size
     );
 
     // A file ffmpeg cannot read ends in ERROR, with a message naming no bucket or account.

@@ -13,6 +13,7 @@
 //! that no API answer carries it).
 
 pub mod events;
+pub mod ladder;
 pub mod merge;
 pub mod transcode;
 

@@ -1,16 +1,15 @@
 //! One job's run: fetch the input from S3, probe it, transcode the HLS group with ffmpeg
 //! into AES-128 HLS, upload every file, and report each state as MediaConvert's events.
 //!
-//! Ladder rule: renditions taller than the source are dropped (not capped), as issue 8.6's
-//! "drop rungs above the source" says; when every rung is taller than the source, the
-//! lowest one is kept, scaled down to the source height (aspect kept), so a job never ends
-//! with no rendition.
+//! The renditions come from [`crate::ladder`]: explicit outputs as listed, automated ABR
+//! within its documented bounds (never above the input).
 //!
 //! The static key is written only to a file in the job's private scratch folder for ffmpeg's
 //! `-hls_key_info_file`; no message built here contains it, and ffmpeg's own log is never
 //! copied into an event (only a fixed message per failure kind).
 
 use crate::events::{self, EventSink, JobIdentity};
+use crate::ladder::{self, Ladder, Rendition};
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -37,7 +36,7 @@ pub struct Plan {
     pub segment_seconds: u32,
     pub key: [u8; 16],
     pub key_url: String,
-    pub rungs: Vec<Rung>,
+    pub ladder: Ladder,
     pub interval: Duration,
 }
 
@@ -60,15 +59,6 @@ impl S3Location {
     fn uri(&self) -> String {
         format!("s3://{}/{}", self.bucket, self.key)
     }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Rung {
-    pub name_modifier: String,
-    pub width: u32,
-    pub height: u32,
-    pub max_bitrate: u32,
-    pub audio_bitrate: u32,
 }
 
 /// The final state of a job, for GetJob.
@@ -123,74 +113,16 @@ pub fn plan(settings: &Value, interval_seconds: u32) -> Result<Plan, String> {
         .filter(|u| !u.is_empty() && !u.contains(['\n', '\r', '"']))
         .ok_or("staticKeyProvider.url must be a non-empty URI")?
         .to_string();
-    let mut rungs = Vec::new();
-    for (i, output) in group["outputs"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
-        let video = &output["videoDescription"];
-        let h264 = &video["codecSettings"]["h264Settings"];
-        let dimension = |name: &str| video[name].as_u64().map(|v| v as u32);
-        let (Some(width), Some(height)) = (dimension("width"), dimension("height")) else {
-            return Err(format!(
-                "the HLS group's outputs[{i}] needs videoDescription.width and height"
-            ));
-        };
-        let max_bitrate = h264["maxBitrate"]
-            .as_u64()
-            .or(h264["bitrate"].as_u64())
-            .unwrap_or(u64::from(height) * 2_500) as u32;
-        let audio_bitrate =
-            output["audioDescriptions"][0]["codecSettings"]["aacSettings"]["bitrate"]
-                .as_u64()
-                .unwrap_or(96_000) as u32;
-        rungs.push(Rung {
-            name_modifier: output["nameModifier"].as_str().unwrap_or("").to_string(),
-            width,
-            height,
-            max_bitrate,
-            audio_bitrate,
-        });
-    }
-    if rungs.is_empty() {
-        return Err("the HLS group has no outputs".into());
-    }
-    let mut names: Vec<&str> = rungs.iter().map(|r| r.name_modifier.as_str()).collect();
-    names.sort_unstable();
-    names.dedup();
-    if names.len() != rungs.len() {
-        return Err("the HLS group's outputs need distinct nameModifiers".into());
-    }
+    let ladder = ladder::from_group(group)?;
     Ok(Plan {
         input,
         destination,
         segment_seconds: hls["segmentLength"].as_u64().unwrap_or(10).max(1) as u32,
         key,
         key_url,
-        rungs,
+        ladder,
         interval: Duration::from_secs(u64::from(interval_seconds)),
     })
-}
-
-/// The rungs no taller than a `height`-pixel source (see the module's ladder rule).
-pub fn fit_ladder(rungs: &[Rung], width: u32, height: u32) -> Vec<Rung> {
-    let fitting: Vec<Rung> = rungs
-        .iter()
-        .filter(|r| r.height <= height)
-        .cloned()
-        .collect();
-    if !fitting.is_empty() {
-        return fitting;
-    }
-    let lowest = rungs.iter().min_by_key(|r| r.height).expect("a rung");
-    let even = |v: u32| (v / 2 * 2).max(2);
-    vec![Rung {
-        width: even(width),
-        height: even(height),
-        ..lowest.clone()
-    }]
 }
 
 /// The base name MediaConvert gives the main playlist: the destination's last segment, or,
@@ -232,10 +164,23 @@ async fn probe(ffmpeg: &Path, input: &Path) -> Option<Probe> {
     let size = regex_lite::Regex::new(r"Stream #[^\n]*Video:[^\n]*?, (\d{2,5})x(\d{2,5})")
         .expect("a valid regex")
         .captures(&text)?;
+    let (width, height): (u32, u32) = (size[1].parse().ok()?, size[2].parse().ok()?);
+    // Phone videos are stored landscape with a rotation; ffmpeg turns the frames upright
+    // before scaling, so the ladder must see the displayed size.
+    let quarter_turn = regex_lite::Regex::new(r"rotation of (-?\d+)")
+        .expect("a valid regex")
+        .captures(&text)
+        .and_then(|c| c[1].parse::<i32>().ok())
+        .is_some_and(|degrees| degrees.rem_euclid(180) == 90);
+    let (width, height) = if quarter_turn {
+        (height, width)
+    } else {
+        (width, height)
+    };
     Some(Probe {
         duration_ms,
-        width: size[1].parse().ok()?,
-        height: size[2].parse().ok()?,
+        width,
+        height,
         has_audio: text
             .lines()
             .any(|l| l.contains("Stream #") && l.contains("Audio:")),
@@ -324,7 +269,7 @@ async fn execute(
     let source = probe(&runner.ffmpeg, &input_path)
         .await
         .ok_or_else(|| unreadable("No video stream could be read from the input"))?;
-    let rungs = fit_ladder(&plan.rungs, source.width, source.height);
+    let rungs = plan.ladder.renditions(source.width, source.height);
 
     let out_dir = scratch.path().join("out");
     std::fs::create_dir(&out_dir)
@@ -413,8 +358,7 @@ async fn execute(
         let body = std::fs::read(file)
             .map_err(|_| (1999, "Internal error: output unreadable".to_string()))?;
         for (i, rung) in rungs.iter().enumerate() {
-            if name.starts_with(&format!("{base}{}_", rung.name_modifier)) && name.ends_with(".ts")
-            {
+            if name.starts_with(&format!("{base}{}_", rung.suffix)) && name.ends_with(".ts") {
                 sizes[i] += body.len() as u64;
             }
         }
@@ -446,7 +390,7 @@ async fn execute(
         .zip(&sizes)
         .map(|(r, size)| {
             json!({
-                "outputFilePaths": [location(&format!("{base}{}.m3u8", r.name_modifier))],
+                "outputFilePaths": [location(&format!("{base}{}.m3u8", r.suffix))],
                 "durationInMs": source.duration_ms,
                 "videoDetails": {
                     "widthInPx": r.width,
@@ -470,7 +414,7 @@ fn ffmpeg_args(
     key_info: &Path,
     base: &str,
     plan: &Plan,
-    rungs: &[Rung],
+    rungs: &[Rendition],
     audio: bool,
 ) -> Vec<String> {
     let n = rungs.len();
@@ -479,10 +423,7 @@ fn ffmpeg_args(
         filter.push_str(&format!("[s{i}]"));
     }
     for (i, r) in rungs.iter().enumerate() {
-        filter.push_str(&format!(
-            ";[s{i}]scale={}:{},setsar=1[v{i}]",
-            r.width, r.height
-        ));
+        filter.push_str(&format!(";[s{i}]{}[v{i}]", ladder::scale_filter(r)));
     }
     let mut args: Vec<String> = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i"]
         .iter()
@@ -499,7 +440,7 @@ fn ffmpeg_args(
             format!("-c:v:{i}"),
             "libx264".into(),
             format!("-b:v:{i}"),
-            (r.max_bitrate / 10 * 6).to_string(),
+            r.bitrate.to_string(),
             format!("-maxrate:v:{i}"),
             r.max_bitrate.to_string(),
             format!("-bufsize:v:{i}"),
@@ -514,9 +455,9 @@ fn ffmpeg_args(
                 format!("-b:a:{i}"),
                 r.audio_bitrate.to_string(),
             ]);
-            streams.push(format!("v:{i},a:{i},name:{}", r.name_modifier));
+            streams.push(format!("v:{i},a:{i},name:{}", r.suffix));
         } else {
-            streams.push(format!("v:{i},name:{}", r.name_modifier));
+            streams.push(format!("v:{i},name:{}", r.suffix));
         }
     }
     if audio {
@@ -561,41 +502,6 @@ fn ffmpeg_args(
 mod tests {
     use super::*;
 
-    fn rung(h: u32) -> Rung {
-        Rung {
-            name_modifier: format!("_{h}p"),
-            width: h * 16 / 9,
-            height: h,
-            max_bitrate: 1_000_000,
-            audio_bitrate: 96_000,
-        }
-    }
-
-    #[test]
-    fn rungs_above_the_source_are_dropped() {
-        let ladder = [rung(1080), rung(720), rung(540), rung(360)];
-        let heights: Vec<u32> = fit_ladder(&ladder, 640, 360)
-            .iter()
-            .map(|r| r.height)
-            .collect();
-        assert_eq!(heights, [360]);
-        let heights: Vec<u32> = fit_ladder(&ladder, 1280, 720)
-            .iter()
-            .map(|r| r.height)
-            .collect();
-        assert_eq!(heights, [720, 540, 360]);
-    }
-
-    #[test]
-    fn a_source_below_every_rung_keeps_the_lowest_scaled_to_the_source() {
-        let fitted = fit_ladder(&[rung(720), rung(360)], 320, 180);
-        assert_eq!(
-            (fitted.len(), fitted[0].width, fitted[0].height),
-            (1, 320, 180)
-        );
-        assert_eq!(fitted[0].name_modifier, "_360p");
-    }
-
     #[test]
     fn the_base_name_is_the_destination_name_or_the_input_stem() {
         let input = S3Location::parse("s3://in/uploads/o/u/My Clip.mp4").unwrap();
@@ -637,7 +543,10 @@ mod plan_tests {
     fn a_runnable_job_becomes_a_plan() {
         let plan = plan(&settings("00112233445566778899aabbccddeeff"), 10).expect("a plan");
         assert_eq!(plan.key[15], 0xff);
-        assert_eq!(plan.rungs[0].max_bitrate, 900_000);
+        let Ladder::Explicit(outputs) = &plan.ladder else {
+            panic!("an explicit ladder")
+        };
+        assert_eq!(outputs[0].max_bitrate, Some(900_000));
         assert_eq!(plan.interval, Duration::from_secs(10));
         assert_eq!(plan.destination.key, "jobs/1/");
     }

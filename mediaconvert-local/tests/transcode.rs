@@ -9,7 +9,7 @@ use mediaconvert_local::{Options, Server, locate_ffmpeg};
 use mediaconvert_model::{Model, Naming};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -94,7 +94,7 @@ async fn stack(token_window: Duration) -> Stack {
     let server = Server::start(options, 0)
         .await
         .expect("the stand-in starts");
-    let settings = synth::job_settings::render(&synth::job_settings::LADDER).expect("render");
+    let settings = synth::job_settings::render(&synth::job_settings::ABR).expect("render");
     server
         .register_job_template(TEMPLATE, &settings, Naming::MemberNames, Some("SECONDS_60"))
         .expect("the stack's job template registers");
@@ -169,20 +169,41 @@ async fn object(s3: &aws_sdk_s3::Client, key: &str) -> Vec<u8> {
         .to_vec()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
-    let mut stack = stack(mediaconvert_local::TOKEN_WINDOW).await;
-    let scratch = tempfile::tempdir().unwrap();
-    let input_key = "uploads/owner-1/u-1/clip.mp4";
+/// Puts a generated `size` clip at `input_key` in the input bucket.
+async fn upload_clip(stack: &Stack, input_key: &str, size: &str, dir: &Path) {
     stack
         .s3
         .put_object()
         .bucket(INPUT_BUCKET)
         .key(input_key)
-        .body(testkit::test_clip(&ffmpeg(), scratch.path(), 640, 360, 2).into())
+        .body({
+            let (w, h) = size.split_once('x').expect("WxH");
+            let (w, h) = (w.parse().expect("a width"), h.parse().expect("a height"));
+            testkit::test_clip(&ffmpeg(), dir, w, h, 2).into()
+        })
         .send()
         .await
         .expect("upload the clip");
+}
+
+/// The first segment of a child playlist, decrypted with the playlist's IV: the playlist's
+/// when it gives one, else the segment's media sequence number.
+async fn first_segment(stack: &Stack, prefix: &str, child: &str) -> Vec<u8> {
+    let first = child
+        .lines()
+        .find(|l| l.ends_with(".ts"))
+        .expect("a segment");
+    let segment = object(&stack.s3, &format!("{prefix}{first}")).await;
+    let key = hex::decode(&stack.key_hex).expect("a hex key");
+    testkit::decrypt_aes128_cbc(&segment, &key, testkit::first_segment_iv(child))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
+    let mut stack = stack(mediaconvert_local::TOKEN_WINDOW).await;
+    let scratch = tempfile::tempdir().unwrap();
+    let input_key = "uploads/owner-1/u-1/clip.mp4";
+    upload_clip(&stack, input_key, "640x360", scratch.path()).await;
 
     let started = Instant::now();
     let key_hex = stack.key_hex.clone();
@@ -297,7 +318,7 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
         group["playlistFilePaths"][0],
         format!("s3://{OUTPUT_BUCKET}/jobs/j-1/index.m3u8")
     );
-    // 640x360 source: the 1080p, 720p and 540p rungs are dropped.
+    // 640x360 source: automated ABR makes no rendition above it (this stand-in: one).
     let outputs = group["outputDetails"].as_array().unwrap();
     assert_eq!(outputs.len(), 1, "{outputs:?}");
     assert_eq!(outputs[0]["videoDetails"]["widthInPx"], 640);
@@ -355,20 +376,88 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
         main.contains("RESOLUTION=640x360") && main.contains("index_360p.m3u8"),
         "{main}"
     );
+    assert!(
+        testkit::hls_variants(&main)
+            .iter()
+            .all(|((w, h), _)| *w <= 640 && *h <= 360),
+        "{main}"
+    );
     let child = String::from_utf8(object(&stack.s3, "jobs/j-1/index_360p.m3u8").await).unwrap();
     assert!(
         child.contains(&format!("#EXT-X-KEY:METHOD=AES-128,URI=\"{KEY_URL}\"")),
         "{child}"
     );
     assert!(!child.contains(&stack.key_hex));
-    let iv = testkit::first_segment_iv(&child);
-    let first = child
-        .lines()
-        .find(|l| l.ends_with(".ts"))
-        .expect("a segment");
-    let segment = object(&stack.s3, &format!("jobs/j-1/{first}")).await;
-    let key = hex::decode(&stack.key_hex).expect("a hex key");
-    testkit::assert_mpeg_ts(&testkit::decrypt_aes128_cbc(&segment, &key, iv));
+    let plain = first_segment(&stack, "jobs/j-1/", &child).await;
+    testkit::assert_mpeg_ts(&plain);
+    // What a player decodes is 640x360, not an upscale.
+    assert_eq!(
+        testkit::decoded_video_size(&ffmpeg(), &plain, scratch.path()),
+        (640, 360)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_720p_upload_tops_the_ladder_at_720p_and_complete_lists_every_rendition() {
+    let mut stack = stack(mediaconvert_local::TOKEN_WINDOW).await;
+    let scratch = tempfile::tempdir().unwrap();
+    let input_key = "uploads/owner-1/u-3/hd.mp4";
+    upload_clip(&stack, input_key, "1280x720", scratch.path()).await;
+    let key_hex = stack.key_hex.clone();
+    let job = request(
+        &key_hex,
+        input_key,
+        "jobs/j-3/",
+        "token-cccccccccccccccccccccccccccccc",
+    );
+    let id = stack.transcoder.create_job(&job).await.expect("CreateJob");
+    let events = events_until_done(&mut stack.events, &id).await;
+    let complete = &events.last().unwrap()["detail"];
+    assert_eq!(complete["status"], "COMPLETE", "{complete}");
+
+    // The main playlist's variants: the input's size on top, nothing above it, at most the
+    // template's MaxRenditions.
+    let main = String::from_utf8(object(&stack.s3, "jobs/j-3/index.m3u8").await).unwrap();
+    let found = testkit::hls_variants(&main);
+    let sizes: Vec<(u32, u32)> = found.iter().map(|(size, _)| *size).collect();
+    assert_eq!(sizes.iter().max(), Some(&(1280, 720)), "{main}");
+    assert!(sizes.iter().all(|(w, h)| *w <= 1280 && *h <= 720), "{main}");
+    let limit = synth::job_settings::ABR.max_renditions as usize;
+    assert!(!sizes.is_empty() && sizes.len() <= limit, "{main}");
+
+    // COMPLETE's details list exactly those renditions, with their sizes.
+    let outputs = complete["outputGroupDetails"][0]["outputDetails"]
+        .as_array()
+        .unwrap();
+    let mut detailed: Vec<((u32, u32), String)> = outputs
+        .iter()
+        .map(|o| {
+            let v = &o["videoDetails"];
+            let path = o["outputFilePaths"][0].as_str().unwrap();
+            let name = path.rsplit('/').next().unwrap().to_string();
+            assert_eq!(path, format!("s3://{OUTPUT_BUCKET}/jobs/j-3/{name}"));
+            (
+                (
+                    v["widthInPx"].as_u64().unwrap() as u32,
+                    v["heightInPx"].as_u64().unwrap() as u32,
+                ),
+                name,
+            )
+        })
+        .collect();
+    let mut listed = found.clone();
+    detailed.sort();
+    listed.sort();
+    assert_eq!(detailed, listed);
+
+    // The top rendition decodes at 720p: not a 1080p upscale, not a downscale.
+    let (_, top) = found.iter().max_by_key(|(size, _)| *size).unwrap();
+    let child = String::from_utf8(object(&stack.s3, &format!("jobs/j-3/{top}")).await).unwrap();
+    let plain = first_segment(&stack, "jobs/j-3/", &child).await;
+    assert_eq!(
+        testkit::decoded_video_size(&ffmpeg(), &plain, scratch.path()),
+        (1280, 720)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -480,9 +569,16 @@ async fn job_templates_and_unknown_jobs_answer_as_mediaconvert_does() {
         .job_template
         .expect("a template");
     assert_eq!(template.name(), Some(TEMPLATE));
-    let outputs = template.settings().unwrap().output_groups()[0].outputs();
-    assert_eq!(outputs.len(), synth::job_settings::LADDER.len());
-    assert_eq!(outputs[0].name_modifier(), Some("_1080p"));
+    let group = &template.settings().unwrap().output_groups()[0];
+    assert_eq!(group.outputs().len(), 1, "automated ABR's one base output");
+    let abr = group
+        .automated_encoding_settings()
+        .and_then(|a| a.abr_settings())
+        .expect("automated ABR");
+    assert_eq!(
+        abr.max_renditions(),
+        Some(synth::job_settings::ABR.max_renditions as i32)
+    );
 
     let taken = client
         .create_job_template()

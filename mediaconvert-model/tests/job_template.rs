@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 const SHAPE: &str = "JobTemplateSettings";
 
 fn settings() -> Value {
-    synth::job_settings::render(&synth::job_settings::LADDER).expect("the settings render")
+    synth::job_settings::render(&synth::job_settings::ABR).expect("the settings render")
 }
 
 /// The one violation of the rendered settings with `new` put at the JSON pointer `at`.
@@ -42,6 +42,7 @@ fn violation_with(at: &str, new: Value) -> Violation {
 
 const HLS: &str = "/OutputGroups/0/OutputGroupSettings/HlsGroupSettings";
 const VIDEO: &str = "/OutputGroups/0/Outputs/0/VideoDescription";
+const ABR: &str = "/OutputGroups/0/AutomatedEncodingSettings/AbrSettings";
 const H264: &str = "/OutputGroups/0/Outputs/0/VideoDescription/CodecSettings/H264Settings";
 
 #[test]
@@ -99,6 +100,14 @@ fn a_misspelled_rate_control_mode_fails_at_its_path() {
 }
 
 #[test]
+fn a_misspelled_quality_tuning_level_fails_at_its_path() {
+    // Automated ABR requires MULTI_PASS_HQ; a typo must not reach the service.
+    let v = violation_with(&format!("{H264}/QualityTuningLevel"), json!("MULTI_PASS"));
+    assert_eq!(v.shape, "H264QualityTuningLevel");
+    assert!(v.to_string().contains("MULTI_PASS_HQ"), "{v}");
+}
+
+#[test]
 fn an_unknown_member_fails_naming_it_and_the_closest_member() {
     let v = violation_with(&format!("{HLS}/SegmentLenght"), json!(6));
     assert_eq!(
@@ -116,16 +125,18 @@ fn an_unknown_member_fails_naming_it_and_the_closest_member() {
 
 #[test]
 fn numbers_out_of_range_fail_at_their_paths() {
-    // QVBR quality levels are 1..=10.
-    let v = violation_with(&format!("{H264}/QvbrSettings/QvbrQualityLevel"), json!(11));
+    // Automated ABR makes 3 to 15 renditions at most.
+    let v = violation_with(&format!("{ABR}/MaxRenditions"), json!(16));
     assert_eq!(
         v.path,
-        "OutputGroups[0].Outputs[0].VideoDescription.CodecSettings.H264Settings.QvbrSettings.QvbrQualityLevel"
+        "OutputGroups[0].AutomatedEncodingSettings.AbrSettings.MaxRenditions"
     );
     assert!(
-        matches!(&v.problem, Problem::OutOfRange { value, max: Some(max), .. } if value == "11" && max == "10"),
+        matches!(&v.problem, Problem::OutOfRange { value, max: Some(max), .. } if value == "16" && max == "15"),
         "{v}"
     );
+    let v = violation_with(&format!("{ABR}/MinAbrBitrate"), json!(99_999));
+    assert!(matches!(v.problem, Problem::OutOfRange { .. }), "{v}");
 
     let v = violation_with(&format!("{HLS}/SegmentLength"), json!(0));
     assert_eq!(
@@ -138,10 +149,10 @@ fn numbers_out_of_range_fail_at_their_paths() {
 #[test]
 fn a_wrong_json_type_fails_at_its_path() {
     let v = violation_with(
-        "/OutputGroups/0/Outputs/3/VideoDescription/Width",
+        "/OutputGroups/0/Outputs/0/VideoDescription/Width",
         json!("640"),
     );
-    assert_eq!(v.path, "OutputGroups[0].Outputs[3].VideoDescription.Width");
+    assert_eq!(v.path, "OutputGroups[0].Outputs[0].VideoDescription.Width");
     assert_eq!(
         v.problem,
         Problem::WrongType {
@@ -149,6 +160,32 @@ fn a_wrong_json_type_fails_at_its_path() {
             found: "a string"
         }
     );
+}
+
+/// The stack's `AWS::MediaConvert::JobTemplate` as the CreateJobTemplate request
+/// CloudFormation makes of it (its literal properties; `StatusUpdateInterval` is an
+/// `Fn::Sub` of a parameter and checked by the stack's own tests).
+#[test]
+fn the_stacks_job_template_resource_is_a_valid_create_job_template_request() {
+    let stack: Value = serde_json::from_str(
+        &synth::stack::stack()
+            .to_json()
+            .expect("the stack validates"),
+    )
+    .expect("synth prints JSON");
+    let properties = &stack["Resources"]["JobTemplate"]["Properties"];
+    let request = json!({
+        "Name": "vod-hls",
+        "Category": properties["Category"],
+        "Description": properties["Description"],
+        "AccelerationSettings": properties["AccelerationSettings"],
+        "Settings": properties["SettingsJson"],
+    });
+    if let Err(e) =
+        support::model().validate("CreateJobTemplateRequest", &request, Naming::MemberNames)
+    {
+        panic!("the job template resource violates MediaConvert's model:\n{e}");
+    }
 }
 
 /// The model requires no member anywhere inside `JobTemplateSettings` (its only required
@@ -179,7 +216,7 @@ fn dropping_a_required_member_fails_naming_it() {
 #[test]
 fn the_template_settings_respelled_as_wire_names_validate_as_wire_names_and_back() {
     let model = support::model();
-    let settings = synth::job_settings::render(&synth::job_settings::LADDER).expect("render");
+    let settings = synth::job_settings::render(&synth::job_settings::ABR).expect("render");
     let wire = model.rename(
         "JobTemplateSettings",
         &settings,

@@ -1,6 +1,14 @@
 //! The MediaConvert job-template settings: `templates/job-template-settings.json.j2`,
-//! rendered at synth time with the ladder below. The template is embedded in the binary, so
+//! rendered at synth time with the limits below. The template is embedded in the binary, so
 //! synth reads no file at run time.
+//!
+//! The ladder is MediaConvert's automated ABR, not a fixed list of rungs: MediaConvert
+//! chooses the renditions from each input and documents that it "won't use a resolution
+//! larger than the input for any rendition" (User Guide, "How automated ABR works", Max
+//! resolution), so a 640x360 upload never becomes a 1080p rendition. A fixed list cannot
+//! do that: MediaConvert encodes every listed output, upscaling with the default scaling
+//! behavior, and `FIT_NO_UPSCALE` keeps every rung (all at the input's size) instead of
+//! dropping the ones above it. The README's "No upscaling" section has the trade-offs.
 
 use serde::Serialize;
 
@@ -11,61 +19,44 @@ pub const SEGMENT_SECONDS: u32 = 6;
 pub const GOP_SECONDS: u32 = 2;
 pub const AUDIO_BITRATE: u32 = 96_000;
 
+/// The limits automated ABR works within (`AutomatedAbrSettings` and the base output's
+/// size, which automated ABR reads as the largest rendition allowed).
 #[derive(Clone, Copy, Debug, Serialize)]
-pub struct Rung {
-    pub width: u32,
-    pub height: u32,
-    /// QVBR caps the bitrate; the quality level sets the target below that cap.
-    pub max_bitrate: u32,
-    pub qvbr_quality: u32,
-    pub profile: &'static str,
+pub struct Abr {
+    /// Largest rendition: a box, never exceeded, and never above the input.
+    pub max_width: u32,
+    pub max_height: u32,
+    /// At most this many renditions (the service allows 3 to 15; its default is 15).
+    pub max_renditions: u32,
+    /// Average bitrate of the top rendition at most this (the service's default is 8 Mb/s).
+    pub max_abr_bitrate: u32,
+    /// No rendition below this average bitrate; the lowest one is near it.
+    pub min_abr_bitrate: u32,
 }
 
-/// The ladder, highest first (players start with the first variant they can play).
-pub const LADDER: [Rung; 4] = [
-    Rung {
-        width: 1920,
-        height: 1080,
-        max_bitrate: 6_000_000,
-        qvbr_quality: 8,
-        profile: "HIGH",
-    },
-    Rung {
-        width: 1280,
-        height: 720,
-        max_bitrate: 3_500_000,
-        qvbr_quality: 7,
-        profile: "HIGH",
-    },
-    Rung {
-        width: 960,
-        height: 540,
-        max_bitrate: 2_000_000,
-        qvbr_quality: 7,
-        profile: "MAIN",
-    },
-    Rung {
-        width: 640,
-        height: 360,
-        max_bitrate: 900_000,
-        qvbr_quality: 7,
-        profile: "MAIN",
-    },
-];
+/// 1080p at most, four renditions at most (the seed's ladder had four: 1080p, 720p, 540p,
+/// 360p), 6 Mb/s at the top (the seed's 1080p cap), MediaConvert's 600 kb/s floor.
+pub const ABR: Abr = Abr {
+    max_width: 1920,
+    max_height: 1080,
+    max_renditions: 4,
+    max_abr_bitrate: 6_000_000,
+    min_abr_bitrate: 600_000,
+};
 
 #[derive(Serialize)]
 struct Context<'a> {
     segment_seconds: u32,
     gop_seconds: u32,
     audio_bitrate: u32,
-    ladder: &'a [Rung],
+    abr: &'a Abr,
 }
 
 /// The rendered settings as JSON.
 ///
 /// # Errors
 /// When the template does not render or does not render to JSON; the message says which.
-pub fn render(ladder: &[Rung]) -> Result<serde_json::Value, String> {
+pub fn render(abr: &Abr) -> Result<serde_json::Value, String> {
     let mut env = minijinja::Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.add_template("job-template-settings.json.j2", TEMPLATE)
@@ -77,7 +68,7 @@ pub fn render(ladder: &[Rung]) -> Result<serde_json::Value, String> {
                 segment_seconds: SEGMENT_SECONDS,
                 gop_seconds: GOP_SECONDS,
                 audio_bitrate: AUDIO_BITRATE,
-                ladder,
+                abr,
             }))
         })
         .map_err(|e| format!("job-template settings template: {e}"))?;

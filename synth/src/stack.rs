@@ -280,14 +280,15 @@ pub fn stack() -> Template {
     );
     input.notify_function(&mut t, &create_job, UPLOAD_PREFIX, &VIDEO_SUFFIXES);
 
-    // 3. MediaConvert reads the upload and writes HLS with the template's ladder.
+    // 3. MediaConvert reads the upload and writes HLS, its ladder chosen per upload
+    //    (automated ABR, never above the upload's resolution).
     let mut mediaconvert_role = MediaConvertRole::new(&mut t, "MediaConvertRole");
-    let settings = job_settings::render(&job_settings::LADDER)
+    let settings = job_settings::render(&job_settings::ABR)
         .expect("the embedded job-template settings render to JSON");
     let job_template = JobTemplate::new(
         &mut t,
         "JobTemplate",
-        "HLS ladder 1080p-360p, H.264 QVBR + AAC",
+        "HLS, automated ABR up to 1080p (never above the input), H.264 QVBR + AAC",
         settings,
         Expr::sub_with(
             "SECONDS_${Interval}",

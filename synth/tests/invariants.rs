@@ -832,35 +832,50 @@ fn mediaconvert_role_is_assumed_by_mediaconvert_of_this_account_only() {
 // ---- MediaConvert job template ----
 
 #[test]
-fn job_template_is_an_hls_ladder_with_the_parameters_update_interval() {
+fn job_template_is_an_automated_abr_hls_group_with_the_parameters_update_interval() {
     let t = template();
     let p = props(&t, "JobTemplate");
     assert_eq!(
         p["StatusUpdateInterval"],
         json!({ "Fn::Sub": ["SECONDS_${Interval}", { "Interval": { "Ref": "StatusUpdateIntervalSeconds" } }] })
     );
+    // Accelerated when the input allows it, standard speed otherwise (never a failed job).
+    assert_eq!(p["AccelerationSettings"], json!({ "Mode": "PREFERRED" }));
     let groups = as_list(&p["SettingsJson"]["OutputGroups"]);
     assert_eq!(groups.len(), 1);
-    assert_eq!(
-        groups[0]["OutputGroupSettings"]["Type"],
-        "HLS_GROUP_SETTINGS"
+    let group = &groups[0];
+    assert_eq!(group["OutputGroupSettings"]["Type"], "HLS_GROUP_SETTINGS");
+    // The ladder adapts to each input (no rendition above it): automated ABR, within limits.
+    let abr = &group["AutomatedEncodingSettings"]["AbrSettings"];
+    let renditions = abr["MaxRenditions"].as_i64().unwrap();
+    assert!((3..=15).contains(&renditions), "{abr}");
+    let (low, high) = (
+        abr["MinAbrBitrate"].as_i64().unwrap(),
+        abr["MaxAbrBitrate"].as_i64().unwrap(),
     );
-    let outputs = as_list(&groups[0]["Outputs"]);
-    assert!(outputs.len() >= 3, "a ladder, not a single rendition");
-    let mut heights = Vec::new();
-    for o in &outputs {
-        let video = &o["VideoDescription"]["CodecSettings"];
-        assert_eq!(video["Codec"], "H_264");
-        assert_eq!(video["H264Settings"]["RateControlMode"], "QVBR");
-        assert!(video["H264Settings"]["MaxBitrate"].as_i64().unwrap() > 0);
-        assert_eq!(o["AudioDescriptions"][0]["CodecSettings"]["Codec"], "AAC");
-        assert_eq!(o["ContainerSettings"]["Container"], "M3U8");
-        heights.push(o["VideoDescription"]["Height"].as_i64().unwrap());
-    }
-    let mut sorted = heights.clone();
-    sorted.sort_unstable_by(|a, b| b.cmp(a));
-    sorted.dedup();
-    assert_eq!(heights, sorted, "distinct rungs, highest first");
+    assert!(100_000 <= low && low < high, "{abr}");
+    assert!(abr.get("Rules").is_none(), "{abr}");
+    // One base output stands for every rendition; automated ABR requires QVBR and
+    // MULTI_PASS_HQ and sets each rendition's QVBR level and max bitrate itself.
+    let outputs = as_list(&group["Outputs"]);
+    assert_eq!(outputs.len(), 1);
+    let o = &outputs[0];
+    let h264 = &o["VideoDescription"]["CodecSettings"]["H264Settings"];
+    assert_eq!(o["VideoDescription"]["CodecSettings"]["Codec"], "H_264");
+    assert_eq!(h264["RateControlMode"], "QVBR");
+    assert_eq!(h264["QualityTuningLevel"], "MULTI_PASS_HQ");
+    assert!(h264.get("QvbrSettings").is_none() && h264.get("MaxBitrate").is_none());
+    assert_eq!(
+        (
+            &o["VideoDescription"]["Width"],
+            &o["VideoDescription"]["Height"]
+        ),
+        (&json!(1920), &json!(1080)),
+        "the largest rendition allowed"
+    );
+    assert_ne!(o["VideoDescription"]["ScalingBehavior"], "FIT_NO_UPSCALE");
+    assert_eq!(o["AudioDescriptions"][0]["CodecSettings"]["Codec"], "AAC");
+    assert_eq!(o["ContainerSettings"]["Container"], "M3U8");
 }
 
 // ---- parameters, outputs and stage files ----

@@ -389,6 +389,83 @@ pub fn assert_mpeg_ts(data: &[u8]) {
     );
 }
 
+/// The H.264 elementary stream of an MPEG-TS segment: the payloads of the packets whose
+/// PES stream id is a video one (0xE0..=0xEF), PES headers removed.
+pub fn video_stream(ts: &[u8]) -> Vec<u8> {
+    let mut video_pid = None;
+    let mut stream = Vec::new();
+    for packet in ts.chunks_exact(188) {
+        let pid = (u16::from(packet[1] & 0x1f) << 8) | u16::from(packet[2]);
+        let control = (packet[3] >> 4) & 3;
+        if control & 1 == 0 {
+            continue;
+        }
+        let start = if control & 2 != 0 {
+            5 + usize::from(packet[4])
+        } else {
+            4
+        };
+        let Some(mut payload) = packet.get(start..) else {
+            continue;
+        };
+        if packet[1] & 0x40 != 0
+            && payload.len() > 9
+            && payload[..3] == [0, 0, 1]
+            && (0xe0..=0xef).contains(&payload[3])
+        {
+            video_pid = Some(pid);
+            payload = &payload[9 + usize::from(payload[8])..];
+        }
+        if video_pid == Some(pid) {
+            stream.extend_from_slice(payload);
+        }
+    }
+    stream
+}
+
+/// The frame size ffmpeg decodes from a decrypted MPEG-TS segment's video. ffmpeg reads
+/// the elementary stream: the pinned static build's MPEG-TS demuxer crashes on this
+/// machine when reading (its muxer, which the stand-in uses, works).
+pub fn decoded_video_size(ffmpeg: &Path, ts: &[u8], dir: &Path) -> (u32, u32) {
+    let path = dir.join("decoded.h264");
+    std::fs::write(&path, video_stream(ts)).unwrap();
+    let out = Command::new(ffmpeg)
+        .args(["-hide_banner", "-nostdin", "-f", "h264", "-i"])
+        .arg(&path)
+        .args(["-frames:v", "1", "-f", "null", "-"])
+        .output()
+        .expect("run ffmpeg");
+    let text = String::from_utf8_lossy(&out.stderr);
+    let line = text
+        .lines()
+        .find(|l| l.contains("Stream #") && l.contains("Video:"))
+        .unwrap_or_else(|| panic!("no video stream in the segment: {text}"));
+    line.split([',', ' '])
+        .find_map(|word| {
+            let (w, h) = word.split_once('x')?;
+            Some((w.parse().ok()?, h.parse().ok()?))
+        })
+        .unwrap_or_else(|| panic!("no size in {line}"))
+}
+
+/// `RESOLUTION=WxH` and URI of every variant of a main playlist, in order.
+pub fn hls_variants(main: &str) -> Vec<((u32, u32), String)> {
+    let mut found = Vec::new();
+    let mut lines = main.lines();
+    while let Some(line) = lines.next() {
+        if let Some(attributes) = line.strip_prefix("#EXT-X-STREAM-INF:") {
+            let size = attributes
+                .split(',')
+                .find_map(|a| a.strip_prefix("RESOLUTION="))
+                .and_then(|r| r.split_once('x'))
+                .map(|(w, h)| (w.parse().unwrap(), h.parse().unwrap()))
+                .unwrap_or_else(|| panic!("no RESOLUTION: {line}"));
+            found.push((size, lines.next().expect("a URI").to_string()));
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 use super::function::Function;
 use super::{Grantee, Policy, add, regional_arn, service_role};
 use crate::model::iam::Conditions;
-use crate::model::resources::{JobTemplate as JobTemplateProps, Properties};
+use crate::model::resources::{AccelerationSettings, JobTemplate as JobTemplateProps, Properties};
 use crate::model::{Expr, Id, Pseudo, Template};
 
 const SERVICE: &str = "mediaconvert.amazonaws.com";
@@ -63,6 +63,13 @@ impl JobTemplate {
             Properties::JobTemplate(JobTemplateProps {
                 description: description.to_owned(),
                 category: "hls".to_owned(),
+                // Automated ABR without acceleration "takes much longer to run" and is
+                // already billed at the rate acceleration costs (MediaConvert's automated
+                // ABR FAQ); PREFERRED falls back to standard speed for an input that
+                // acceleration cannot take, where ENABLED would fail the job.
+                acceleration_settings: AccelerationSettings {
+                    mode: "PREFERRED".to_owned(),
+                },
                 status_update_interval,
                 settings_json: Expr::Json(settings),
             }),
