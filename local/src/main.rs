@@ -318,7 +318,14 @@ async fn start(args: Args) -> Result<Stack, String> {
         let log = moto_log.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let cause = log
             .lines()
-            .filter(|l| !l.contains("UserWarning") && !l.trim_start().starts_with("parse_resource"))
+            // moto's warnings about resource types it skips and its access log are noise here.
+            .filter(|l| {
+                !l.contains("UserWarning")
+                    && !l.contains("No Moto CloudFormation support")
+                    && !l.trim_start().starts_with("parse_resource")
+                    && !l.contains("\" 200 -")
+                    && !l.contains("\" 400 -")
+            })
             .rev()
             .take(3)
             .collect::<Vec<_>>()
@@ -330,7 +337,9 @@ async fn start(args: Args) -> Result<Stack, String> {
             Ok(Ok(s)) => s.to_string(),
             _ => "no answer within 120 s".into(),
         };
-        return Err(format!("moto failed to start ({status}): {cause}"));
+        return Err(format!(
+            "moto failed to start or to deploy the template ({status}): {cause}"
+        ));
     }
     // Drain the rest, so moto never blocks on a full pipe.
     tokio::spawn(async move {

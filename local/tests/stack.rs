@@ -425,3 +425,17 @@ fn moto_failing_to_start_is_named_and_stops_everything() {
         &["moto failed to start", "No module named 'moto'"],
     );
 }
+
+#[test]
+fn a_bad_parameter_or_password_is_named_and_moto_stops() {
+    fails_cleanly(
+        "parameter",
+        &["--parameter", "StatusUpdateIntervalSeconds=7"],
+        &["StatusUpdateIntervalSeconds=7", "not one of 10, 12, 15"],
+    );
+    fails_cleanly(
+        "password",
+        &["--user", "weak@example.com:short"],
+        &["--user weak@example.com", "password policy"],
+    );
+}
