@@ -17,6 +17,7 @@ A failure prints its cause on stderr and exits non-zero.
 import argparse
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -63,10 +64,34 @@ def _cfn_loader() -> type:
     return Loader
 
 
+def _check_parameters(template: dict[str, Any], parameters: dict[str, str]) -> None:
+    """The parameter constraints CloudFormation enforces and moto does not."""
+    declared = template.get("Parameters") or {}
+    for key, value in parameters.items():
+        spec = declared.get(key)
+        if spec is None:
+            raise RuntimeError(f"--parameter {key}: the template has no such parameter")
+        allowed = spec.get("AllowedValues")
+        if allowed is not None and value not in [str(a) for a in allowed]:
+            raise RuntimeError(f"--parameter {key}={value}: not one of {', '.join(map(str, allowed))}")
+        pattern = spec.get("AllowedPattern")
+        if pattern is not None and spec.get("Type") == "String" and not re.fullmatch(pattern, value):
+            raise RuntimeError(f"--parameter {key}={value}: {spec.get('ConstraintDescription', pattern)}")
+        if spec.get("Type") == "Number":
+            try:
+                number = float(value)
+            except ValueError:
+                raise RuntimeError(f"--parameter {key}={value}: not a number") from None
+            low, high = spec.get("MinValue"), spec.get("MaxValue")
+            if (low is not None and number < float(low)) or (high is not None and number > float(high)):
+                raise RuntimeError(f"--parameter {key}={value}: outside {low}..{high}")
+
+
 def _deploy(endpoint: str, template_path: str, stack_name: str, parameters: dict[str, str]) -> dict[str, Any]:
     """Creates the stack; answers each function's `Code` as the template gives it."""
     with open(template_path, encoding="utf-8") as f:
         template = yaml.load(f, Loader=_cfn_loader())  # noqa: S506 (a SafeLoader subclass)
+    _check_parameters(template, parameters)
     code = {}
     for logical_id, resource in template.get("Resources", {}).items():
         if resource.get("Type") == "AWS::Lambda::Function":

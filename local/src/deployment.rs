@@ -63,6 +63,7 @@ pub struct FunctionSpec {
     pub binary: String,
     pub env: BTreeMap<String, String>,
     pub timeout_seconds: u64,
+    pub memory_mb: u64,
 }
 
 impl FunctionSpec {
@@ -209,7 +210,9 @@ impl Deployment {
                     name: r.physical(),
                     binary: binary.to_owned(),
                     env,
+                    // Lambda's defaults when the template leaves them out.
                     timeout_seconds: r.prop("/Timeout").and_then(Value::as_u64).unwrap_or(3),
+                    memory_mb: r.prop("/MemorySize").and_then(Value::as_u64).unwrap_or(128),
                 })
             })
             .collect()

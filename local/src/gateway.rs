@@ -213,7 +213,7 @@ impl Gateway {
         let n = self.requests.fetch_add(1, Ordering::Relaxed);
         let event = self.event(
             &req,
-            route,
+            &route.key.key,
             &params,
             authorized.map(|a| a.request_context()),
             n,
@@ -232,7 +232,7 @@ impl Gateway {
     pub fn event(
         &self,
         req: &Req,
-        route: &Route,
+        route_key: &str,
         params: &BTreeMap<String, String>,
         authorizer: Option<Value>,
         n: u64,
@@ -280,7 +280,7 @@ impl Gateway {
                 "userAgent": req.header("user-agent").unwrap_or(""),
             },
             "requestId": request_id,
-            "routeKey": route.key.key,
+            "routeKey": route_key,
             "stage": "$default",
             "time": now.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
             "timeEpoch": now.timestamp_millis(),
@@ -290,7 +290,7 @@ impl Gateway {
         }
         let mut event = Map::new();
         event.insert("version".into(), json!("2.0"));
-        event.insert("routeKey".into(), json!(route.key.key));
+        event.insert("routeKey".into(), json!(route_key));
         event.insert("rawPath".into(), json!(req.path()));
         event.insert("rawQueryString".into(), json!(req.query()));
         if !cookies.is_empty() {
@@ -512,6 +512,76 @@ mod tests {
                 "$default"
             ]
         );
+    }
+
+    fn req(target: &str, headers: &[(&str, &str)], body: &[u8]) -> Req {
+        Req {
+            method: "POST".into(),
+            target: target.into(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: bytes::Bytes::copy_from_slice(body),
+            peer: "127.0.0.1:5555".parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn payload_2_0_events() {
+        let gateway = Gateway::new("api1".into(), None, vec![]);
+        let params = BTreeMap::from([("jobId".to_string(), "j 1".to_string())]);
+        let event = gateway.event(
+            &req(
+                "/jobs/j%201?a=1&a=2&b=x+y",
+                &[
+                    ("content-type", "application/json"),
+                    ("cookie", "c1=1; c2=2"),
+                    ("x-many", "1"),
+                    ("x-many", "2"),
+                ],
+                br#"{"k":1}"#,
+            ),
+            "POST /jobs/{jobId}",
+            &params,
+            Some(json!({"jwt": {"claims": {"sub": "u"}, "scopes": null}})),
+            7,
+        );
+        assert_eq!(event["version"], "2.0");
+        assert_eq!(event["routeKey"], "POST /jobs/{jobId}");
+        assert_eq!(event["rawPath"], "/jobs/j%201");
+        assert_eq!(event["rawQueryString"], "a=1&a=2&b=x+y");
+        assert_eq!(
+            event["queryStringParameters"],
+            json!({"a": "1,2", "b": "x y"})
+        );
+        assert_eq!(event["pathParameters"], json!({"jobId": "j 1"}));
+        assert_eq!(event["cookies"], json!(["c1=1", "c2=2"]));
+        assert_eq!(event["headers"]["x-many"], "1,2");
+        assert!(event["headers"].get("cookie").is_none());
+        assert_eq!(event["body"], r#"{"k":1}"#);
+        assert_eq!(event["isBase64Encoded"], false);
+        assert_eq!(
+            event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"],
+            "u"
+        );
+        assert_eq!(event["requestContext"]["http"]["method"], "POST");
+        assert_eq!(event["requestContext"]["stage"], "$default");
+        let binary = gateway.event(
+            &req(
+                "/uploads",
+                &[("content-type", "video/mp4")],
+                &[0, 159, 146, 150],
+            ),
+            "POST /uploads",
+            &BTreeMap::new(),
+            None,
+            8,
+        );
+        assert_eq!(binary["isBase64Encoded"], true);
+        assert_eq!(binary["body"], "AJ+Slg==");
+        assert!(binary.get("pathParameters").is_none());
+        assert!(binary["requestContext"].get("authorizer").is_none());
     }
 
     #[test]

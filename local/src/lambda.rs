@@ -45,9 +45,14 @@ impl Lambda {
         binary: PathBuf,
         env: BTreeMap<String, String>,
         timeout: Duration,
+        memory_mb: u64,
     ) -> Result<Lambda, String> {
         let api = Arc::new(RuntimeApi::start());
         let mut vars = lambda_environment(function_name);
+        vars.push((
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(),
+            memory_mb.to_string(),
+        ));
         vars.push(("AWS_LAMBDA_RUNTIME_API".into(), api.address()));
         vars.push((
             "AWS_LAMBDA_FUNCTION_TIMEOUT".into(),

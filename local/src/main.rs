@@ -214,9 +214,33 @@ async fn start(args: Args) -> Result<Stack, String> {
     };
     if !args.no_build {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--quiet", "-p", "handlers", "--bins"])
-            .current_dir(&root)
+        let mut build = Command::new(cargo);
+        build
+            .args([
+                "build", "--quiet", "-p", "local", "-p", "handlers", "--bins",
+            ])
+            .current_dir(&root);
+        // `cargo run` gives this process its package's variables and a library path with
+        // build-script outputs; build scripts that watch them would rerun and rebuild the
+        // SDK on every start, so the build gets the environment cargo run was started with.
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy();
+            if key.starts_with("CARGO_PKG_") || key.starts_with("CARGO_MANIFEST_") {
+                build.env_remove(key.as_ref());
+            }
+        }
+        if let Some(paths) = std::env::var_os("LD_LIBRARY_PATH") {
+            let toolchain = std::env::var_os("RUSTUP_HOME").map(PathBuf::from);
+            let kept: Vec<PathBuf> = std::env::split_paths(&paths)
+                .filter(|p| !p.starts_with(root.join("target")))
+                .filter(|p| !toolchain.as_ref().is_some_and(|t| p.starts_with(t)))
+                .collect();
+            match std::env::join_paths(kept) {
+                Ok(joined) if !joined.is_empty() => build.env("LD_LIBRARY_PATH", joined),
+                _ => build.env_remove("LD_LIBRARY_PATH"),
+            };
+        }
+        let status = build
             .status()
             .await
             .map_err(|e| format!("running cargo build: {e}"))?;
@@ -294,7 +318,14 @@ async fn start(args: Args) -> Result<Stack, String> {
         let log = moto_log.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let cause = log
             .lines()
-            .filter(|l| !l.contains("UserWarning") && !l.trim_start().starts_with("parse_resource"))
+            // moto's warnings about resource types it skips and its access log are noise here.
+            .filter(|l| {
+                !l.contains("UserWarning")
+                    && !l.contains("No Moto CloudFormation support")
+                    && !l.trim_start().starts_with("parse_resource")
+                    && !l.contains("\" 200 -")
+                    && !l.contains("\" 400 -")
+            })
             .rev()
             .take(3)
             .collect::<Vec<_>>()
@@ -306,7 +337,9 @@ async fn start(args: Args) -> Result<Stack, String> {
             Ok(Ok(s)) => s.to_string(),
             _ => "no answer within 120 s".into(),
         };
-        return Err(format!("moto failed to start ({status}): {cause}"));
+        return Err(format!(
+            "moto failed to start or to deploy the template ({status}): {cause}"
+        ));
     }
     // Drain the rest, so moto never blocks on a full pipe.
     tokio::spawn(async move {
@@ -406,6 +439,7 @@ async fn start(args: Args) -> Result<Stack, String> {
             binary,
             env,
             Duration::from_secs(spec.timeout_seconds),
+            spec.memory_mb,
         )?;
         lambdas.push((spec, Arc::new(lambda)));
     }

@@ -10,7 +10,6 @@ use mediaconvert_model::{Model, Naming};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -56,36 +55,6 @@ fn mediaconvert(endpoint: &str) -> aws_sdk_mediaconvert::Client {
 
 fn ffmpeg() -> PathBuf {
     locate_ffmpeg(&testkit::tool("python")).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// A 2-second `size` (`WxH`) test pattern with a tone, H.264 + AAC in MP4.
-fn clip(ffmpeg: &Path, dir: &Path, size: &str) -> Vec<u8> {
-    let path = dir.join(format!("clip-{size}.mp4"));
-    let status = Command::new(ffmpeg)
-        .args(["-hide_banner", "-loglevel", "error", "-y"])
-        .args([
-            "-f",
-            "lavfi",
-            "-i",
-            &format!("testsrc=size={size}:rate=25:duration=2"),
-        ])
-        .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=2"])
-        .args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-shortest",
-        ])
-        .arg(&path)
-        .status()
-        .expect("run ffmpeg");
-    assert!(status.success(), "ffmpeg could not make the test clip");
-    std::fs::read(path).expect("the clip")
 }
 
 struct Stack {
@@ -200,36 +169,6 @@ async fn object(s3: &aws_sdk_s3::Client, key: &str) -> Vec<u8> {
         .to_vec()
 }
 
-/// AES-128-CBC with PKCS#7 padding through the pinned tools' python (`cryptography`, which
-/// moto depends on): the workspace has no AES-CBC crate.
-fn decrypt(data: &[u8], key_hex: &str, iv: u128, dir: &Path) -> Vec<u8> {
-    let (input, output) = (dir.join("seg.enc"), dir.join("seg.ts"));
-    std::fs::write(&input, data).unwrap();
-    let script = "import sys\n\
-        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes\n\
-        from cryptography.hazmat.primitives import padding\n\
-        key, iv = bytes.fromhex(sys.stdin.readline().strip()), bytes.fromhex(sys.argv[1])\n\
-        d = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()\n\
-        raw = d.update(open(sys.argv[2], 'rb').read()) + d.finalize()\n\
-        u = padding.PKCS7(128).unpadder()\n\
-        open(sys.argv[3], 'wb').write(u.update(raw) + u.finalize())\n";
-    // The key goes through standard input, never onto a command line.
-    let mut child = Command::new(testkit::tool("python"))
-        .args(["-c", script, &format!("{iv:032x}")])
-        .arg(&input)
-        .arg(&output)
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("python");
-    use std::io::Write;
-    writeln!(child.stdin.take().unwrap(), "{key_hex}").unwrap();
-    assert!(
-        child.wait().unwrap().success(),
-        "the segment does not decrypt with the key"
-    );
-    std::fs::read(output).unwrap()
-}
-
 /// Puts a generated `size` clip at `input_key` in the input bucket.
 async fn upload_clip(stack: &Stack, input_key: &str, size: &str, dir: &Path) {
     stack
@@ -237,7 +176,11 @@ async fn upload_clip(stack: &Stack, input_key: &str, size: &str, dir: &Path) {
         .put_object()
         .bucket(INPUT_BUCKET)
         .key(input_key)
-        .body(clip(&ffmpeg(), dir, size).into())
+        .body({
+            let (w, h) = size.split_once('x').expect("WxH");
+            let (w, h) = (w.parse().expect("a width"), h.parse().expect("a height"));
+            testkit::test_clip(&ffmpeg(), dir, w, h, 2).into()
+        })
         .send()
         .await
         .expect("upload the clip");
@@ -245,24 +188,14 @@ async fn upload_clip(stack: &Stack, input_key: &str, size: &str, dir: &Path) {
 
 /// The first segment of a child playlist, decrypted with the playlist's IV: the playlist's
 /// when it gives one, else the segment's media sequence number.
-async fn first_segment(stack: &Stack, prefix: &str, child: &str, dir: &Path) -> Vec<u8> {
-    let sequence: u128 = child
-        .lines()
-        .find_map(|l| l.strip_prefix("#EXT-X-MEDIA-SEQUENCE:"))
-        .map_or(0, |n| n.trim().parse().unwrap());
-    let iv = child
-        .lines()
-        .find(|l| l.starts_with("#EXT-X-KEY:"))
-        .and_then(|l| l.split_once(",IV=0x"))
-        .map_or(sequence, |(_, iv)| {
-            u128::from_str_radix(iv.trim(), 16).expect("a hex IV")
-        });
+async fn first_segment(stack: &Stack, prefix: &str, child: &str) -> Vec<u8> {
     let first = child
         .lines()
         .find(|l| l.ends_with(".ts"))
         .expect("a segment");
     let segment = object(&stack.s3, &format!("{prefix}{first}")).await;
-    decrypt(&segment, &stack.key_hex, iv, dir)
+    let key = hex::decode(&stack.key_hex).expect("a hex key");
+    testkit::decrypt_aes128_cbc(&segment, &key, testkit::first_segment_iv(child))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -444,7 +377,7 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
         "{main}"
     );
     assert!(
-        variants(&main)
+        testkit::hls_variants(&main)
             .iter()
             .all(|((w, h), _)| *w <= 640 && *h <= 360),
         "{main}"
@@ -455,95 +388,13 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
         "{child}"
     );
     assert!(!child.contains(&stack.key_hex));
-    let plain = first_segment(&stack, "jobs/j-1/", &child, scratch.path()).await;
-    assert!(
-        !plain.is_empty() && plain.len().is_multiple_of(188),
-        "{} bytes",
-        plain.len()
-    );
-    assert!(
-        plain.chunks(188).all(|packet| packet[0] == 0x47),
-        "not MPEG-TS after decryption"
-    );
+    let plain = first_segment(&stack, "jobs/j-1/", &child).await;
+    testkit::assert_mpeg_ts(&plain);
     // What a player decodes is 640x360, not an upscale.
-    assert_eq!(decoded_size(&plain, scratch.path()), (640, 360));
-}
-
-/// The H.264 elementary stream of an MPEG-TS segment: the payloads of the packets whose
-/// PES stream id is a video one (0xE0..=0xEF), PES headers removed.
-fn video_stream(ts: &[u8]) -> Vec<u8> {
-    let mut video_pid = None;
-    let mut stream = Vec::new();
-    for packet in ts.chunks_exact(188) {
-        let pid = (u16::from(packet[1] & 0x1f) << 8) | u16::from(packet[2]);
-        let control = (packet[3] >> 4) & 3;
-        if control & 1 == 0 {
-            continue;
-        }
-        let start = if control & 2 != 0 {
-            5 + usize::from(packet[4])
-        } else {
-            4
-        };
-        let Some(mut payload) = packet.get(start..) else {
-            continue;
-        };
-        if packet[1] & 0x40 != 0
-            && payload.len() > 9
-            && payload[..3] == [0, 0, 1]
-            && (0xe0..=0xef).contains(&payload[3])
-        {
-            video_pid = Some(pid);
-            payload = &payload[9 + usize::from(payload[8])..];
-        }
-        if video_pid == Some(pid) {
-            stream.extend_from_slice(payload);
-        }
-    }
-    stream
-}
-
-/// The frame size ffmpeg decodes from a decrypted MPEG-TS segment's video. ffmpeg reads
-/// the elementary stream: the pinned static build's MPEG-TS demuxer crashes on this
-/// machine when reading (its muxer, which the stand-in uses, works).
-fn decoded_size(ts: &[u8], dir: &Path) -> (u32, u32) {
-    let path = dir.join("decoded.h264");
-    std::fs::write(&path, video_stream(ts)).unwrap();
-    let out = Command::new(ffmpeg())
-        .args(["-hide_banner", "-nostdin", "-f", "h264", "-i"])
-        .arg(&path)
-        .args(["-frames:v", "1", "-f", "null", "-"])
-        .output()
-        .expect("run ffmpeg");
-    let text = String::from_utf8_lossy(&out.stderr);
-    let line = text
-        .lines()
-        .find(|l| l.contains("Stream #") && l.contains("Video:"))
-        .unwrap_or_else(|| panic!("no video stream in the segment: {text}"));
-    line.split([',', ' '])
-        .find_map(|word| {
-            let (w, h) = word.split_once('x')?;
-            Some((w.parse().ok()?, h.parse().ok()?))
-        })
-        .unwrap_or_else(|| panic!("no size in {line}"))
-}
-
-/// `RESOLUTION=WxH` and URI of every variant of a main playlist, in order.
-fn variants(main: &str) -> Vec<((u32, u32), String)> {
-    let mut found = Vec::new();
-    let mut lines = main.lines();
-    while let Some(line) = lines.next() {
-        if let Some(attributes) = line.strip_prefix("#EXT-X-STREAM-INF:") {
-            let size = attributes
-                .split(',')
-                .find_map(|a| a.strip_prefix("RESOLUTION="))
-                .and_then(|r| r.split_once('x'))
-                .map(|(w, h)| (w.parse().unwrap(), h.parse().unwrap()))
-                .unwrap_or_else(|| panic!("no RESOLUTION: {line}"));
-            found.push((size, lines.next().expect("a URI").to_string()));
-        }
-    }
-    found
+    assert_eq!(
+        testkit::decoded_video_size(&ffmpeg(), &plain, scratch.path()),
+        (640, 360)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -567,7 +418,7 @@ async fn a_720p_upload_tops_the_ladder_at_720p_and_complete_lists_every_renditio
     // The main playlist's variants: the input's size on top, nothing above it, at most the
     // template's MaxRenditions.
     let main = String::from_utf8(object(&stack.s3, "jobs/j-3/index.m3u8").await).unwrap();
-    let found = variants(&main);
+    let found = testkit::hls_variants(&main);
     let sizes: Vec<(u32, u32)> = found.iter().map(|(size, _)| *size).collect();
     assert_eq!(sizes.iter().max(), Some(&(1280, 720)), "{main}");
     assert!(sizes.iter().all(|(w, h)| *w <= 1280 && *h <= 720), "{main}");
@@ -602,8 +453,11 @@ async fn a_720p_upload_tops_the_ladder_at_720p_and_complete_lists_every_renditio
     // The top rendition decodes at 720p: not a 1080p upscale, not a downscale.
     let (_, top) = found.iter().max_by_key(|(size, _)| *size).unwrap();
     let child = String::from_utf8(object(&stack.s3, &format!("jobs/j-3/{top}")).await).unwrap();
-    let plain = first_segment(&stack, "jobs/j-3/", &child, scratch.path()).await;
-    assert_eq!(decoded_size(&plain, scratch.path()), (1280, 720));
+    let plain = first_segment(&stack, "jobs/j-3/", &child).await;
+    assert_eq!(
+        testkit::decoded_video_size(&ffmpeg(), &plain, scratch.path()),
+        (1280, 720)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -287,6 +287,185 @@ impl Drop for Moto {
     }
 }
 
+/// Decrypts an HLS AES-128 segment (AES-128-CBC, PKCS#7 padding) through the pinned tools'
+/// python (`cryptography`, which moto depends on): the workspace has no AES-CBC crate. The key
+/// and the data go through standard input, never onto a command line.
+///
+/// # Panics
+/// When the data does not decrypt with `key` and `iv`.
+pub fn decrypt_aes128_cbc(data: &[u8], key: &[u8], iv: u128) -> Vec<u8> {
+    const SCRIPT: &str = "import sys\n\
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes\n\
+        from cryptography.hazmat.primitives import padding\n\
+        data = sys.stdin.buffer.read()\n\
+        d = Cipher(algorithms.AES(data[:16]), modes.CBC(bytes.fromhex(sys.argv[1]))).decryptor()\n\
+        raw = d.update(data[16:]) + d.finalize()\n\
+        u = padding.PKCS7(128).unpadder()\n\
+        sys.stdout.buffer.write(u.update(raw) + u.finalize())\n";
+    assert_eq!(key.len(), 16, "an AES-128 key has 16 bytes");
+    let mut child = Command::new(tool("python"))
+        .args(["-c", SCRIPT, &format!("{iv:032x}")])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start python");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let input = [key, data].concat();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().expect("python's output");
+    let _ = writer.join();
+    assert!(
+        out.status.success(),
+        "the segment does not decrypt with the key"
+    );
+    out.stdout
+}
+
+/// A test video made by `ffmpeg`: a `width`x`height` test pattern at 25 fps with a tone,
+/// H.264 + AAC in MP4, `seconds` long; answers the file's bytes.
+///
+/// # Panics
+/// When ffmpeg fails.
+pub fn test_clip(ffmpeg: &Path, dir: &Path, width: u32, height: u32, seconds: u32) -> Vec<u8> {
+    let path = dir.join(format!("clip-{width}x{height}-{seconds}s.mp4"));
+    let status = Command::new(ffmpeg)
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+        ])
+        .arg(format!(
+            "testsrc=size={width}x{height}:rate=25:duration={seconds}"
+        ))
+        .args(["-f", "lavfi", "-i"])
+        .arg(format!("sine=frequency=440:duration={seconds}"))
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ])
+        .args(["-c:a", "aac", "-shortest"])
+        .arg(&path)
+        .status()
+        .expect("run ffmpeg");
+    assert!(status.success(), "ffmpeg could not make the test clip");
+    std::fs::read(path).expect("the clip")
+}
+
+/// The IV of a media playlist's first segment: the `#EXT-X-KEY`'s `IV` when it gives one,
+/// else the segment's media sequence number (RFC 8216, 5.2).
+pub fn first_segment_iv(media_playlist: &str) -> u128 {
+    let sequence: u128 = media_playlist
+        .lines()
+        .find_map(|l| l.strip_prefix("#EXT-X-MEDIA-SEQUENCE:"))
+        .map_or(0, |n| n.trim().parse().expect("a media sequence number"));
+    media_playlist
+        .lines()
+        .find(|l| l.starts_with("#EXT-X-KEY:"))
+        .and_then(|l| l.split_once(",IV=0x"))
+        .map_or(sequence, |(_, iv)| {
+            u128::from_str_radix(iv.trim(), 16).expect("a hex IV")
+        })
+}
+
+/// Asserts that `data` is an MPEG transport stream: whole 188-byte packets, each opening
+/// with the sync byte 0x47.
+pub fn assert_mpeg_ts(data: &[u8]) {
+    assert!(
+        !data.is_empty() && data.len().is_multiple_of(188),
+        "{} bytes: not whole TS packets",
+        data.len()
+    );
+    assert!(
+        data.chunks(188).all(|packet| packet[0] == 0x47),
+        "not MPEG-TS after decryption"
+    );
+}
+
+/// The H.264 elementary stream of an MPEG-TS segment: the payloads of the packets whose
+/// PES stream id is a video one (0xE0..=0xEF), PES headers removed.
+pub fn video_stream(ts: &[u8]) -> Vec<u8> {
+    let mut video_pid = None;
+    let mut stream = Vec::new();
+    for packet in ts.chunks_exact(188) {
+        let pid = (u16::from(packet[1] & 0x1f) << 8) | u16::from(packet[2]);
+        let control = (packet[3] >> 4) & 3;
+        if control & 1 == 0 {
+            continue;
+        }
+        let start = if control & 2 != 0 {
+            5 + usize::from(packet[4])
+        } else {
+            4
+        };
+        let Some(mut payload) = packet.get(start..) else {
+            continue;
+        };
+        if packet[1] & 0x40 != 0
+            && payload.len() > 9
+            && payload[..3] == [0, 0, 1]
+            && (0xe0..=0xef).contains(&payload[3])
+        {
+            video_pid = Some(pid);
+            payload = &payload[9 + usize::from(payload[8])..];
+        }
+        if video_pid == Some(pid) {
+            stream.extend_from_slice(payload);
+        }
+    }
+    stream
+}
+
+/// The frame size ffmpeg decodes from a decrypted MPEG-TS segment's video. ffmpeg reads
+/// the elementary stream: the pinned static build's MPEG-TS demuxer crashes on this
+/// machine when reading (its muxer, which the stand-in uses, works).
+pub fn decoded_video_size(ffmpeg: &Path, ts: &[u8], dir: &Path) -> (u32, u32) {
+    let path = dir.join("decoded.h264");
+    std::fs::write(&path, video_stream(ts)).unwrap();
+    let out = Command::new(ffmpeg)
+        .args(["-hide_banner", "-nostdin", "-f", "h264", "-i"])
+        .arg(&path)
+        .args(["-frames:v", "1", "-f", "null", "-"])
+        .output()
+        .expect("run ffmpeg");
+    let text = String::from_utf8_lossy(&out.stderr);
+    let line = text
+        .lines()
+        .find(|l| l.contains("Stream #") && l.contains("Video:"))
+        .unwrap_or_else(|| panic!("no video stream in the segment: {text}"));
+    line.split([',', ' '])
+        .find_map(|word| {
+            let (w, h) = word.split_once('x')?;
+            Some((w.parse().ok()?, h.parse().ok()?))
+        })
+        .unwrap_or_else(|| panic!("no size in {line}"))
+}
+
+/// `RESOLUTION=WxH` and URI of every variant of a main playlist, in order.
+pub fn hls_variants(main: &str) -> Vec<((u32, u32), String)> {
+    let mut found = Vec::new();
+    let mut lines = main.lines();
+    while let Some(line) = lines.next() {
+        if let Some(attributes) = line.strip_prefix("#EXT-X-STREAM-INF:") {
+            let size = attributes
+                .split(',')
+                .find_map(|a| a.strip_prefix("RESOLUTION="))
+                .and_then(|r| r.split_once('x'))
+                .map(|(w, h)| (w.parse().unwrap(), h.parse().unwrap()))
+                .unwrap_or_else(|| panic!("no RESOLUTION: {line}"));
+            found.push((size, lines.next().expect("a URI").to_string()));
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
