@@ -322,6 +322,9 @@ def main():
         import playwright  # noqa: F401
     except ImportError:
         fail_setup("playwright is missing: run scripts/tools.sh")
+    if not args.url and not Path(args.local).exists():
+        fail_setup(f"{args.local} is missing: build it with `cargo build -p local -p handlers --bins`"
+                   " (scripts/test.sh's `cargo test --workspace` builds it)")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     started = time.time()
     c = Checks()

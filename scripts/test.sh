@@ -30,7 +30,9 @@ step "page: the vendored hls.js is the pinned npm package's"
 bash scripts/vendor-hlsjs.sh
 
 step "page: browser tests (chromium) against the local stack"
-cargo build --locked -p local -p handlers --bins
+# `cargo test --workspace` has just built target/debug/local and the handler binaries (a
+# package's integration tests build its binaries); a separate `cargo build` here would
+# compile the handlers again under another feature set (about 75 s on 2 cores).
 .tools/venv/bin/python scripts/browser_test.py --local target/debug/local
 
 step "build: Lambda zips (release)"
