@@ -317,6 +317,16 @@ pub struct Page {
     storage: Storage,
     input_bucket: String,
     probe_key: String,
+    /// The page is the same for every request of a process (its settings come from the
+    /// environment): rendered, compressed and given its CSP once, on the first request.
+    rendered: OnceLock<Rendered>,
+}
+
+#[derive(Debug, Clone)]
+struct Rendered {
+    html: String,
+    gzipped: Vec<u8>,
+    csp: String,
 }
 
 impl Page {
@@ -331,6 +341,7 @@ impl Page {
             storage,
             input_bucket,
             probe_key: format!("{upload_prefix}origin-probe.mp4"),
+            rendered: OnceLock::new(),
         }
     }
 
@@ -370,31 +381,44 @@ impl Page {
     }
 
     async fn page(&self, gzip: bool) -> ApiGatewayV2httpResponse {
-        let upload_origin = match self.upload_origin().await {
-            Ok(o) => o,
-            Err(e) => {
-                tracing::error!(error = %e, "no upload origin for the page");
-                return text_response(503, "the page is unavailable; retry later");
-            }
-        };
-        let html = match render(&self.config) {
-            Ok(html) => html,
-            Err(e) => {
-                tracing::error!(error = %e, "the page did not render");
-                return text_response(500, "the page did not render");
-            }
+        let rendered = match self.rendered.get() {
+            Some(r) => r,
+            None => match self.render_once().await {
+                // A failure is not kept: the next request tries again.
+                Ok(r) => self.rendered.get_or_init(|| r),
+                Err(answer) => return answer,
+            },
         };
         tracing::info!(decision = "page", "answered");
-        let csp = content_security_policy(&self.config, &upload_origin);
-        let mut buffer = Vec::new();
+        let body = if gzip {
+            Encoded::Gzip(&rendered.gzipped)
+        } else {
+            Encoded::Identity(rendered.html.as_bytes())
+        };
         response(
             200,
             "text/html; charset=utf-8",
-            Encoded::new(html.as_bytes(), gzip, &mut buffer),
+            body,
             // The settings may change with each deployment: never cached.
             "no-store",
-            Some(&csp),
+            Some(&rendered.csp),
         )
+    }
+
+    async fn render_once(&self) -> Result<Rendered, ApiGatewayV2httpResponse> {
+        let upload_origin = self.upload_origin().await.map_err(|e| {
+            tracing::error!(error = %e, "no upload origin for the page");
+            text_response(503, "the page is unavailable; retry later")
+        })?;
+        let html = render(&self.config).map_err(|e| {
+            tracing::error!(error = %e, "the page did not render");
+            text_response(500, "the page did not render")
+        })?;
+        Ok(Rendered {
+            gzipped: gzip_bytes(html.as_bytes()),
+            csp: content_security_policy(&self.config, &upload_origin),
+            html,
+        })
     }
 }
 
@@ -425,17 +449,6 @@ pub fn asset(name: &str, gzip: bool) -> ApiGatewayV2httpResponse {
 enum Encoded<'a> {
     Gzip(&'a [u8]),
     Identity(&'a [u8]),
-}
-
-impl<'a> Encoded<'a> {
-    fn new(bytes: &'a [u8], gzip: bool, buffer: &'a mut Vec<u8>) -> Self {
-        if gzip {
-            *buffer = gzip_bytes(bytes);
-            Encoded::Gzip(buffer)
-        } else {
-            Encoded::Identity(bytes)
-        }
-    }
 }
 
 fn accepts_gzip(event: &serde_json::Value) -> bool {
