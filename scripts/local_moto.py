@@ -18,9 +18,7 @@ import argparse
 import json
 import os
 import re
-import signal
 import sys
-import threading
 import time
 from typing import Any
 
@@ -193,13 +191,7 @@ def main() -> None:
         server.stop()
         sys.exit(1)
     print(json.dumps({"port": port, **description}, default=str), flush=True)
-
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
-    stop.wait()
-    server.stop()
+    rehearse_moto.serve_until_stopped(server)
 
 
 if __name__ == "__main__":

@@ -626,6 +626,11 @@ def main() -> None:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     print(server.get_host_and_port()[1], flush=True)
+    serve_until_stopped(server)
+
+
+def serve_until_stopped(server: ThreadedMotoServer) -> None:
+    """Runs until SIGTERM, SIGINT or the end of stdin, then stops `server`."""
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
