@@ -3,7 +3,14 @@
 # API stub, DynamoDB and S3 on moto): cold start, warm wall and CPU time per event, peak RSS.
 # Prints a table per moto server; asserts nothing.
 #
-#   scripts/bench-handlers.sh [--cold N] [--events N] [--moto closing|keep-alive|both]
+#   scripts/bench-handlers.sh [--cold N] [--events N] [--moto closing|keep-alive|both] [--only NAME]
+#
+# Before/after: keep a copy of the binaries before a change (cp target/release/{create-job,
+# job-state,status-api} /tmp/before), then, after it,
+#   scripts/bench-handlers.sh --moto keep-alive --against /tmp/before --events 300 --rounds 9
+# runs one warm process of each build side by side, taking turns (B is the copy), and prints
+# each one's median CPU per event: separate runs of one binary differ by up to a fifth on a
+# shared virtual machine, turns do not.
 #
 # --moto (default both): "closing" is moto's own server, which closes the connection after every
 # answer, so each AWS call pays a new TCP connection; "keep-alive" is the same moto with a

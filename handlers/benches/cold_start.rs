@@ -6,7 +6,14 @@
 //! `--cold N` fresh processes per function (default 20), `--events N` warm events (default 500),
 //! `--bin-dir DIR` where the binaries to measure are (default: the ones cargo built for this
 //! target, in its own profile), `--moto closing|keep-alive|both` which moto server (default
-//! both, one table each).
+//! both, one table each), `--only NAME` one function instead of all three.
+//!
+//! `--against DIR` compares two builds instead: for each function, one warm process from
+//! `--bin-dir` (A) and one from DIR (B) take turns, `--rounds N` (default 9) blocks of
+//! `--events N` events each, against the same moto. The table shows each build's median
+//! per-event CPU over its blocks, from the scheduler's nanosecond account (the default table
+//! counts 10 ms ticks). Taking turns cancels the drift of a shared virtual machine (other
+//! tenants, the CPU's clock), which moves separate runs of one binary by up to a fifth.
 //!
 //! The two moto servers:
 //! - closing: moto's own server (werkzeug's dev server), which ends every connection after one
@@ -52,6 +59,9 @@ struct Options {
     events: usize,
     bin_dir: Option<String>,
     servers: Vec<Server>,
+    only: Option<String>,
+    against: Option<String>,
+    rounds: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -88,6 +98,9 @@ fn options() -> Options {
         events: 500,
         bin_dir: None,
         servers: vec![Server::Closing, Server::KeepAlive],
+        only: None,
+        against: None,
+        rounds: 9,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -101,6 +114,18 @@ fn options() -> Options {
             "--cold" => opts.cold = value("--cold"),
             "--events" => opts.events = value("--events"),
             "--bin-dir" => opts.bin_dir = Some(args.next().expect("--bin-dir needs a folder")),
+            "--against" => opts.against = Some(args.next().expect("--against needs a folder")),
+            "--rounds" => opts.rounds = value("--rounds"),
+            "--only" => {
+                let name = args.next().expect("--only needs a function name");
+                assert!(
+                    [STATUS_API, JOB_STATE, CREATE_JOB]
+                        .iter()
+                        .any(|b| b.name == name),
+                    "--only needs status-api, job-state or create-job, not {name}"
+                );
+                opts.only = Some(name);
+            }
             "--moto" => {
                 opts.servers = match args.next().as_deref() {
                     Some("closing") => vec![Server::Closing],
@@ -112,7 +137,7 @@ fn options() -> Options {
             // cargo bench passes --bench to every bench binary.
             "--bench" => {}
             other => panic!(
-                "unknown option {other}; expected --cold N, --events N, --bin-dir DIR, --moto closing|keep-alive|both"
+                "unknown option {other}; expected --cold N, --events N, --bin-dir DIR, --moto closing|keep-alive|both, --only NAME, --against DIR, --rounds N"
             ),
         }
     }
@@ -180,6 +205,39 @@ fn measure(aws: &LocalAws, subject: &Subject, opts: &Options, serial: &mut usize
         warm_cpu,
         peak_rss_kib: function.peak_rss_kib(),
     }
+}
+
+/// Per-event CPU of one warm process of each build, `opts.rounds` blocks each, taking turns
+/// (the first of a pair alternates too, so neither always runs right after the other).
+fn compare(
+    aws: &LocalAws,
+    subject: &Subject,
+    against: Binary,
+    opts: &Options,
+    serial: &mut usize,
+) -> (Vec<Duration>, Vec<Duration>) {
+    let mut functions = [subject.binary, against].map(|binary| {
+        let mut function = aws.spawn(binary, &subject.extra);
+        for _ in 0..WARM_UP {
+            *serial += 1;
+            invoke(&mut function, binary, (subject.event)(*serial));
+        }
+        (binary, function, Vec::new())
+    });
+    for round in 0..opts.rounds {
+        let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+        for i in order {
+            let (binary, function, blocks) = &mut functions[i];
+            let before = function.cpu_time_precise();
+            for _ in 0..opts.events {
+                *serial += 1;
+                invoke(function, *binary, (subject.event)(*serial));
+            }
+            blocks.push((function.cpu_time_precise() - before) / opts.events as u32);
+        }
+    }
+    let [(_, _, a), (_, _, b)] = functions;
+    (a, b)
 }
 
 /// A benchmark of failures would measure the wrong thing: stop at the first one.
@@ -256,30 +314,72 @@ fn run(server: Server, [status_api, job_state, create_job]: [Binary; 3], opts: &
         },
     ];
 
+    let subjects: Vec<Subject> = subjects
+        .into_iter()
+        .filter(|s| {
+            opts.only
+                .as_deref()
+                .is_none_or(|name| name == s.binary.name)
+        })
+        .collect();
+
     println!("moto at {}", aws.endpoint);
     println!();
-    println!(
-        "| function | cold start ms median | cold p95 | init ms median | warm wall ms median | warm p95 | warm CPU µs/event | of which kernel | peak RSS MiB |"
-    );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     let mut serial = 0;
-    for subject in &subjects {
-        let mut f = measure(&aws, subject, opts, &mut serial);
-        f.cold.sort();
-        f.init.sort();
-        f.warm_wall.sort();
+    if let Some(against) = opts.against.as_deref() {
         println!(
-            "| {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.1} |",
-            subject.binary.name,
-            ms(percentile(&f.cold, 0.5)),
-            ms(percentile(&f.cold, 0.95)),
-            ms(percentile(&f.init, 0.5)),
-            ms(percentile(&f.warm_wall, 0.5)),
-            ms(percentile(&f.warm_wall, 0.95)),
-            f.warm_cpu.total().as_secs_f64() * 1e6,
-            f.warm_cpu.system.as_secs_f64() * 1e6,
-            f.peak_rss_kib as f64 / 1024.0,
+            "{} turns of {} events each; A = {}, B = {against}",
+            opts.rounds,
+            opts.events,
+            opts.bin_dir.as_deref().unwrap_or("cargo's build")
         );
+        println!();
+        println!(
+            "| function | A warm CPU µs/event median | A min–max | B median | B min–max | B / A |"
+        );
+        println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+        for subject in &subjects {
+            let b = located(subject.binary, Some(against));
+            let (mut a, mut b) = compare(&aws, subject, b, opts, &mut serial);
+            a.sort();
+            b.sort();
+            let (a_median, b_median) = (percentile(&a, 0.5), percentile(&b, 0.5));
+            let us = |d: Duration| format!("{:.0}", d.as_secs_f64() * 1e6);
+            println!(
+                "| {} | {} | {}–{} | {} | {}–{} | {:.2} |",
+                subject.binary.name,
+                us(a_median),
+                us(a[0]),
+                us(a[a.len() - 1]),
+                us(b_median),
+                us(b[0]),
+                us(b[b.len() - 1]),
+                b_median.as_secs_f64() / a_median.as_secs_f64(),
+            );
+        }
+    } else {
+        println!(
+            "| function | cold start ms median | cold p95 | init ms median | warm wall ms median | warm p95 | warm CPU µs/event | of which kernel | peak RSS MiB |"
+        );
+        println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for subject in &subjects {
+            let mut f = measure(&aws, subject, opts, &mut serial);
+            f.cold.sort();
+            f.init.sort();
+            f.warm_wall.sort();
+            println!(
+                "| {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.1} |",
+                subject.binary.name,
+                ms(percentile(&f.cold, 0.5)),
+                ms(percentile(&f.cold, 0.95)),
+                ms(percentile(&f.init, 0.5)),
+                ms(percentile(&f.warm_wall, 0.5)),
+                ms(percentile(&f.warm_wall, 0.95)),
+                f.warm_cpu.total().as_secs_f64() * 1e6,
+                f.warm_cpu.system.as_secs_f64() * 1e6,
+                f.peak_rss_kib as f64 / 1024.0,
+            );
+        }
     }
     println!();
     println!(
