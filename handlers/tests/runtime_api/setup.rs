@@ -225,8 +225,12 @@ pub fn text<'a>(item: &'a Item, name: &str) -> &'a str {
 /// 201) with a job whose id is [`stub_job_id`] of the request's number, and records the
 /// requests. Point create-job at it with `AWS_ENDPOINT_URL_MEDIACONVERT`.
 pub fn mediaconvert_stub() -> HttpStub {
-    HttpStub::start(|_, n| {
+    HttpStub::start(|request, n| {
         let id = stub_job_id(n);
+        // The service answers with the whole job, the request's settings and metadata included
+        // (merged with the template's): a handler pays for reading that answer, so the stand-in
+        // sends it too, not an empty shell.
+        let sent: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_default();
         let job = serde_json::json!({
             "job": {
                 "id": id,
@@ -234,8 +238,15 @@ pub fn mediaconvert_stub() -> HttpStub {
                 "status": "SUBMITTED",
                 "role": ROLE_ARN,
                 "jobTemplate": JOB_TEMPLATE,
+                "queue": format!("arn:aws:mediaconvert:{REGION}:123456789012:queues/Default"),
                 "createdAt": 1763942400,
-                "settings": {}
+                "timing": { "submitTime": 1763942400 },
+                "priority": 0,
+                "billingTagsSource": "JOB",
+                "statusUpdateInterval": sent["statusUpdateInterval"],
+                "accelerationSettings": sent["accelerationSettings"],
+                "userMetadata": sent["userMetadata"],
+                "settings": sent["settings"]
             }
         });
         Response::json(201, &job.to_string())
