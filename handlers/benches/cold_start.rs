@@ -161,16 +161,29 @@ struct Figures {
     peak_rss_kib: u64,
 }
 
-fn measure(aws: &LocalAws, subject: &Subject, opts: &Options, serial: &mut usize) -> Figures {
-    let mut next_event = || {
+impl Subject<'_> {
+    /// The next distinct event (`serial` counts over the whole run, all functions).
+    fn next_event(&self, serial: &mut usize) -> Vec<u8> {
         *serial += 1;
-        (subject.event)(*serial)
-    };
+        (self.event)(*serial)
+    }
+
+    /// A fresh process of `binary` with this function's environment, past its warm-up events.
+    fn warm_process(&self, aws: &LocalAws, binary: Binary, serial: &mut usize) -> Function {
+        let mut function = aws.spawn(binary, &self.extra);
+        for _ in 0..WARM_UP {
+            invoke(&mut function, binary, self.next_event(serial));
+        }
+        function
+    }
+}
+
+fn measure(aws: &LocalAws, subject: &Subject, opts: &Options, serial: &mut usize) -> Figures {
     let mut cold = Vec::new();
     let mut init = Vec::new();
     for _ in 0..opts.cold {
         let mut function = aws.spawn(subject.binary, &subject.extra);
-        let done = invoke(&mut function, subject.binary, next_event());
+        let done = invoke(&mut function, subject.binary, subject.next_event(serial));
         let spawned = function.spawned_at();
         cold.push(done.answered_at() - spawned);
         init.push(
@@ -182,14 +195,11 @@ fn measure(aws: &LocalAws, subject: &Subject, opts: &Options, serial: &mut usize
         );
     }
 
-    let mut function = aws.spawn(subject.binary, &subject.extra);
-    for _ in 0..WARM_UP {
-        invoke(&mut function, subject.binary, next_event());
-    }
+    let mut function = subject.warm_process(aws, subject.binary, serial);
     let cpu_before = function.cpu_time();
     let mut warm_wall = Vec::new();
     for _ in 0..opts.events {
-        let done = invoke(&mut function, subject.binary, next_event());
+        let done = invoke(&mut function, subject.binary, subject.next_event(serial));
         warm_wall.push(done.answered_at() - done.enqueued_at);
     }
     let warm_cpu = function.cpu_time() - cpu_before;
@@ -217,12 +227,11 @@ fn compare(
     serial: &mut usize,
 ) -> (Vec<Duration>, Vec<Duration>) {
     let mut functions = [subject.binary, against].map(|binary| {
-        let mut function = aws.spawn(binary, &subject.extra);
-        for _ in 0..WARM_UP {
-            *serial += 1;
-            invoke(&mut function, binary, (subject.event)(*serial));
-        }
-        (binary, function, Vec::new())
+        (
+            binary,
+            subject.warm_process(aws, binary, serial),
+            Vec::new(),
+        )
     });
     for round in 0..opts.rounds {
         let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
@@ -230,8 +239,7 @@ fn compare(
             let (binary, function, blocks) = &mut functions[i];
             let before = function.cpu_time_precise();
             for _ in 0..opts.events {
-                *serial += 1;
-                invoke(function, *binary, (subject.event)(*serial));
+                invoke(function, *binary, subject.next_event(serial));
             }
             blocks.push((function.cpu_time_precise() - before) / opts.events as u32);
         }
