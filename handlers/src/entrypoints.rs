@@ -384,18 +384,19 @@ impl StatusApi {
     ) -> Self {
         // The API only reads the job tables; the TTL is irrelevant to reads.
         let ttl = Ttl { days: 1 };
+        let storage = Storage::new(s3);
         StatusApi {
             inputs: InputFileTable::new(dynamodb.clone(), &config.input_file_table, ttl),
             outputs: OutputTable::new(dynamodb.clone(), &config.job_output_table, ttl),
             statuses: StatusTable::new(dynamodb.clone(), &config.job_status_table, ttl),
             quota: QuotaTable::new(dynamodb, &config.upload_quota_table),
-            storage: Storage::new(s3.clone()),
             page: crate::page::Page::new(
                 config.page.clone(),
-                Storage::new(s3),
+                storage.clone(),
                 config.input_bucket.clone(),
                 &config.upload_prefix,
             ),
+            storage,
             config,
         }
     }

@@ -26,11 +26,11 @@ use std::time::Duration;
 const TEMPLATE_NAME: &str = "page.html.j2";
 const TEMPLATE: &str = include_str!("../../templates/page.html.j2");
 
-/// One static file: its name under `/assets/`, its content type and its bytes.
+/// One static file: its name under `/assets/`, its content type and its text (all are text).
 pub struct Asset {
     pub name: &'static str,
     pub content_type: &'static str,
-    pub bytes: &'static [u8],
+    pub text: &'static str,
 }
 
 /// hls.js's light build (no subtitles, alternate audio, EME or CMCD: our HLS has muxed AAC and
@@ -43,22 +43,22 @@ pub const ASSETS: [Asset; 4] = [
     Asset {
         name: "page.js",
         content_type: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../assets/page.js"),
+        text: include_str!("../assets/page.js"),
     },
     Asset {
         name: "page.css",
         content_type: "text/css; charset=utf-8",
-        bytes: include_bytes!("../assets/page.css"),
+        text: include_str!("../assets/page.css"),
     },
     Asset {
         name: HLS_JS,
         content_type: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../assets/vendor/hls.light.min.js"),
+        text: include_str!("../assets/vendor/hls.light.min.js"),
     },
     Asset {
         name: HLS_JS_LICENSE,
         content_type: "text/plain; charset=utf-8",
-        bytes: include_bytes!("../assets/vendor/LICENSE"),
+        text: include_str!("../assets/vendor/LICENSE"),
     },
 ];
 
@@ -194,7 +194,7 @@ struct SignInSettings<'a> {
 
 /// JSON that can sit inside a `<script>` element: no `<`, `>` or `&` (so never `</script>` or
 /// `<!--`), and no U+2028/U+2029.
-pub fn json_for_script<T: Serialize>(value: &T) -> String {
+fn json_for_script<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value)
         .expect("settings serialize")
         .replace('<', "\\u003c")
@@ -232,7 +232,7 @@ fn assets_version() -> &'static str {
     VERSION.get_or_init(|| {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         for asset in &ASSETS {
-            asset.bytes.hash(&mut hasher);
+            asset.text.hash(&mut hasher);
         }
         format!("{:016x}", hasher.finish())
     })
@@ -289,7 +289,7 @@ pub fn render(config: &PageConfig) -> Result<String, minijinja::Error> {
 }
 
 /// `1073741824` -> `1 GiB`, `1500000` -> `1.4 MiB`.
-pub fn human_bytes(n: u64) -> String {
+fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if n < 1024 {
         return format!("{n} bytes");
@@ -311,7 +311,7 @@ pub fn human_bytes(n: u64) -> String {
 }
 
 /// The page's part of status-api: answers the two public routes, nothing else.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Page {
     config: PageConfig,
     storage: Storage,
@@ -322,10 +322,11 @@ pub struct Page {
     rendered: OnceLock<Rendered>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Rendered {
     html: String,
-    gzipped: Vec<u8>,
+    /// The gzipped page, base64-encoded as the Lambda answer carries it.
+    gzipped: String,
     csp: String,
 }
 
@@ -348,15 +349,14 @@ impl Page {
     /// The answer to a page route, or `None` for any other route (the API's own).
     pub async fn serve(&self, event: &serde_json::Value) -> Option<ApiGatewayV2httpResponse> {
         let route = event.get("routeKey").and_then(serde_json::Value::as_str)?;
-        let gzip = accepts_gzip(event);
         match route {
-            wiring::routes::PAGE => Some(self.page(gzip).await),
+            wiring::routes::PAGE => Some(self.page(accepts_gzip(event)).await),
             wiring::routes::PAGE_ASSET => {
                 let name = event
                     .pointer("/pathParameters/file")
                     .and_then(serde_json::Value::as_str)
                     .unwrap_or_default();
-                Some(asset(name, gzip))
+                Some(asset(name, accepts_gzip(event)))
             }
             _ => None,
         }
@@ -393,7 +393,7 @@ impl Page {
         let body = if gzip {
             Encoded::Gzip(&rendered.gzipped)
         } else {
-            Encoded::Identity(rendered.html.as_bytes())
+            Encoded::Text(&rendered.html)
         };
         response(
             200,
@@ -415,7 +415,7 @@ impl Page {
             text_response(500, "the page did not render")
         })?;
         Ok(Rendered {
-            gzipped: gzip_bytes(html.as_bytes()),
+            gzipped: gzip_base64(html.as_bytes()),
             csp: content_security_policy(&self.config, &upload_origin),
             html,
         })
@@ -423,17 +423,18 @@ impl Page {
 }
 
 /// One asset by name, or 404.
-pub fn asset(name: &str, gzip: bool) -> ApiGatewayV2httpResponse {
-    // Compressed once per process: hls.js takes a noticeable moment at the best level.
-    static GZIPPED: [OnceLock<Vec<u8>>; ASSETS.len()] = [const { OnceLock::new() }; ASSETS.len()];
+fn asset(name: &str, gzip: bool) -> ApiGatewayV2httpResponse {
+    // Compressed and encoded once per process: hls.js takes a noticeable moment at the best
+    // level, and its base64 is 160 KB.
+    static GZIPPED: [OnceLock<String>; ASSETS.len()] = [const { OnceLock::new() }; ASSETS.len()];
     let Some(index) = ASSETS.iter().position(|a| a.name == name) else {
         return text_response(404, "no such asset");
     };
     let a = &ASSETS[index];
     let body = if gzip {
-        Encoded::Gzip(GZIPPED[index].get_or_init(|| gzip_bytes(a.bytes)))
+        Encoded::Gzip(GZIPPED[index].get_or_init(|| gzip_base64(a.text.as_bytes())))
     } else {
-        Encoded::Identity(a.bytes)
+        Encoded::Text(a.text)
     };
     response(
         200,
@@ -445,10 +446,10 @@ pub fn asset(name: &str, gzip: bool) -> ApiGatewayV2httpResponse {
     )
 }
 
-/// A body as it goes out: compressed already, or as it is.
+/// A body as it goes out: gzipped and base64-encoded already, or text as it is.
 enum Encoded<'a> {
-    Gzip(&'a [u8]),
-    Identity(&'a [u8]),
+    Gzip(&'a str),
+    Text(&'a str),
 }
 
 fn accepts_gzip(event: &serde_json::Value) -> bool {
@@ -467,11 +468,15 @@ pub fn gzip_bytes(bytes: &[u8]) -> Vec<u8> {
     encoder.finish().expect("writing to memory")
 }
 
+fn gzip_base64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(gzip_bytes(bytes))
+}
+
 fn text_response(status: u16, text: &str) -> ApiGatewayV2httpResponse {
     response(
         status,
         "text/plain; charset=utf-8",
-        Encoded::Identity(text.as_bytes()),
+        Encoded::Text(text),
         "no-store",
         None,
     )
@@ -502,27 +507,15 @@ fn response(
     let mut response = ApiGatewayV2httpResponse::default();
     response.status_code = i64::from(status);
     // API Gateway's HTTP API does not compress: the function does, when the client accepts it.
-    match body {
-        Encoded::Gzip(bytes) => {
+    let (text, base64) = match body {
+        Encoded::Gzip(encoded) => {
             set("content-encoding", "gzip");
-            response.body = Some(Body::Text(
-                base64::engine::general_purpose::STANDARD.encode(bytes),
-            ));
-            response.is_base64_encoded = true;
+            (encoded, true)
         }
-        Encoded::Identity(bytes) => match std::str::from_utf8(bytes) {
-            Ok(text) => {
-                response.body = Some(Body::Text(text.to_string()));
-                response.is_base64_encoded = false;
-            }
-            Err(_) => {
-                response.body = Some(Body::Text(
-                    base64::engine::general_purpose::STANDARD.encode(bytes),
-                ));
-                response.is_base64_encoded = true;
-            }
-        },
-    }
+        Encoded::Text(text) => (text, false),
+    };
+    response.body = Some(Body::Text(text.to_string()));
+    response.is_base64_encoded = base64;
     response.headers = headers;
     response
 }
