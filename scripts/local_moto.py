@@ -26,7 +26,6 @@ import boto3
 import yaml
 from moto.cloudformation.models import cloudformation_backends
 from moto.cloudformation.parsing import clean_json
-from moto.server import ThreadedMotoServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rehearse_moto  # noqa: E402
@@ -175,11 +174,7 @@ def main() -> None:
     args = parser.parse_args()
     parameters = dict(p.split("=", 1) for p in args.parameter)
 
-    rehearse_moto._patch_change_sets()
-    rehearse_moto._patch_lambda_functions()
-    rehearse_moto._patch_buckets()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
+    server = rehearse_moto.start_server()
     port = server.get_host_and_port()[1]
     endpoint = f"http://127.0.0.1:{port}"
     try:

@@ -620,13 +620,19 @@ def _patch_buckets() -> None:
 
 
 def main() -> None:
+    server = start_server()
+    print(server.get_host_and_port()[1], flush=True)
+    serve_until_stopped(server)
+
+
+def start_server() -> ThreadedMotoServer:
+    """moto with every model and patch of this module, on a free loopback port."""
     _patch_change_sets()
     _patch_lambda_functions()
     _patch_buckets()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    print(server.get_host_and_port()[1], flush=True)
-    serve_until_stopped(server)
+    return server
 
 
 def serve_until_stopped(server: ThreadedMotoServer) -> None:
