@@ -1,7 +1,7 @@
 //! `cargo run -p local`: the whole stack on loopback. See the README's "Local stack".
 
 use clap::Parser;
-use local::authorizer::{Authorizer, AuthorizerConfig, MIN_REFETCH_INTERVAL};
+use local::authorizer::{Authorizer, AuthorizerConfig};
 use local::deployment::{Deployment, FunctionSpec};
 use local::distribution::Distribution;
 use local::gateway::{Gateway, Route, RouteKey};
@@ -526,13 +526,15 @@ async fn start(args: Args) -> Result<Stack, String> {
     }
 
     // The HTTP API.
-    let mut authorizers: BTreeMap<String, Arc<Authorizer>> = BTreeMap::new();
+    // One authorizer per JWT configuration, as API Gateway shares an authorizer between
+    // the routes that name it (its key cache and JWKS included).
+    let mut authorizers: BTreeMap<(String, Vec<String>), Arc<Authorizer>> = BTreeMap::new();
     let mut routes = Vec::new();
+    let cognito_prefix = format!("https://cognito-idp.{region}.amazonaws.com/");
     for spec in api.routes.clone() {
         let authorizer = match &spec.jwt {
             None => None,
             Some(jwt) => {
-                let cognito_prefix = format!("https://cognito-idp.{region}.amazonaws.com/");
                 let pool = jwt
                     .issuer
                     .strip_prefix(&cognito_prefix)
@@ -540,14 +542,16 @@ async fn start(args: Args) -> Result<Stack, String> {
                         "the route {} trusts the issuer {}, whose keys the local stack cannot serve (only the stack's own Cognito user pool)",
                         spec.key, jwt.issuer
                     ))?;
-                let authorizer = authorizers.entry(jwt.issuer.clone()).or_insert_with(|| {
-                    Arc::new(Authorizer::new(AuthorizerConfig {
-                        issuer: jwt.issuer.clone(),
-                        audiences: jwt.audiences.clone(),
-                        jwks_url: format!("{moto_url}/{pool}/.well-known/jwks.json"),
-                        min_refetch_interval: MIN_REFETCH_INTERVAL,
-                    }))
-                });
+                let authorizer = authorizers
+                    .entry((jwt.issuer.clone(), jwt.audiences.clone()))
+                    .or_insert_with(|| {
+                        Arc::new(Authorizer::new(AuthorizerConfig::cognito(
+                            &moto_url,
+                            &region,
+                            pool,
+                            jwt.audiences.clone(),
+                        )))
+                    });
                 Some(Arc::clone(authorizer))
             }
         };
