@@ -8,8 +8,8 @@ itself under its Runtime API; moto only needs the functions to exist.
 
 Usage: local_moto.py TEMPLATE STACK_NAME [--parameter KEY=VALUE]... [--user EMAIL:PASSWORD]...
 
-Prints one JSON line on stdout once the stack is created: the port, the stack's outputs and
-every resource the stack created with its type, physical id and properties resolved by moto's
+Prints one JSON line on stdout once the stack is created: the port, the stack's id and every
+resource the stack created with its type, physical id and properties resolved by moto's
 CloudFormation (Ref, GetAtt, Sub, Join, If, ...). Then serves until stdin closes or a signal.
 A failure prints its cause on stderr and exits non-zero.
 """
@@ -136,7 +136,6 @@ def _describe(stack_name: str, code: dict[str, Any]) -> dict[str, Any]:
             resources[logical_id]["Code"] = code[logical_id]
     return {
         "stack_id": stack.stack_id,
-        "outputs": {o.key: o.value for o in stack.output_map.values()},
         "resources": resources,
     }
 

@@ -15,8 +15,6 @@ use crate::notifications::Notification;
 pub struct Deployment {
     pub port: u16,
     pub stack_id: String,
-    #[serde(default)]
-    pub outputs: BTreeMap<String, Value>,
     pub resources: BTreeMap<String, Resource>,
 }
 
@@ -57,7 +55,6 @@ impl Resource {
 /// A Lambda function of the template.
 #[derive(Debug, Clone)]
 pub struct FunctionSpec {
-    pub logical_id: String,
     pub name: String,
     /// The binary's name: the folder of its zip under target/lambda/ (cargo-lambda's layout).
     pub binary: String,
@@ -152,7 +149,6 @@ pub struct SignInSpec {
 /// An EventBridge rule and the functions it targets.
 #[derive(Debug, Clone)]
 pub struct RuleSpec {
-    pub name: String,
     pub pattern: Pattern,
     pub targets: Vec<String>,
 }
@@ -206,7 +202,6 @@ impl Deployment {
                     })
                     .unwrap_or_default();
                 Ok(FunctionSpec {
-                    logical_id: id.clone(),
                     name: r.physical(),
                     binary: binary.to_owned(),
                     env,
@@ -253,7 +248,6 @@ impl Deployment {
                 })
                 .unwrap_or_default();
             out.push(RuleSpec {
-                name: id.clone(),
                 pattern,
                 targets,
             });

@@ -19,7 +19,6 @@ use tokio::process::{Child, Command};
 
 pub struct Lambda {
     pub name: String,
-    pub function_name: String,
     api: Arc<RuntimeApi>,
     timeout: Duration,
     child: Arc<Mutex<Option<Child>>>,
@@ -133,7 +132,6 @@ impl Lambda {
         };
         Ok(Lambda {
             name: name.to_owned(),
-            function_name: function_name.to_owned(),
             api,
             timeout,
             child,
