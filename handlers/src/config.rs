@@ -52,6 +52,12 @@ fn ttl_days(raw: String) -> Result<u32, ConfigError> {
     number(wiring::env::TTL_DAYS.name, raw, |n| (1..=3650).contains(&n))
 }
 
+fn status_update_interval(raw: String) -> Result<u32, ConfigError> {
+    number(wiring::env::STATUS_UPDATE_INTERVAL_SECONDS.name, raw, |n| {
+        STATUS_UPDATE_INTERVALS.contains(&n)
+    })
+}
+
 pub fn process_env() -> Vars<impl Fn(&str) -> Option<String>> {
     Vars(|name: &str| std::env::var(name).ok())
 }
@@ -97,11 +103,7 @@ impl CreateJobConfig {
             output_bucket,
             mediaconvert_role_arn,
             mediaconvert_job_template,
-            status_update_interval_seconds: number(
-                wiring::env::STATUS_UPDATE_INTERVAL_SECONDS.name,
-                status_update_interval_seconds,
-                |n| STATUS_UPDATE_INTERVALS.contains(&n),
-            )?,
+            status_update_interval_seconds: status_update_interval(status_update_interval_seconds)?,
             ttl_days: ttl_days(ttl)?,
             stack_name,
             api_url: base_url(wiring::env::API_URL.name, api_url)?,
@@ -200,11 +202,7 @@ impl StatusApiConfig {
             &sign_in_kind,
             sign_in_url,
             sign_in_client_id,
-            number(
-                wiring::env::STATUS_UPDATE_INTERVAL_SECONDS.name,
-                status_update_interval_seconds,
-                |n| STATUS_UPDATE_INTERVALS.contains(&n),
-            )?,
+            status_update_interval(status_update_interval_seconds)?,
             max_upload_bytes,
             playback_url.clone(),
             video_suffixes.clone(),

@@ -247,10 +247,7 @@ impl Deployment {
                         .collect()
                 })
                 .unwrap_or_default();
-            out.push(RuleSpec {
-                pattern,
-                targets,
-            });
+            out.push(RuleSpec { pattern, targets });
         }
         Ok(out)
     }
