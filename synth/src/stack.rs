@@ -267,7 +267,7 @@ pub fn stack() -> Template {
     );
 
     // The page's origin (the API's URL) beside the stage's own front-end origins.
-    let api_url = Expr::GetAtt(HTTP_API.to_owned(), "ApiEndpoint".to_owned());
+    let api_url = HttpApi::url_of(HTTP_API);
     let browser_origins = Expr::split(
         ",",
         Expr::join(
@@ -411,6 +411,8 @@ pub fn stack() -> Template {
         "StatusApi",
         p.function(wiring::STATUS_API, 10, false),
     );
+    // The page signs in with the client whose tokens the API's authorizer accepts.
+    let client_id = Expr::when(&c.create_user_pool, pool.client_id(), p.oidc_audience.r());
     let mut api = HttpApi::new(
         &mut t,
         HTTP_API,
@@ -422,7 +424,7 @@ pub fn stack() -> Template {
             throttling_rate_limit: API_RATE_LIMIT,
             jwt: JwtProps {
                 issuer: Expr::when(&c.create_user_pool, pool.issuer(), p.oidc_issuer.r()),
-                audience: Expr::when(&c.create_user_pool, pool.client_id(), p.oidc_audience.r()),
+                audience: client_id.clone(),
             },
         },
     );
@@ -487,7 +489,7 @@ pub fn stack() -> Template {
         playback_url: playback.url(),
         sign_in_kind: Expr::when(&c.create_user_pool, "cognito".into(), "oidc".into()),
         sign_in_url: Expr::when(&c.create_user_pool, pool.hosted_ui_url(), p.oidc_issuer.r()),
-        sign_in_client_id: Expr::when(&c.create_user_pool, pool.client_id(), p.oidc_audience.r()),
+        sign_in_client_id: client_id,
     };
     for (name, value) in status_api_env.into_pairs() {
         status_api.env(name, value);

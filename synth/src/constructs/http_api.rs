@@ -5,7 +5,7 @@ use crate::model::resources::{
     AccessLogSettings, Api, ApiCors, Authorizer, Integration, JwtConfiguration, Permission,
     Properties, Route, RouteSettings, Stage,
 };
-use crate::model::{Expr, Id, Template};
+use crate::model::{Expr, Id, Logical, Template};
 
 pub struct HttpApiProps {
     pub name: Expr,
@@ -142,7 +142,12 @@ impl HttpApi {
 
     /// The invoke URL of the `$default` stage.
     pub fn url(&self) -> Expr {
-        self.id.att("ApiEndpoint")
+        Self::url_of(&self.id)
+    }
+
+    /// The invoke URL of the API `id`, for what must name it before the API is built.
+    pub fn url_of(id: &(impl Logical + ?Sized)) -> Expr {
+        Expr::get_att(id, "ApiEndpoint")
     }
 
     /// Routes `route_key` (`"GET /jobs/{jobId}"`) to `function`, behind the JWT authorizer. The
