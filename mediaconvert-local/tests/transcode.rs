@@ -53,8 +53,12 @@ fn mediaconvert(endpoint: &str) -> aws_sdk_mediaconvert::Client {
     )
 }
 
+/// Found once per test binary: each lookup starts python to import imageio_ffmpeg.
 fn ffmpeg() -> PathBuf {
-    locate_ffmpeg(&testkit::tool("python")).unwrap_or_else(|e| panic!("{e}"))
+    static FFMPEG: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    FFMPEG
+        .get_or_init(|| locate_ffmpeg(&testkit::tool("python")).unwrap_or_else(|e| panic!("{e}")))
+        .clone()
 }
 
 struct Stack {
