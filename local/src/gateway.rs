@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::authorizer::Authorizer;
 use crate::deployment::{Cors, RouteSpec};
-use crate::http::{Reply, Req, reply};
+use crate::http::{Reply, Req, form_decode, reply};
 use crate::lambda::{Answer, Lambda};
 
 /// A route key split for matching.
@@ -333,10 +333,6 @@ fn is_text(content_type: &str) -> bool {
         || ct.starts_with("application/x-www-form-urlencoded")
 }
 
-fn form_decode(s: &str) -> String {
-    decode(&s.replace('+', " "))
-}
-
 fn message(status: u16, text: &str) -> Reply {
     reply(
         status,
@@ -450,24 +446,10 @@ fn add_cors(cors: &Cors, origin: &str, answer: &mut Reply) {
     ] {
         headers.remove(name);
     }
-    let Some(allowed) = cors.allowed_origin(origin) else {
-        return;
-    };
-    let mut set = |name: &'static str, value: &str| {
-        if let Ok(v) = hyper::header::HeaderValue::from_str(value) {
+    for (name, value) in cors.response_headers(origin) {
+        if let Ok(v) = hyper::header::HeaderValue::from_str(&value) {
             headers.insert(name, v);
         }
-    };
-    set("access-control-allow-origin", &allowed);
-    set("vary", "origin");
-    if !cors.expose_headers.is_empty() {
-        set(
-            "access-control-expose-headers",
-            &cors.expose_headers.join(","),
-        );
-    }
-    if cors.allow_credentials {
-        set("access-control-allow-credentials", "true");
     }
 }
 

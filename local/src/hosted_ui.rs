@@ -22,7 +22,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::deployment::SignInSpec;
-use crate::http::{Reply, Req, aws_json, reply};
+use crate::http::{Reply, Req, aws_json, form_decode, reply};
 
 const CODE_LIFETIME: Duration = Duration::from_secs(300);
 
@@ -46,12 +46,7 @@ fn form(text: &str) -> BTreeMap<String, String> {
         .filter(|p| !p.is_empty())
         .map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let d = |s: &str| {
-                percent_encoding::percent_decode_str(&s.replace('+', " "))
-                    .decode_utf8_lossy()
-                    .into_owned()
-            };
-            (d(k), d(v))
+            (form_decode(k), form_decode(v))
         })
         .collect()
 }

@@ -103,6 +103,15 @@ async fn handle(req: Request<Incoming>, peer: std::net::SocketAddr, handler: Han
     .await
 }
 
+/// One `application/x-www-form-urlencoded` name or value: `+` is a space, then percent
+/// escapes; bytes that are not UTF-8 become U+FFFD rather than an error, as the services the
+/// local stack stands in for pass them on.
+pub fn form_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(&s.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 /// A response with `headers` and `body`.
 pub fn reply(status: u16, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Reply {
     let mut builder =
