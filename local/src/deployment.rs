@@ -110,6 +110,27 @@ impl Cors {
                 .map(|_| origin.to_owned())
         }
     }
+
+    /// The CORS headers of an answer to a request from `origin`: none when it is not allowed.
+    pub fn response_headers(&self, origin: &str) -> Vec<(&'static str, String)> {
+        let Some(allowed) = self.allowed_origin(origin) else {
+            return Vec::new();
+        };
+        let mut headers = vec![
+            ("access-control-allow-origin", allowed),
+            ("vary", "Origin".to_owned()),
+        ];
+        if !self.expose_headers.is_empty() {
+            headers.push((
+                "access-control-expose-headers",
+                self.expose_headers.join(","),
+            ));
+        }
+        if self.allow_credentials {
+            headers.push(("access-control-allow-credentials", "true".to_owned()));
+        }
+        headers
+    }
 }
 
 #[derive(Debug, Clone)]

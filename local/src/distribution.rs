@@ -16,22 +16,13 @@ const ACCESS_DENIED: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>
 
 impl Distribution {
     pub async fn handle(&self, req: Req) -> Reply {
-        let mut headers: Vec<(String, String)> = Vec::new();
-        if let Some(origin) = req.header("origin")
-            && let Some(allowed) = self.spec.cors.allowed_origin(origin)
-        {
-            headers.push(("access-control-allow-origin".into(), allowed));
-            if !self.spec.cors.expose_headers.is_empty() {
-                headers.push((
-                    "access-control-expose-headers".into(),
-                    self.spec.cors.expose_headers.join(","),
-                ));
-            }
-            if self.spec.cors.allow_credentials {
-                headers.push(("access-control-allow-credentials".into(), "true".into()));
-            }
-            headers.push(("vary".into(), "Origin".into()));
-        }
+        let mut headers: Vec<(String, String)> = req
+            .header("origin")
+            .map(|origin| self.spec.cors.response_headers(origin))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect();
         if self.spec.nosniff {
             headers.push(("x-content-type-options".into(), "nosniff".into()));
         }
