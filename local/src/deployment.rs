@@ -472,6 +472,15 @@ impl Deployment {
             .to_owned()
     }
 
+    /// The account the stack was created in (moto's), from the stack's ARN as the region.
+    pub fn account_id(&self) -> String {
+        self.stack_id
+            .split(':')
+            .nth(4)
+            .unwrap_or("123456789012")
+            .to_owned()
+    }
+
     /// The job template as the stack creates it: the name jobs use, its `SettingsJson` and
     /// its `StatusUpdateInterval`.
     pub fn job_template(&self) -> Option<(String, &Value, Option<String>)> {

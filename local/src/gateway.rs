@@ -145,18 +145,23 @@ pub struct Route {
 
 pub struct Gateway {
     pub api_id: String,
-    pub account_id: String,
+    account_id: String,
     pub cors: Option<Cors>,
     pub routes: Vec<Route>,
     requests: AtomicU64,
 }
 
 impl Gateway {
-    pub fn new(api_id: String, cors: Option<Cors>, mut routes: Vec<Route>) -> Gateway {
+    pub fn new(
+        api_id: String,
+        account_id: String,
+        cors: Option<Cors>,
+        mut routes: Vec<Route>,
+    ) -> Gateway {
         routes.sort_by_key(|r| std::cmp::Reverse(r.key.rank()));
         Gateway {
             api_id,
-            account_id: "123456789012".into(),
+            account_id,
             cors,
             routes,
             requests: AtomicU64::new(0),
@@ -511,7 +516,7 @@ mod tests {
 
     #[test]
     fn payload_2_0_events() {
-        let gateway = Gateway::new("api1".into(), None, vec![]);
+        let gateway = Gateway::new("api1".into(), "123456789012".into(), None, vec![]);
         let params = BTreeMap::from([("jobId".to_string(), "j 1".to_string())]);
         let event = gateway.event(
             &req(

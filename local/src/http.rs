@@ -141,7 +141,9 @@ pub async fn aws_json(
         .header(
             "authorization",
             format!(
-                "AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"
+                "AWS4-HMAC-SHA256 Credential={}/20240101/{}/{service}/aws4_request, SignedHeaders=host, Signature=0",
+                runtime_api::ACCESS_KEY_ID,
+                runtime_api::REGION
             ),
         )
         .body(Full::new(Bytes::from(body.to_string())))

@@ -21,8 +21,6 @@ use tokio::net::TcpListener;
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::signal::unix::{SignalKind, signal};
 
-const ACCOUNT_ID: &str = "123456789012";
-
 #[derive(Parser)]
 #[command(
     about = "The whole stack on 127.0.0.1: moto with the template's resources, the real handler binaries under a Lambda Runtime API, MediaConvert, API Gateway, EventBridge, S3 notifications, the Cognito hosted UI and CloudFront stand-ins"
@@ -380,7 +378,7 @@ async fn start(args: Args) -> Result<Stack, String> {
                 let _ = events_tx.send(event);
             }),
             region: region.clone(),
-            account_id: ACCOUNT_ID.into(),
+            account_id: deployment.account_id(),
             interval_scale: args.interval_scale,
             token_window: mediaconvert_local::TOKEN_WINDOW,
         },
@@ -563,7 +561,12 @@ async fn start(args: Args) -> Result<Stack, String> {
         });
     }
     let route_keys: Vec<String> = routes.iter().map(|r| r.key.key.clone()).collect();
-    let gateway = Arc::new(Gateway::new(api.api_id.clone(), api.cors.clone(), routes));
+    let gateway = Arc::new(Gateway::new(
+        api.api_id.clone(),
+        deployment.account_id(),
+        api.cors.clone(),
+        routes,
+    ));
     let handler: Handler = Arc::new(move |req| {
         let gateway = Arc::clone(&gateway);
         Box::pin(async move { gateway.handle(req).await })
