@@ -191,6 +191,29 @@ fn clip(s: &str, max: usize) -> String {
     }
 }
 
+/// An answer in the payload 2.0 response format with `headers` (lower-case names; a value
+/// that is not a valid header value is left out). A `base64` body is sent by API Gateway as
+/// the bytes it encodes.
+pub fn response(
+    status: u16,
+    headers: &[(&'static str, &str)],
+    body: String,
+    base64: bool,
+) -> ApiGatewayV2httpResponse {
+    let mut map = HeaderMap::new();
+    for (name, value) in headers {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            map.insert(HeaderName::from_static(name), value);
+        }
+    }
+    let mut response = ApiGatewayV2httpResponse::default();
+    response.status_code = i64::from(status);
+    response.headers = map;
+    response.body = Some(Body::Text(body));
+    response.is_base64_encoded = base64;
+    response
+}
+
 /// A JSON answer in the payload 2.0 response format; answers are never cached (they change
 /// as the job runs, and they are per user).
 pub fn json_response(
@@ -198,26 +221,12 @@ pub fn json_response(
     body: String,
     extra_headers: &[(&'static str, String)],
 ) -> ApiGatewayV2httpResponse {
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        HeaderName::from_static("content-type"),
-        HeaderValue::from_static("application/json"),
-    );
-    headers.insert(
-        HeaderName::from_static("cache-control"),
-        HeaderValue::from_static("no-store"),
-    );
-    for (name, value) in extra_headers {
-        if let Ok(value) = HeaderValue::from_str(value) {
-            headers.insert(HeaderName::from_static(name), value);
-        }
-    }
-    let mut response = ApiGatewayV2httpResponse::default();
-    response.status_code = i64::from(status);
-    response.headers = headers;
-    response.body = Some(Body::Text(body));
-    response.is_base64_encoded = false;
-    response
+    let mut headers = vec![
+        ("content-type", "application/json"),
+        ("cache-control", "no-store"),
+    ];
+    headers.extend(extra_headers.iter().map(|(n, v)| (*n, v.as_str())));
+    response(status, &headers, body, false)
 }
 
 /// Raw bytes in the payload 2.0 response format: base64 in the body, `isBase64Encoded`, so
@@ -228,21 +237,13 @@ pub fn bytes_response(
     bytes: &[u8],
     content_type: &'static str,
 ) -> ApiGatewayV2httpResponse {
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        HeaderName::from_static("content-type"),
-        HeaderValue::from_static(content_type),
-    );
-    headers.insert(
-        HeaderName::from_static("cache-control"),
-        HeaderValue::from_static("no-store"),
-    );
-    let mut response = ApiGatewayV2httpResponse::default();
-    response.status_code = i64::from(status);
-    response.headers = headers;
-    response.body = Some(Body::Text(
+    response(
+        status,
+        &[
+            ("content-type", content_type),
+            ("cache-control", "no-store"),
+        ],
         base64::engine::general_purpose::STANDARD.encode(bytes),
-    ));
-    response.is_base64_encoded = true;
-    response
+        true,
+    )
 }

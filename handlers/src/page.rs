@@ -14,8 +14,6 @@
 use crate::adapters::Storage;
 use crate::config::ConfigError;
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
-use aws_lambda_events::encodings::Body;
-use aws_lambda_events::http::{HeaderMap, HeaderName, HeaderValue};
 use base64::Engine;
 use serde::Serialize;
 use std::hash::{Hash, Hasher};
@@ -489,33 +487,24 @@ fn response(
     cache_control: &'static str,
     csp: Option<&str>,
 ) -> ApiGatewayV2httpResponse {
-    let mut headers = HeaderMap::new();
-    let mut set = |name: &'static str, value: &str| {
-        if let Ok(value) = HeaderValue::from_str(value) {
-            headers.insert(HeaderName::from_static(name), value);
-        }
-    };
-    set("content-type", content_type);
-    set("cache-control", cache_control);
-    set("x-content-type-options", "nosniff");
-    // The page's URL carries the sign-in code for a moment: never sent to another site.
-    set("referrer-policy", "no-referrer");
-    set("vary", "accept-encoding");
+    let mut headers = vec![
+        ("content-type", content_type),
+        ("cache-control", cache_control),
+        ("x-content-type-options", "nosniff"),
+        // The page's URL carries the sign-in code for a moment: never sent to another site.
+        ("referrer-policy", "no-referrer"),
+        ("vary", "accept-encoding"),
+    ];
     if let Some(csp) = csp {
-        set("content-security-policy", csp);
+        headers.push(("content-security-policy", csp));
     }
-    let mut response = ApiGatewayV2httpResponse::default();
-    response.status_code = i64::from(status);
     // API Gateway's HTTP API does not compress: the function does, when the client accepts it.
     let (text, base64) = match body {
         Encoded::Gzip(encoded) => {
-            set("content-encoding", "gzip");
+            headers.push(("content-encoding", "gzip"));
             (encoded, true)
         }
         Encoded::Text(text) => (text, false),
     };
-    response.body = Some(Body::Text(text.to_string()));
-    response.is_base64_encoded = base64;
-    response.headers = headers;
-    response
+    crate::http::response(status, &headers, text.to_string(), base64)
 }
