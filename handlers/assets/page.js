@@ -20,11 +20,15 @@
     $('problem').hidden = !text;
   }
   function sleep(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
+  // The units and rounding of the size hint the server writes (page.rs, human_bytes), so the
+  // page never says "up to 1 GiB" and then "the limit is 1.1 GB".
   function bytes(n) {
-    const units = ['bytes', 'KB', 'MB', 'GB'];
+    const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
     let i = 0;
-    while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
-    return (i === 0 ? n : n.toFixed(1)) + ' ' + units[i];
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+    if (i === 0) return n + ' bytes';
+    const whole = Math.abs(n - Math.round(n)) < 0.05;
+    return (whole ? String(Math.round(n)) : n.toFixed(1)) + ' ' + units[i];
   }
   function setBar(bar, percent, text) {
     bar.setAttribute('aria-valuenow', String(percent));
