@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from checks import Checks
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "target" / "browser-test"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -136,21 +138,6 @@ class LocalStack:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.log.close()
-
-
-class Checks:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"ok   {name}")
-        else:
-            self.failed += 1
-            print(f"FAIL {name}: {detail}")
-        return ok
 
 
 def shot(page, name):

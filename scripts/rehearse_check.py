@@ -28,9 +28,10 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import boto3
+from checks import Checks
 
 ROOT = Path(__file__).resolve().parent.parent
 BINARIES = ("create-job", "job-state", "status-api")
@@ -101,31 +102,6 @@ SCOPED_TYPES = {
 }
 COGNITO_TYPES = ("AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolDomain")
 STAGE_DIR = ROOT / "cloudformation"
-
-
-class Checks:
-    def __init__(self) -> None:
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, name: str, condition: bool, detail: str = "") -> bool:
-        if condition:
-            self.passed += 1
-            print(f"ok   {name}")
-        else:
-            self.failed += 1
-            print(f"FAIL {name}{': ' + detail if detail else ''}")
-        return condition
-
-    def attempt(self, name: str, probe: Callable[[], Any]) -> Any:
-        """Runs an API call that must succeed; a failure is a failed check, not a crash."""
-        try:
-            result = probe()
-        except Exception as e:  # noqa: BLE001 - any API error fails this one check
-            self.check(name, False, f"{type(e).__name__}: {e}")
-            return None
-        self.check(name, True)
-        return result
 
 
 def client(service: str) -> Any:
