@@ -202,13 +202,12 @@ impl Deployment {
         self.of_type("AWS::Lambda::Function")
             .map(|(id, r)| {
                 let code = r.code.as_ref().and_then(Value::as_str).unwrap_or("");
-                // target/lambda/<binary>/bootstrap.zip
-                let binary = code
-                    .strip_prefix("target/lambda/")
-                    .and_then(|rest| rest.split('/').next())
-                    .filter(|b| !b.is_empty())
+                let binary = wiring::FUNCTIONS
+                    .iter()
+                    .map(|f| f.binary)
+                    .find(|b| wiring::zip_path(b) == code)
                     .ok_or(format!(
-                        "{id}: Code {code:?} does not name a binary under target/lambda/"
+                        "{id}: Code {code:?} is not the zip of a handler binary under target/lambda/"
                     ))?;
                 let env = r
                     .prop("/Environment/Variables")

@@ -14,7 +14,7 @@ pub const BINARY: &str = env!("CARGO_BIN_EXE_local");
 /// The handler binaries the stack runs: beside `local` in the target folder.
 pub fn bin_dir() -> PathBuf {
     let dir = Path::new(BINARY).parent().unwrap().to_path_buf();
-    for name in ["create-job", "job-state", "status-api"] {
+    for name in wiring::FUNCTIONS.map(|f| f.binary) {
         assert!(
             dir.join(name).is_file(),
             "the handler binary {name} is missing from {}: run `cargo build -p handlers --bins` (the workspace's `cargo test` builds it)",
