@@ -24,7 +24,7 @@
 #      the deletion (destroy.sh's retry), and bucket versioning set by CloudFormation (moto
 #      ignores VersioningConfiguration; the rehearsal switches it on through S3).
 # Needs the zips of scripts/build.sh (it does not build them) and the pinned tools.
-# moto's gaps and how scripts/rehearse_moto.py fills them are described in that file.
+# moto's gaps and how local/moto/server.py fills them are described in that file.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -71,7 +71,7 @@ trap cleanup EXIT
 
 # The server lives as long as this script holds the write end of its stdin.
 mkfifo "$scratch/moto.in"
-"$venv/bin/python" scripts/rehearse_moto.py <"$scratch/moto.in" >"$scratch/moto.port" 2>"$scratch/moto.log" &
+"$venv/bin/python" local/moto/server.py <"$scratch/moto.in" >"$scratch/moto.port" 2>"$scratch/moto.log" &
 moto_pid=$!
 exec 3>"$scratch/moto.in"
 port=""
@@ -299,7 +299,7 @@ else
 fi
 echo "rehearse.sh: teardown in $(elapsed "$t")"
 
-# What moto's CloudFormation skipped: said, not hidden (see scripts/rehearse_moto.py).
+# What moto's CloudFormation skipped: said, not hidden (see local/moto/server.py).
 skipped=$(grep -o 'No Moto CloudFormation support for [A-Za-z0-9:]*' "$scratch/moto.log" | sed 's/.* for //' | sort -u | paste -sd ' ' - || true)
 echo "rehearse.sh: resource types moto does not model (not checked here): ${skipped:-none}"
 echo "rehearse.sh: done in $(elapsed "$started")"

@@ -470,7 +470,7 @@ def check_playback(c: Checks, stage: str, res: list[dict[str, Any]], outputs: di
             signing = (oac_config.get("OriginAccessControlOriginType"), oac_config.get("SigningProtocol"), oac_config.get("SigningBehavior"))
             c.check(f"{stage}: the OAC signs every S3 request with SigV4", signing == ("s3", "sigv4", "always"), str(signing))
     # The bucket policy's CloudFront grant is not read back: moto has no model for
-    # AWS::S3::BucketPolicy (see scripts/rehearse_moto.py); synth's tests evaluate it.
+    # AWS::S3::BucketPolicy (see local/moto/server.py); synth's tests evaluate it.
 
 
 def check_alarms(c: Checks, stage: str, email: str | None) -> None:

@@ -1,12 +1,12 @@
-"""moto for the local stack (`cargo run -p local`): the rehearsal's server (scripts/rehearse_moto.py,
-with every model and patch it registers) with the synthesized template deployed into it.
+"""moto for the local stack (`cargo run -p local`): the rehearsal's server (server.py beside this
+file, with every model and patch it registers) with the synthesized template deployed into it.
 
 The template is deployed as CloudFormation would deploy it, so every physical name, ARN and
 resolved property comes from moto's own CloudFormation, not from a second list here. Only the
 functions' `Code` is replaced: Lambda's code is the handler binaries the local stack runs
 itself under its Runtime API; moto only needs the functions to exist.
 
-Usage: local_moto.py TEMPLATE STACK_NAME [--parameter KEY=VALUE]... [--user EMAIL:PASSWORD]...
+Usage: deploy.py TEMPLATE STACK_NAME [--parameter KEY=VALUE]... [--user EMAIL:PASSWORD]...
 
 Prints one JSON line on stdout once the stack is created: the port, the stack's id and every
 resource the stack created with its type, physical id and properties resolved by moto's
@@ -28,7 +28,7 @@ from moto.cloudformation.models import cloudformation_backends
 from moto.cloudformation.parsing import clean_json
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import rehearse_moto  # noqa: E402
+import server as moto_server  # noqa: E402
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -128,7 +128,7 @@ def _describe(stack_name: str, code: dict[str, Any]) -> dict[str, Any]:
             "Type": declared[logical_id]["Type"],
             "PhysicalId": physical,
             "Properties": clean_json(declared[logical_id].get("Properties", {}), resource_map),
-            # GetAtt values of rehearse_moto's models (an API's endpoint, a distribution's
+            # GetAtt values of server.py's models (an API's endpoint, a distribution's
             # domain), which no property holds.
             "Attributes": attributes if isinstance(attributes, dict) else {},
         }
@@ -173,7 +173,7 @@ def main() -> None:
     args = parser.parse_args()
     parameters = dict(p.split("=", 1) for p in args.parameter)
 
-    server = rehearse_moto.start_server()
+    server = moto_server.start_server()
     port = server.get_host_and_port()[1]
     endpoint = f"http://127.0.0.1:{port}"
     try:
@@ -181,11 +181,11 @@ def main() -> None:
         description = _describe(args.stack_name, code)
         _create_users(endpoint, description, args.user)
     except Exception as e:  # noqa: BLE001 (every failure is reported the same way)
-        print(f"local_moto.py: {e}", file=sys.stderr, flush=True)
+        print(f"deploy.py: {e}", file=sys.stderr, flush=True)
         server.stop()
         sys.exit(1)
     print(json.dumps({"port": port, **description}, default=str), flush=True)
-    rehearse_moto.serve_until_stopped(server)
+    moto_server.serve_until_stopped(server)
 
 
 if __name__ == "__main__":

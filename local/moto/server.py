@@ -1,4 +1,5 @@
-"""moto's server for the deploy rehearsal (scripts/rehearse.sh), on a free loopback port.
+"""moto's server with models for the stack's resource types, on a free loopback port: what
+the deploy rehearsal (scripts/rehearse.sh) runs, and what the local stack's deploy.py imports.
 
 moto 5.2.5's CloudFormation skips resource types it has no model for, and a later Ref or
 GetAtt on a skipped resource fails the whole stack ("Fn::GetAtt references undefined
@@ -68,7 +69,8 @@ moto's CloudFormation also drops two AWS::Lambda::Function properties the rehear
 (Architectures, DeadLetterConfig); they are kept and shown by GetFunctionConfiguration as
 Lambda does.
 
-Prints the port on the first line of stdout, then serves until stdin closes or a signal.
+Run alone (`python local/moto/server.py`), it prints the port on the first line of stdout, then
+serves until stdin closes or a signal.
 """
 
 import signal

@@ -1,4 +1,4 @@
-//! The stack as moto deployed it (scripts/local_moto.py's answer): every resource with its
+//! The stack as moto deployed it (local/moto/deploy.py's answer): every resource with its
 //! physical id and its properties resolved by moto's CloudFormation. Everything the local
 //! stack wires (functions and their environment, the S3 trigger, the EventBridge rule, the
 //! HTTP API's routes, CORS and authorizer, the distribution) is read from here, so it follows

@@ -247,7 +247,7 @@ async fn start(args: Args) -> Result<Stack, String> {
         }
     }
 
-    // moto with the template deployed (scripts/local_moto.py, the rehearsal's launcher).
+    // moto with the template deployed (local/moto/deploy.py, over the rehearsal's server).
     let mut origins = vec![api_url.clone()];
     origins.extend(args.allowed_origin.iter().cloned());
     let mut parameters: BTreeMap<String, String> = [
@@ -266,7 +266,7 @@ async fn start(args: Args) -> Result<Stack, String> {
     }
     let mut launcher = Command::new(&python);
     launcher
-        .arg(root.join("scripts/local_moto.py"))
+        .arg(root.join("local/moto/deploy.py"))
         .arg(&template)
         .arg(&args.stack_name)
         .env("AWS_ACCESS_KEY_ID", runtime_api::ACCESS_KEY_ID)

@@ -412,7 +412,7 @@ fn moto_failing_to_start_is_named_and_stops_everything() {
     std::fs::write(
         &python,
         format!(
-            "#!/bin/sh\ncase \"$1\" in *local_moto.py) echo \"ModuleNotFoundError: No module named 'moto'\" >&2; exit 1;; esac\nexec {} \"$@\"\n",
+            "#!/bin/sh\ncase \"$1\" in *local/moto/deploy.py) echo \"ModuleNotFoundError: No module named 'moto'\" >&2; exit 1;; esac\nexec {} \"$@\"\n",
             testkit::tool("python").display()
         ),
     )
