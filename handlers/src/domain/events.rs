@@ -85,6 +85,53 @@ pub struct VideoDetails {
     pub height_in_px: Option<i64>,
 }
 
+// Here rather than beside `CompleteDetails`: reading MediaConvert's output groups is this
+// module's business, and the state model stays free of the event types.
+impl CompleteDetails {
+    /// Picks the HLS group when there is one (else the first group), the longest duration
+    /// and the largest rendition. Zero or missing numbers stay absent: accelerated
+    /// transcoding has sent a COMPLETE with no output paths and a zero duration.
+    pub fn from_groups(groups: &[OutputGroupDetail]) -> Self {
+        let group = groups
+            .iter()
+            .find(|g| g.group_type.as_deref() == Some("HLS_GROUP"))
+            .or_else(|| groups.first());
+        let Some(group) = group else {
+            return Self::default();
+        };
+        let outputs = group.output_details.as_deref().unwrap_or_default();
+        let positive = |v: Option<i64>| v.filter(|n| *n > 0).map(|n| n as u64);
+        let duration_ms = outputs
+            .iter()
+            .filter_map(|o| positive(o.duration_in_ms))
+            .max();
+        let size = outputs
+            .iter()
+            .filter_map(|o| {
+                let v = o.video_details.as_ref()?;
+                Some((positive(v.width_in_px)?, positive(v.height_in_px)?))
+            })
+            .max_by_key(|(w, h)| w * h);
+        let playlists = group
+            .playlist_file_paths
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|path| {
+                let name = path.rsplit('/').next().filter(|n| !n.is_empty())?;
+                let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+                Some((ext.to_string(), name.to_string()))
+            })
+            .collect();
+        CompleteDetails {
+            duration_ms,
+            width_px: size.map(|s| s.0),
+            height_px: size.map(|s| s.1),
+            playlists,
+        }
+    }
+}
+
 /// Why an event could not be understood. The message names the field; it never carries
 /// anything secret because events hold no secret.
 #[derive(Debug, Clone, PartialEq, Eq)]

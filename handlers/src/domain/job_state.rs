@@ -1,6 +1,5 @@
 //! A job's state (status, progress, details) and the order-independent merge of updates.
 
-use super::events::OutputGroupDetail;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -78,51 +77,6 @@ pub struct CompleteDetails {
     /// Playlist extension -> file name, as the seed stored it (`{"m3u8": "name.m3u8"}`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub playlists: BTreeMap<String, String>,
-}
-
-impl CompleteDetails {
-    /// Picks the HLS group when there is one (else the first group), the longest duration
-    /// and the largest rendition. Zero or missing numbers stay absent: accelerated
-    /// transcoding has sent a COMPLETE with no output paths and a zero duration.
-    pub fn from_groups(groups: &[OutputGroupDetail]) -> Self {
-        let group = groups
-            .iter()
-            .find(|g| g.group_type.as_deref() == Some("HLS_GROUP"))
-            .or_else(|| groups.first());
-        let Some(group) = group else {
-            return Self::default();
-        };
-        let outputs = group.output_details.as_deref().unwrap_or_default();
-        let positive = |v: Option<i64>| v.filter(|n| *n > 0).map(|n| n as u64);
-        let duration_ms = outputs
-            .iter()
-            .filter_map(|o| positive(o.duration_in_ms))
-            .max();
-        let size = outputs
-            .iter()
-            .filter_map(|o| {
-                let v = o.video_details.as_ref()?;
-                Some((positive(v.width_in_px)?, positive(v.height_in_px)?))
-            })
-            .max_by_key(|(w, h)| w * h);
-        let playlists = group
-            .playlist_file_paths
-            .as_deref()
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|path| {
-                let name = path.rsplit('/').next().filter(|n| !n.is_empty())?;
-                let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
-                Some((ext.to_string(), name.to_string()))
-            })
-            .collect();
-        CompleteDetails {
-            duration_ms,
-            width_px: size.map(|s| s.0),
-            height_px: size.map(|s| s.1),
-            playlists,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
