@@ -12,7 +12,7 @@
 //! script is `/assets/page.js`, plus the vendored hls.js.
 
 use crate::adapters::Storage;
-use crate::config::ConfigError;
+pub use crate::config::{PageConfig, SignInKind, origin};
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use base64::Engine;
 use serde::Serialize;
@@ -59,116 +59,6 @@ pub const ASSETS: [Asset; 4] = [
         text: include_str!("../assets/vendor/LICENSE"),
     },
 ];
-
-/// How the page signs in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SignInKind {
-    /// The stack's user pool: its hosted UI's `/oauth2/authorize`, `/oauth2/token`, `/logout`.
-    Cognito,
-    /// Another OIDC provider: the page reads `<issuer>/.well-known/openid-configuration`.
-    Oidc,
-}
-
-/// What the page needs from status-api's environment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PageConfig {
-    pub sign_in_kind: SignInKind,
-    /// The hosted UI's base URL or the issuer, without a trailing `/`.
-    pub sign_in_url: String,
-    pub client_id: String,
-    pub status_interval_seconds: u32,
-    pub max_upload_bytes: u64,
-    /// Base URL of the playlists, without a trailing `/`.
-    pub playback_url: String,
-    pub video_suffixes: Vec<String>,
-}
-
-impl PageConfig {
-    /// Checks the values that end up in the page's Content-Security-Policy and links: each URL
-    /// must be an `https` URL (or `http` on loopback, the local stack) whose origin is plain.
-    pub fn new(
-        sign_in_kind: &str,
-        sign_in_url: String,
-        client_id: String,
-        status_interval_seconds: u32,
-        max_upload_bytes: u64,
-        playback_url: String,
-        video_suffixes: Vec<String>,
-    ) -> Result<Self, ConfigError> {
-        let sign_in_kind = match sign_in_kind {
-            "cognito" => SignInKind::Cognito,
-            "oidc" => SignInKind::Oidc,
-            other => {
-                return Err(ConfigError(format!(
-                    "environment variable {} has the invalid value {other:?}: expected cognito \
-                     or oidc",
-                    wiring::env::SIGN_IN_KIND.name
-                )));
-            }
-        };
-        let url = |name: &str, value: String| {
-            origin(&value)
-                .map(|_| value.trim_end_matches('/').to_string())
-                .map_err(|why| {
-                    ConfigError(format!(
-                        "environment variable {name} has the invalid value {value:?}: {why}"
-                    ))
-                })
-        };
-        if client_id.is_empty()
-            || !client_id
-                .bytes()
-                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'<')
-        {
-            return Err(ConfigError(format!(
-                "environment variable {} has the invalid value {client_id:?}: expected an \
-                 OAuth client id",
-                wiring::env::SIGN_IN_CLIENT_ID.name
-            )));
-        }
-        Ok(PageConfig {
-            sign_in_kind,
-            sign_in_url: url(wiring::env::SIGN_IN_URL.name, sign_in_url)?,
-            client_id,
-            status_interval_seconds,
-            max_upload_bytes,
-            playback_url: url(wiring::env::PLAYBACK_URL.name, playback_url)?,
-            video_suffixes,
-        })
-    }
-}
-
-/// `scheme://host[:port]` of an absolute URL, or why it is not one the page may name.
-pub fn origin(url: &str) -> Result<String, String> {
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or("expected an absolute URL like https://example.com")?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = match authority.rsplit_once(':') {
-        Some((host, port)) if !host.ends_with(']') || authority.starts_with('[') => {
-            if !port.is_empty() && !port.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(format!("the port {port:?} is not a number"));
-            }
-            host
-        }
-        _ => authority,
-    };
-    if host.is_empty()
-        || !host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-.[]:".contains(&b))
-    {
-        return Err(format!("the host {host:?} is not a plain host name"));
-    }
-    let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
-    match scheme {
-        "https" => {}
-        "http" if loopback => {}
-        _ => return Err("expected https (http only on loopback)".into()),
-    }
-    Ok(format!("{scheme}://{}", authority.to_ascii_lowercase()))
-}
 
 /// The page's settings as its script reads them (`#settings`).
 #[derive(Debug, Serialize)]
