@@ -1,11 +1,6 @@
-//! A user's uploads, newest first, from the input-file table's `OwnerIndex` (never a Scan),
-//! and the statuses of one page of jobs in one BatchGetItem.
+//! A user's uploads, newest first, from the input-file table's `OwnerIndex` (never a Scan).
 
-use super::{
-    InputFileTable, Item, StatusTable, StoreError, StoredJob, get_n, get_s, n, read_status_item, s,
-    store_error,
-};
-use aws_sdk_dynamodb::types::KeysAndAttributes;
+use super::{InputFileTable, StoreError, get_n, get_s, n, s, store_error};
 use std::collections::HashMap;
 
 use wiring::table::{CREATION_TIME, INPUT_FILE, JOB_ID};
@@ -32,9 +27,6 @@ pub struct Page {
     pub uploads: Vec<OwnedUpload>,
     pub next: Option<PageKey>,
 }
-
-/// BatchGetItem may leave keys unprocessed under load; retried this many times.
-const BATCH_ATTEMPTS: u32 = 3;
 
 impl InputFileTable {
     /// Up to `limit` uploads of `owner`, newest first, after `start`.
@@ -86,66 +78,5 @@ impl InputFileTable {
             })
         });
         Ok(Page { uploads, next })
-    }
-}
-
-impl StatusTable {
-    /// The stored jobs among `job_ids` (at most 100, BatchGetItem's limit), by id.
-    pub async fn get_many(
-        &self,
-        job_ids: &[&str],
-    ) -> Result<HashMap<String, StoredJob>, StoreError> {
-        let mut found = HashMap::new();
-        let mut keys: Vec<Item> = job_ids
-            .iter()
-            .map(|id| HashMap::from([(JOB_ID.to_string(), s(*id))]))
-            .collect();
-        keys.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
-        keys.dedup();
-        for attempt in 0..BATCH_ATTEMPTS {
-            if keys.is_empty() {
-                break;
-            }
-            if attempt > 0 {
-                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
-            }
-            let request = KeysAndAttributes::builder()
-                .set_keys(Some(std::mem::take(&mut keys)))
-                .consistent_read(true)
-                .build()
-                .map_err(|e| StoreError(format!("BatchGetItem request: {e}")))?;
-            let out = self
-                .t
-                .client
-                .batch_get_item()
-                .request_items(&self.t.name, request)
-                .send()
-                .await
-                .map_err(|e| store_error("BatchGetItem", &self.t.name, e))?;
-            for item in out
-                .responses
-                .unwrap_or_default()
-                .remove(&self.t.name)
-                .unwrap_or_default()
-            {
-                if let Some(id) = get_s(&item, JOB_ID) {
-                    found.insert(id, read_status_item(&item));
-                }
-            }
-            keys = out
-                .unprocessed_keys
-                .unwrap_or_default()
-                .remove(&self.t.name)
-                .map(|k| k.keys)
-                .unwrap_or_default();
-        }
-        if !keys.is_empty() {
-            return Err(StoreError(format!(
-                "BatchGetItem on table {} left {} keys unprocessed",
-                self.t.name,
-                keys.len()
-            )));
-        }
-        Ok(found)
     }
 }

@@ -1,0 +1,96 @@
+//! Job output: JobId -> OutputPath, KeyFile, KeyValue (written once, before CreateJob).
+
+use super::{Item, StoreError, Table, Ttl, get_s, n, s, written_or_old};
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+use std::fmt;
+use wiring::table::{JOB_ID, TTL_ATTRIBUTE};
+
+/// Where a job writes and the key it encrypts with. `Debug` hides the key value so that no
+/// log or error can print it by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct JobOutput {
+    /// MediaConvert's destination prefix (`hls/<job id>/`).
+    pub output_path: String,
+    /// The key file's object key (`keys/<job id>/<name>.key`).
+    pub key_file: String,
+    /// The 16 key bytes in hex.
+    pub key_value: String,
+}
+
+impl fmt::Debug for JobOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JobOutput")
+            .field("output_path", &self.output_path)
+            .field("key_file", &self.key_file)
+            .field("key_value", &"<redacted>")
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct OutputTable {
+    t: Table,
+}
+
+impl OutputTable {
+    pub fn new(client: Client, name: impl Into<String>, ttl: Ttl) -> Self {
+        OutputTable {
+            t: Table::new(client, name, ttl),
+        }
+    }
+
+    /// Writes `output` under `id` unless an item is already there; returns what is stored
+    /// afterwards (the existing item wins, so a retry reuses the first key and path).
+    pub async fn put_once(
+        &self,
+        id: &str,
+        output: JobOutput,
+        now: i64,
+    ) -> Result<(JobOutput, bool), StoreError> {
+        let result = self
+            .t
+            .client
+            .put_item()
+            .table_name(&self.t.name)
+            .item(JOB_ID, s(id))
+            .item("OutputPath", s(&output.output_path))
+            .item("KeyFile", s(&output.key_file))
+            .item("KeyValue", s(&output.key_value))
+            .item("CreationTime", n(now))
+            .item(TTL_ATTRIBUTE, self.t.ttl.expiry(now))
+            .condition_expression("attribute_not_exists(JobId)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match written_or_old("PutItem", &self.t.name, result)? {
+            None => Ok((output, true)),
+            Some(old) => Ok((self.read_output(id, &old)?, false)),
+        }
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Option<JobOutput>, StoreError> {
+        match self.t.get(JOB_ID, id).await? {
+            Some(item) => self.read_output(id, &item).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn read_output(&self, id: &str, item: &Item) -> Result<JobOutput, StoreError> {
+        match (
+            get_s(item, "OutputPath"),
+            get_s(item, "KeyFile"),
+            get_s(item, "KeyValue"),
+        ) {
+            (Some(output_path), Some(key_file), Some(key_value)) => Ok(JobOutput {
+                output_path,
+                key_file,
+                key_value,
+            }),
+            _ => Err(StoreError(format!(
+                "item {id} of table {} lacks OutputPath, KeyFile or KeyValue",
+                self.t.name
+            ))),
+        }
+    }
+}
