@@ -1,0 +1,129 @@
+//! job-state: EventBridge "MediaConvert Job State Change" -> the job's merged state, and on
+//! COMPLETE the key file and info.json.
+
+use super::{Error, OWNER_METADATA};
+use crate::adapters::Storage;
+use crate::config::JobStateConfig;
+use crate::domain::{self, JobStateChange};
+use crate::store::{OutputTable, StatusTable, Ttl, now_epoch};
+
+pub struct JobStateHandler {
+    config: JobStateConfig,
+    outputs: OutputTable,
+    statuses: StatusTable,
+    storage: Storage,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handled {
+    /// A status that is not stored (INPUT_INFORMATION, NEW_WARNING, QUEUE_HOP...).
+    Ignored {
+        status: String,
+    },
+    /// No valid `job` user metadata: not a job this stack's create-job started.
+    NotOurs,
+    Merged(crate::store::Applied),
+}
+
+impl JobStateHandler {
+    pub fn new(
+        config: JobStateConfig,
+        dynamodb: aws_sdk_dynamodb::Client,
+        s3: aws_sdk_s3::Client,
+    ) -> Self {
+        let ttl = Ttl {
+            days: config.ttl_days,
+        };
+        JobStateHandler {
+            outputs: OutputTable::new(dynamodb.clone(), &config.job_output_table, ttl),
+            statuses: StatusTable::new(dynamodb, &config.job_status_table, ttl),
+            storage: Storage::new(s3),
+            config,
+        }
+    }
+
+    /// Every write is keyed by the job id of the event's user metadata (`job`), never by
+    /// MediaConvert's job id: the output item was written before CreateJob, so a COMPLETE
+    /// always finds it, whichever MediaConvert job of the upload sent it.
+    pub async fn handle(&self, event: serde_json::Value) -> Result<Handled, Error> {
+        let event = JobStateChange::from_value(event)?;
+        let mediaconvert_job_id = event.detail.job_id.as_str();
+        let Some(job_id) = event.job() else {
+            // The rule matches this stack's `stack` metadata, so this is a job started by
+            // hand or by an older create-job: nothing of ours to update, and no retry helps.
+            tracing::warn!(
+                mediaconvert_job_id,
+                status = %event.detail.status,
+                decision = "not_ours",
+                "event without a valid job metadata value dropped"
+            );
+            return Ok(Handled::NotOurs);
+        };
+        let Some(update) = event.to_update(job_id) else {
+            tracing::info!(job_id, mediaconvert_job_id, status = %event.detail.status, decision = "ignored", "status not stored");
+            return Ok(Handled::Ignored {
+                status: event.detail.status.clone(),
+            });
+        };
+        let mut output_path = None;
+        if let Some(details) = update.complete.as_ref() {
+            // The files come before the status: once COMPLETE is visible, the key file and
+            // info.json exist. A retried COMPLETE rewrites the same bytes.
+            let output = self.outputs.get(job_id).await?.ok_or_else(|| {
+                format!(
+                    "COMPLETE for job {job_id}, but the job output table has no item for it: \
+                     cannot write the key file"
+                )
+            })?;
+            let key = domain::hex_decode_key(&output.key_value)
+                .map_err(|e| format!("job {job_id}: {e}"))?;
+            let bucket = &self.config.output_bucket;
+            self.storage
+                .put(
+                    bucket,
+                    &output.key_file,
+                    key.to_vec(),
+                    "application/octet-stream",
+                )
+                .await?;
+            self.storage
+                .put(
+                    bucket,
+                    &format!("{}info.json", domain::key_folder(job_id)),
+                    domain::info_json(details).into_bytes(),
+                    "application/json",
+                )
+                .await?;
+            output_path = Some(output.output_path);
+        }
+        let owner = event
+            .detail
+            .user_metadata
+            .as_ref()
+            .and_then(|m| m.get(OWNER_METADATA))
+            .map(String::as_str);
+        let applied = self
+            .statuses
+            .apply(&update, output_path.as_deref(), owner, now_epoch())
+            .await?;
+        tracing::info!(
+            job_id,
+            mediaconvert_job_id,
+            status = update.status.as_str(),
+            progress = update.progress,
+            written = applied.written,
+            status_changed = applied.status,
+            decision = "merged",
+            "job state merged"
+        );
+        // Only the event that moved the job counts: a redelivered COMPLETE, or the COMPLETE
+        // of a second MediaConvert job of the same job id, is not a second job.
+        if applied.status
+            && let Some(line) =
+                crate::metrics::job_finished_line(&event.detail, crate::metrics::now_millis())
+        {
+            crate::metrics::emit(&line);
+        }
+        Ok(Handled::Merged(applied))
+    }
+}

@@ -1,0 +1,351 @@
+//! status-api: the HTTP API (payload 2.0) -> the caller's jobs, the latest job of an upload,
+//! a job's key, upload URLs, and the front end's page and assets.
+
+use crate::adapters::{Storage, random_key};
+use crate::config::StatusApiConfig;
+use crate::domain::listing::{self, Cursor, JobListView, ListedJob};
+use crate::domain::upload;
+use crate::domain::{self, ApiError};
+use crate::http::{self, ApiRequest, Route};
+use crate::store::{InputFileTable, OutputTable, PageKey, QuotaTable, StatusTable, Ttl, now_epoch};
+use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
+use std::time::Duration;
+
+pub struct StatusApi {
+    config: StatusApiConfig,
+    inputs: InputFileTable,
+    outputs: OutputTable,
+    statuses: StatusTable,
+    quota: QuotaTable,
+    storage: Storage,
+    page: crate::page::Page,
+}
+
+/// How long a presigned upload URL stays valid.
+pub const UPLOAD_URL_LIFETIME: Duration = Duration::from_secs(900);
+
+fn error_response(error: &ApiError) -> ApiGatewayV2httpResponse {
+    http::json_response(error.status, error.body(), &[])
+}
+
+fn ok_json<T: serde::Serialize>(status: u16, value: &T) -> ApiGatewayV2httpResponse {
+    http::json_response(
+        status,
+        serde_json::to_string(value).expect("answer shapes serialize"),
+        &[],
+    )
+}
+
+fn unavailable(e: &dyn std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, decision = "unavailable", "store or S3 call failed");
+    ApiError {
+        status: 503,
+        code: "unavailable",
+        message: "the job store is unavailable; retry later".into(),
+    }
+}
+
+/// Another user's upload or job reads exactly like one that does not exist.
+fn no_such_file() -> ApiError {
+    ApiError::not_found("no_such_file", "no job is recorded for this inputFile")
+}
+
+fn no_such_job(job_id: &str) -> ApiError {
+    ApiError::not_found("no_such_job", format!("no job {job_id}"))
+}
+
+impl StatusApi {
+    pub fn new(
+        config: StatusApiConfig,
+        dynamodb: aws_sdk_dynamodb::Client,
+        s3: aws_sdk_s3::Client,
+    ) -> Self {
+        // The API only reads the job tables; the TTL is irrelevant to reads.
+        let ttl = Ttl { days: 1 };
+        let storage = Storage::new(s3);
+        StatusApi {
+            inputs: InputFileTable::new(dynamodb.clone(), &config.input_file_table, ttl),
+            outputs: OutputTable::new(dynamodb.clone(), &config.job_output_table, ttl),
+            statuses: StatusTable::new(dynamodb.clone(), &config.job_status_table, ttl),
+            quota: QuotaTable::new(dynamodb, &config.upload_quota_table),
+            page: crate::page::Page::new(
+                config.page.clone(),
+                storage.clone(),
+                config.input_bucket.clone(),
+                &config.upload_prefix,
+            ),
+            storage,
+            config,
+        }
+    }
+
+    /// Never fails: every outcome is an HTTP answer in the payload 2.0 response format. CORS
+    /// headers are added by the HTTP API's CORS configuration, not here.
+    pub async fn handle(&self, event: serde_json::Value) -> ApiGatewayV2httpResponse {
+        if let Some(response) = self.page.serve(&event).await {
+            return response;
+        }
+        let result = match http::read_event(event) {
+            Ok(request) => self.route(request).await,
+            Err(error) => Err(error),
+        };
+        match result {
+            Ok(response) => response,
+            Err(error) => {
+                tracing::info!(
+                    status = error.status,
+                    code = error.code,
+                    decision = "rejected",
+                    "request rejected"
+                );
+                error_response(&error)
+            }
+        }
+    }
+
+    async fn route(&self, request: ApiRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let ApiRequest {
+            route,
+            owner,
+            query,
+            body,
+        } = request;
+        match route {
+            Route::ListJobs => match query.get("inputFile") {
+                Some(input_file) => self.latest_job(&owner, input_file).await,
+                None => {
+                    self.list_jobs(
+                        &owner,
+                        query.get("limit").map(String::as_str),
+                        query.get("cursor").map(String::as_str),
+                    )
+                    .await
+                }
+            },
+            Route::GetJob(job_id) => self.job(&owner, &job_id).await,
+            Route::GetKey(job_id) => self.key(&owner, &job_id).await,
+            Route::CreateUpload => self.upload(&owner, body.as_deref()).await,
+        }
+    }
+
+    /// The caller's own upload keys start with this.
+    fn owner_prefix(&self, owner: &str) -> String {
+        format!("{}{owner}/", self.config.upload_prefix)
+    }
+
+    async fn latest_job(
+        &self,
+        owner: &str,
+        input_file: &str,
+    ) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let input_file = domain::validate_input_file(Some(input_file))?;
+        // Checked before any read: another user's key costs no store call and answers like
+        // a key that was never uploaded.
+        if !input_file.starts_with(&self.owner_prefix(owner)) {
+            return Err(no_such_file());
+        }
+        let job_id = self
+            .inputs
+            .latest_job(input_file)
+            .await
+            .map_err(|e| unavailable(&e))?
+            .ok_or_else(no_such_file)?;
+        let stored = self
+            .statuses
+            .get(&job_id)
+            .await
+            .map_err(|e| unavailable(&e))?;
+        tracing::info!(job_id, decision = "latest_job", "answered");
+        Ok(ok_json(
+            200,
+            &domain::LatestJobView {
+                input_file: input_file.to_string(),
+                status: stored.as_ref().map(|s| s.state.status.as_str().to_string()),
+                progress: stored.as_ref().map(|s| s.state.progress),
+                job_id,
+            },
+        ))
+    }
+
+    async fn list_jobs(
+        &self,
+        owner: &str,
+        limit: Option<&str>,
+        cursor: Option<&str>,
+    ) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let limit = listing::parse_limit(limit)?;
+        let start = cursor
+            .map(|c| listing::decode_cursor(c, owner))
+            .transpose()?
+            .map(|c| PageKey {
+                owner: c.owner,
+                creation_time: c.creation_time,
+                input_file: c.input_file,
+            });
+        let page = self
+            .inputs
+            .list_owned(owner, limit, start.as_ref())
+            .await
+            .map_err(|e| unavailable(&e))?;
+        let job_ids: Vec<&str> = page
+            .uploads
+            .iter()
+            .filter_map(|u| u.job_id.as_deref())
+            .collect();
+        let statuses = if job_ids.is_empty() {
+            Default::default()
+        } else {
+            self.statuses
+                .get_many(&job_ids)
+                .await
+                .map_err(|e| unavailable(&e))?
+        };
+        let jobs = page
+            .uploads
+            .iter()
+            .map(|u| {
+                let stored = u.job_id.as_ref().and_then(|id| statuses.get(id));
+                ListedJob {
+                    job_id: u.job_id.clone(),
+                    input_file: u.input_file.clone(),
+                    file_name: listing::file_name_of(&u.input_file).to_string(),
+                    status: stored.map(|s| s.state.status.as_str().to_string()),
+                    progress: stored.map(|s| s.state.progress),
+                    created_at: domain::utc_rfc3339(u.creation_time),
+                }
+            })
+            .collect::<Vec<_>>();
+        let next_cursor = page.next.map(|k| {
+            listing::encode_cursor(&Cursor {
+                owner: k.owner,
+                creation_time: k.creation_time,
+                input_file: k.input_file,
+            })
+        });
+        tracing::info!(jobs = jobs.len(), decision = "list_jobs", "answered");
+        Ok(ok_json(200, &JobListView { jobs, next_cursor }))
+    }
+
+    async fn job(&self, owner: &str, job_id: &str) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let job_id = domain::validate_job_id(job_id)?;
+        let stored = self
+            .statuses
+            .get(job_id)
+            .await
+            .map_err(|e| unavailable(&e))?
+            .filter(|s| s.owner.as_deref() == Some(owner))
+            .ok_or_else(|| no_such_job(job_id))?;
+        tracing::info!(
+            job_id,
+            status = stored.state.status.as_str(),
+            decision = "job",
+            "answered"
+        );
+        Ok(ok_json(
+            200,
+            &domain::JobView::new(
+                job_id,
+                &stored.state,
+                stored.output_path,
+                &self.config.playback_url,
+            ),
+        ))
+    }
+
+    /// The job's 16 key bytes, for its owner only: a player fetches them from the playlists'
+    /// `#EXT-X-KEY` URI. Ownership is read from the status item (create-job writes it with
+    /// SUBMITTED), and another user's job answers exactly like an unknown one. The answer's
+    /// body is the one place the key leaves the stack; nothing here logs it.
+    async fn key(&self, owner: &str, job_id: &str) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let job_id = domain::validate_job_id(job_id)?;
+        self.statuses
+            .get(job_id)
+            .await
+            .map_err(|e| unavailable(&e))?
+            .filter(|s| s.owner.as_deref() == Some(owner))
+            .ok_or_else(|| no_such_job(job_id))?;
+        let output = self
+            .outputs
+            .get(job_id)
+            .await
+            .map_err(|e| unavailable(&e))?
+            .ok_or_else(|| no_such_job(job_id))?;
+        let key = domain::hex_decode_key(&output.key_value)
+            .map_err(|e| unavailable(&format!("job {job_id}: {e}")))?;
+        tracing::info!(job_id, decision = "key", "answered");
+        Ok(http::bytes_response(200, &key, "application/octet-stream"))
+    }
+
+    /// Validation first (nothing counted for a bad request), then the day's quota, then the
+    /// URL (presigning is local: it cannot fail after the count for want of the store).
+    async fn upload(
+        &self,
+        owner: &str,
+        body: Option<&str>,
+    ) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let upload_id = random_key().map_err(|e| unavailable(&e))?;
+        let plan = upload::plan_upload(
+            body,
+            &self.config.video_suffixes,
+            &self.config.upload_prefix,
+            owner,
+            &domain::hex_encode(&upload_id),
+            self.config.max_upload_bytes,
+        )?;
+        let now = now_epoch();
+        let counted = self
+            .quota
+            .take(
+                &upload::quota_key(owner, now),
+                self.config.uploads_per_user_per_day,
+                upload::quota_expiry(now),
+            )
+            .await
+            .map_err(|e| unavailable(&e))?;
+        if !counted {
+            let retry_after = upload::seconds_to_next_day(now);
+            let error = ApiError {
+                status: 429,
+                code: "quota_exceeded",
+                message: format!(
+                    "at most {} uploads per day; the count starts again at 00:00 UTC",
+                    self.config.uploads_per_user_per_day
+                ),
+            };
+            tracing::info!(
+                status = 429,
+                code = error.code,
+                decision = "rejected",
+                "upload quota used up"
+            );
+            return Ok(http::json_response(
+                429,
+                error.body(),
+                &[("retry-after", retry_after.to_string())],
+            ));
+        }
+        let presigned = self
+            .storage
+            .presign_put(
+                &self.config.input_bucket,
+                &plan.key,
+                Some(&plan.content_type),
+                plan.size,
+                UPLOAD_URL_LIFETIME,
+            )
+            .await
+            .map_err(|e| unavailable(&e))?;
+        tracing::info!(decision = "upload", "presigned an upload");
+        Ok(ok_json(
+            201,
+            &domain::UploadView {
+                upload_url: presigned.url,
+                method: "PUT",
+                headers: presigned.headers,
+                input_file: plan.key,
+                expires_at: domain::utc_rfc3339(now + UPLOAD_URL_LIFETIME.as_secs() as i64),
+                expires_in_seconds: UPLOAD_URL_LIFETIME.as_secs(),
+            },
+        ))
+    }
+}
