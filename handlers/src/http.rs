@@ -14,10 +14,15 @@ use aws_lambda_events::http::{HeaderMap, HeaderName, HeaderValue};
 use base64::Engine;
 use std::collections::BTreeMap;
 
-use wiring::routes::{CREATE_UPLOAD, GET_JOB, GET_KEY, LIST_JOBS};
+use wiring::routes::{CREATE_UPLOAD, GET_JOB, GET_KEY, LIST_JOBS, PAGE, PAGE_ASSET};
 
+/// Every route status-api serves: the front end's two public ones and the API's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
+    /// `GET /`: the page; public.
+    Page,
+    /// `GET /assets/{file}`: one of the page's assets, by the name as matched; public.
+    Asset(String),
     ListJobs,
     /// The job id as API Gateway matched it, not yet validated.
     GetJob(String),
@@ -26,19 +31,57 @@ pub enum Route {
     CreateUpload,
 }
 
+impl Route {
+    /// The page and its assets are public: the page is where a user signs in.
+    pub fn is_public(&self) -> bool {
+        matches!(self, Route::Page | Route::Asset(_))
+    }
+}
+
 /// One request, understood: route, caller, decoded query and body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiRequest {
     pub route: Route,
-    /// The owner segment of the signed-in caller (see [`owner_segment`]).
-    pub owner: String,
+    /// The owner segment of the signed-in caller (see [`owner_segment`]); `None` only on a
+    /// public route.
+    pub owner: Option<String>,
+    /// The client takes a gzipped answer (`Accept-Encoding`); the page's answers use it.
+    pub accepts_gzip: bool,
     pub query: BTreeMap<String, String>,
     pub body: Option<String>,
 }
 
+impl ApiRequest {
+    /// The signed-in caller's owner segment, or the 401 answer.
+    pub fn owner(&self) -> Result<&str, ApiError> {
+        self.owner.as_deref().ok_or_else(unauthorized)
+    }
+}
+
+fn unauthorized() -> ApiError {
+    ApiError {
+        status: 401,
+        code: "unauthorized",
+        message: "sign in first: the request carries no verified user".into(),
+    }
+}
+
 /// Reads one event. Every failure is the HTTP answer to give: 404 for a route this function
 /// does not serve, 401 without a verified `sub`, 400 for a query or body that does not decode.
+///
+/// The public routes read nothing but `Accept-Encoding` and the asset's name: they are
+/// answered whatever else the event holds (no sign-in, query or body to check).
 pub fn read_event(mut event: serde_json::Value) -> Result<ApiRequest, ApiError> {
+    let accepts_gzip = accepts_gzip(&event);
+    if let Some(route) = public_route(&event) {
+        return Ok(ApiRequest {
+            route,
+            owner: None,
+            accepts_gzip,
+            query: BTreeMap::new(),
+            body: None,
+        });
+    }
     // The claims are read from the JSON as it is (the typed event wants every claim to be a
     // string), and the headers are not needed: a claim or a header the typed event cannot
     // hold must not turn a signed-in user's request into a 400.
@@ -76,11 +119,7 @@ pub fn read_event(mut event: serde_json::Value) -> Result<ApiRequest, ApiError> 
             ));
         }
     };
-    let sub = sub.ok_or_else(|| ApiError {
-        status: 401,
-        code: "unauthorized",
-        message: "sign in first: the request carries no verified user".into(),
-    })?;
+    let sub = sub.ok_or_else(unauthorized)?;
     let query = parse_query(event.raw_query_string.as_deref().unwrap_or_default())?;
     let body = match event.body {
         None => None,
@@ -98,10 +137,36 @@ pub fn read_event(mut event: serde_json::Value) -> Result<ApiRequest, ApiError> 
     };
     Ok(ApiRequest {
         route,
-        owner: owner_segment(&sub),
+        owner: Some(owner_segment(&sub)),
+        accepts_gzip,
         query,
         body,
     })
+}
+
+/// The page's routes, read from the event as it is.
+fn public_route(event: &serde_json::Value) -> Option<Route> {
+    match event.get("routeKey").and_then(serde_json::Value::as_str)? {
+        PAGE => Some(Route::Page),
+        PAGE_ASSET => Some(Route::Asset(
+            event
+                .pointer("/pathParameters/file")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+        )),
+        _ => None,
+    }
+}
+
+fn accepts_gzip(event: &serde_json::Value) -> bool {
+    event
+        .pointer("/headers/accept-encoding")
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|e| e.trim().split(';').next() == Some("gzip"))
+        })
 }
 
 /// `{jobId}` as API Gateway matched it (the path's segment after `/jobs/` when the event

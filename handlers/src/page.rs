@@ -198,7 +198,11 @@ fn human_bytes(n: u64) -> String {
     }
 }
 
-/// The page's part of status-api: answers the two public routes, nothing else.
+/// The page's part of status-api: the answers of its two public routes ([`Route::Page`] and
+/// [`Route::Asset`], routed with the API's own).
+///
+/// [`Route::Page`]: crate::http::Route::Page
+/// [`Route::Asset`]: crate::http::Route::Asset
 #[derive(Debug)]
 pub struct Page {
     config: PageConfig,
@@ -234,22 +238,6 @@ impl Page {
         }
     }
 
-    /// The answer to a page route, or `None` for any other route (the API's own).
-    pub async fn serve(&self, event: &serde_json::Value) -> Option<ApiGatewayV2httpResponse> {
-        let route = event.get("routeKey").and_then(serde_json::Value::as_str)?;
-        match route {
-            wiring::routes::PAGE => Some(self.page(accepts_gzip(event)).await),
-            wiring::routes::PAGE_ASSET => {
-                let name = event
-                    .pointer("/pathParameters/file")
-                    .and_then(serde_json::Value::as_str)
-                    .unwrap_or_default();
-                Some(asset(name, accepts_gzip(event)))
-            }
-            _ => None,
-        }
-    }
-
     /// The origin the browser uploads to, from a presigned URL like the ones `POST /uploads`
     /// answers with (presigning is local, no call is made): the bucket's regional endpoint
     /// on AWS, the endpoint the SDK is configured with elsewhere.
@@ -268,7 +256,8 @@ impl Page {
         origin(&presigned.url)
     }
 
-    async fn page(&self, gzip: bool) -> ApiGatewayV2httpResponse {
+    /// `GET /`: the page, gzipped when the client takes it.
+    pub async fn page(&self, gzip: bool) -> ApiGatewayV2httpResponse {
         let rendered = match self.rendered.get() {
             Some(r) => r,
             None => match self.render_once().await {
@@ -310,8 +299,8 @@ impl Page {
     }
 }
 
-/// One asset by name, or 404.
-fn asset(name: &str, gzip: bool) -> ApiGatewayV2httpResponse {
+/// `GET /assets/{file}`: one asset by name, or 404.
+pub fn asset(name: &str, gzip: bool) -> ApiGatewayV2httpResponse {
     // Compressed and encoded once per process: hls.js takes a noticeable moment at the best
     // level, and its base64 is 160 KB.
     static GZIPPED: [OnceLock<String>; ASSETS.len()] = [const { OnceLock::new() }; ASSETS.len()];
@@ -338,16 +327,6 @@ fn asset(name: &str, gzip: bool) -> ApiGatewayV2httpResponse {
 enum Encoded<'a> {
     Gzip(&'a str),
     Text(&'a str),
-}
-
-fn accepts_gzip(event: &serde_json::Value) -> bool {
-    event
-        .pointer("/headers/accept-encoding")
-        .and_then(serde_json::Value::as_str)
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|e| e.trim().split(';').next() == Some("gzip"))
-        })
 }
 
 pub fn gzip_bytes(bytes: &[u8]) -> Vec<u8> {

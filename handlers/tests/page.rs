@@ -5,6 +5,7 @@ use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use aws_lambda_events::encodings::Body;
 use aws_sdk_s3::config::{Credentials, Region};
 use base64::Engine;
+use handlers::http::{self, Route};
 use handlers::page::{self, Page, PageConfig, SignInKind};
 use serde_json::{Value, json};
 use std::io::Read;
@@ -61,12 +62,21 @@ fn event(route: &str, file: Option<&str>, gzip: bool) -> Value {
     e
 }
 
+/// The answer to `event` when status-api's router sends it to the page, `None` otherwise.
 fn serve(page: &Page, event: Value) -> Option<ApiGatewayV2httpResponse> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(page.serve(&event))
+    let request = http::read_event(event).ok()?;
+    let gzip = request.accepts_gzip;
+    match request.route {
+        Route::Page => Some(
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(page.page(gzip)),
+        ),
+        Route::Asset(name) => Some(page::asset(&name, gzip)),
+        _ => None,
+    }
 }
 
 fn header<'a>(r: &'a ApiGatewayV2httpResponse, name: &str) -> &'a str {
@@ -281,6 +291,12 @@ fn other_routes_are_left_to_the_api() {
         "$default",
     ] {
         assert!(serve(&page, event(route, None, false)).is_none(), "{route}");
+        let mut signed_in = event(route, None, false);
+        signed_in["requestContext"]["authorizer"] = json!({"jwt": {"claims": {"sub": "u1"}}});
+        if let Ok(request) = http::read_event(signed_in) {
+            assert!(!request.route.is_public(), "{route}");
+            assert_eq!(request.owner.as_deref(), Some("u1"), "{route}");
+        }
     }
     assert!(serve(&page, json!({})).is_none());
 }

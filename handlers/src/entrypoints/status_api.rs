@@ -7,6 +7,7 @@ use crate::domain::listing::{self, Cursor, JobListView, ListedJob};
 use crate::domain::upload;
 use crate::domain::{self, ApiError};
 use crate::http::{self, ApiRequest, Route};
+use crate::page::{self, Page};
 use crate::store::{InputFileTable, OutputTable, PageKey, QuotaTable, StatusTable, Ttl, now_epoch};
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use std::time::Duration;
@@ -18,7 +19,7 @@ pub struct StatusApi {
     statuses: StatusTable,
     quota: QuotaTable,
     storage: Storage,
-    page: crate::page::Page,
+    page: Page,
 }
 
 /// How long a presigned upload URL stays valid.
@@ -68,7 +69,7 @@ impl StatusApi {
             outputs: OutputTable::new(dynamodb.clone(), &config.job_output_table, ttl),
             statuses: StatusTable::new(dynamodb.clone(), &config.job_status_table, ttl),
             quota: QuotaTable::new(dynamodb, &config.upload_quota_table),
-            page: crate::page::Page::new(
+            page: Page::new(
                 config.page.clone(),
                 storage.clone(),
                 config.input_bucket.clone(),
@@ -82,9 +83,6 @@ impl StatusApi {
     /// Never fails: every outcome is an HTTP answer in the payload 2.0 response format. CORS
     /// headers are added by the HTTP API's CORS configuration, not here.
     pub async fn handle(&self, event: serde_json::Value) -> ApiGatewayV2httpResponse {
-        if let Some(response) = self.page.serve(&event).await {
-            return response;
-        }
         let result = match http::read_event(event) {
             Ok(request) => self.route(request).await,
             Err(error) => Err(error),
@@ -103,28 +101,31 @@ impl StatusApi {
         }
     }
 
+    /// One router for every route: the page's public ones, then the API's, each of which
+    /// answers only a signed-in caller.
     async fn route(&self, request: ApiRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
-        let ApiRequest {
-            route,
-            owner,
-            query,
-            body,
-        } = request;
-        match route {
-            Route::ListJobs => match query.get("inputFile") {
-                Some(input_file) => self.latest_job(&owner, input_file).await,
-                None => {
-                    self.list_jobs(
-                        &owner,
-                        query.get("limit").map(String::as_str),
-                        query.get("cursor").map(String::as_str),
-                    )
-                    .await
+        let gzip = request.accepts_gzip;
+        match &request.route {
+            Route::Page => Ok(self.page.page(gzip).await),
+            Route::Asset(name) => Ok(page::asset(name, gzip)),
+            Route::ListJobs => {
+                let owner = request.owner()?;
+                let query = &request.query;
+                match query.get("inputFile") {
+                    Some(input_file) => self.latest_job(owner, input_file).await,
+                    None => {
+                        self.list_jobs(
+                            owner,
+                            query.get("limit").map(String::as_str),
+                            query.get("cursor").map(String::as_str),
+                        )
+                        .await
+                    }
                 }
-            },
-            Route::GetJob(job_id) => self.job(&owner, &job_id).await,
-            Route::GetKey(job_id) => self.key(&owner, &job_id).await,
-            Route::CreateUpload => self.upload(&owner, body.as_deref()).await,
+            }
+            Route::GetJob(job_id) => self.job(request.owner()?, job_id).await,
+            Route::GetKey(job_id) => self.key(request.owner()?, job_id).await,
+            Route::CreateUpload => self.upload(request.owner()?, request.body.as_deref()).await,
         }
     }
 
