@@ -10,9 +10,9 @@ mod support;
 use aws_sdk_mediaconvert::config::{BehaviorVersion, Credentials, Region};
 use handlers::adapters::{JobRequest, Transcoder};
 use mediaconvert_model::{Invalid, Naming, Problem, Violation};
+use runtime_api::{HttpStub, Response};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use testkit::runtime_api::{HttpStub, Response};
 
 const SHAPE: &str = "CreateJobRequest";
 const ENCRYPTION: &str = "/settings/outputGroups/0/outputGroupSettings/hlsGroupSettings/encryption";
