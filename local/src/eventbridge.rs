@@ -17,6 +17,11 @@
 
 use serde_json::{Map, Value};
 use std::fmt;
+use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::task::JoinHandle;
+
+use crate::lambda::Lambda;
 
 /// A pattern this module cannot evaluate (an unknown operator or a malformed leaf).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,6 +201,35 @@ fn numeric_conditions(arg: &Value) -> Option<Vec<(Comparison, f64)>> {
             Some((cmp, pair[1].as_f64()?))
         })
         .collect()
+}
+
+/// The bus: each event from `events` goes, as an asynchronous invocation, to the targets of
+/// every rule whose pattern matches it. An event no rule takes is logged, where EventBridge
+/// would drop it silently: here it means the template's rule and the stand-in disagree.
+pub fn deliver(
+    rules: Vec<(Pattern, Vec<Arc<Lambda>>)>,
+    mut events: UnboundedReceiver<Value>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            let mut matched = false;
+            for (pattern, targets) in &rules {
+                if pattern.matches(&event) {
+                    matched = true;
+                    for target in targets {
+                        target.invoke_async(event.to_string().into_bytes());
+                    }
+                }
+            }
+            if !matched {
+                eprintln!(
+                    "local: EventBridge: a {} event ({}) matched no rule",
+                    event["detail-type"].as_str().unwrap_or("?"),
+                    event["detail"]["status"].as_str().unwrap_or("?")
+                );
+            }
+        }
+    })
 }
 
 #[cfg(test)]

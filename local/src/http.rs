@@ -13,6 +13,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
+use crate::error::Error;
+
 pub type Body = Full<Bytes>;
 pub type Reply = Response<Body>;
 
@@ -47,6 +49,37 @@ pub type Handler = Arc<dyn Fn(Req) -> Pin<Box<dyn Future<Output = Reply> + Send>
 
 /// The largest request body read (API Gateway's HTTP API payload limit is 10 MB).
 pub const MAX_BODY: usize = 10 * 1024 * 1024;
+
+/// Binds 127.0.0.1:`port` (0: a free one) for the stand-in `what`, whose option `flag` picks
+/// the port, and answers the listener with its URL.
+pub async fn listen(
+    port: u16,
+    what: &'static str,
+    flag: &'static str,
+) -> Result<(TcpListener, String), Error> {
+    let error = |source| Error::Listen {
+        port,
+        what,
+        flag,
+        source,
+    };
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(error)?;
+    let bound = listener.local_addr().map_err(error)?;
+    Ok((listener, format!("http://127.0.0.1:{}", bound.port())))
+}
+
+/// A [`Handler`] that gives each request to `handle` with the shared `service`.
+pub fn handler<S, F, Fut>(service: S, handle: F) -> Handler
+where
+    S: Send + Sync + 'static,
+    F: Fn(Arc<S>, Req) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Reply> + Send + 'static,
+{
+    let service = Arc::new(service);
+    Arc::new(move |req| Box::pin(handle(Arc::clone(&service), req)))
+}
 
 /// Serves `listener` until the task is aborted.
 pub fn serve(listener: TcpListener, handler: Handler) -> tokio::task::JoinHandle<()> {

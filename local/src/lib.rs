@@ -6,9 +6,12 @@
 pub mod authorizer;
 pub mod deployment;
 pub mod distribution;
+pub mod error;
 pub mod eventbridge;
+pub mod functions;
 pub mod gateway;
 pub mod hosted_ui;
 pub mod http;
 pub mod lambda;
+pub mod moto;
 pub mod notifications;

@@ -11,7 +11,11 @@
 
 use serde_json::{Value, json};
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::task::JoinHandle;
+
+use crate::lambda::Lambda;
 
 pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
@@ -203,6 +207,47 @@ pub async fn list_versions(
         key_marker = page.next_key_marker().map(str::to_owned);
         version_marker = page.next_version_id_marker().map(str::to_owned);
     }
+}
+
+/// Polls `bucket` and sends each new object's event to the functions of `configured` (paired
+/// with `targets`, in order) whose rules match its key. A failing listing is logged once,
+/// until a listing succeeds again.
+pub fn deliver(
+    s3: aws_sdk_s3::Client,
+    bucket: String,
+    region: String,
+    configured: Vec<Notification>,
+    targets: Vec<Arc<Lambda>>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut seen = Seen::default();
+        let mut failing = false;
+        loop {
+            match list_versions(&s3, &bucket).await {
+                Ok(listing) => {
+                    failing = false;
+                    for object in seen.new_objects(listing) {
+                        for (n, target) in configured.iter().zip(&targets) {
+                            if n.matches("Put", &object.key) {
+                                let sequencer = format!(
+                                    "{:016X}",
+                                    chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
+                                );
+                                let event = event(&bucket, &region, &object, &n.id, &sequencer);
+                                target.invoke_async(event.to_string().into_bytes());
+                            }
+                        }
+                    }
+                }
+                Err(e) if !failing => {
+                    failing = true;
+                    eprintln!("local: S3 notifications: {e}");
+                }
+                Err(_) => {}
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    })
 }
 
 #[cfg(test)]
