@@ -34,19 +34,14 @@
 //!   kernel" is the system part: syscalls, the loopback TCP stack, page faults.
 //! - peak RSS: VmHWM of /proc/<pid>/status after the warm events.
 
-// The runtime API tests use all of it; the benchmark only what starts and feeds a function.
-#[allow(dead_code)]
-#[path = "../tests/runtime_api/setup.rs"]
-mod setup;
-
 use std::time::Duration;
 
-use setup::{
-    Binary, CREATE_JOB, JOB_STATE, LocalAws, STATUS_API, get_job_event, mediaconvert_event,
-    mediaconvert_stub,
-};
+use runtime_api::{CpuTime, Function, HttpStub, Invocation};
 use testkit::Moto;
-use testkit::runtime_api::{CpuTime, Function, HttpStub, Invocation};
+use testkit::fixtures::{get_job_event, mediaconvert_event};
+use testkit::functions::{Binary, LocalAws, mediaconvert_stub};
+
+testkit::handler_binaries!();
 
 const ANSWER: Duration = Duration::from_secs(30);
 /// Events a fresh process handles before the measured ones (connection pools, lazy init).
@@ -426,14 +421,18 @@ fn seed_completed_job(aws: &LocalAws, job_state: Binary) {
         "mediaconvert/complete.json",
     ] {
         // Owned by the API fixture's caller, who asks for it.
-        let event = setup::owned_mediaconvert_event(fixture, SEEDED_JOB, &setup::fixture_owner());
+        let event = testkit::fixtures::owned_mediaconvert_event(
+            fixture,
+            SEEDED_JOB,
+            &testkit::fixtures::fixture_owner(),
+        );
         job_state.invoke_ok(event, ANSWER);
     }
 }
 
 /// An S3 ObjectCreated event for a new object (`n` makes key and sequencer unique).
 fn upload_event(bucket: &str, n: usize) -> Vec<u8> {
-    let mut event = setup::fixture("s3/object-created.json");
+    let mut event = testkit::fixtures::fixture("s3/object-created.json");
     let record = &mut event["Records"][0]["s3"];
     record["bucket"]["name"] = bucket.into();
     record["bucket"]["arn"] = format!("arn:aws:s3:::{bucket}").into();

@@ -3,10 +3,7 @@
 use handlers::domain::*;
 use std::collections::BTreeMap;
 
-fn fixture(path: &str) -> String {
-    let full = format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("reading {full}: {e}"))
-}
+use testkit::fixtures::fixture_text as fixture;
 
 fn event(path: &str) -> JobStateChange {
     JobStateChange::from_json(&fixture(path)).unwrap_or_else(|e| panic!("{path}: {e}"))

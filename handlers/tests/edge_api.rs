@@ -3,19 +3,15 @@
 //! runtime API. Whatever arrives, the answer is a payload-2.0 response with a 4xx JSON error,
 //! never a runtime error (API Gateway's 500), and the process keeps serving.
 
-#[path = "runtime_api/setup.rs"]
-#[allow(dead_code)] // the runtime API tests use the rest
-mod setup;
-
 use std::time::Duration;
 
 use base64::Engine;
-use setup::{
-    CREATE_JOB, JOB_STATE, LocalAws, STATUS_API, fixture, mediaconvert_event, mediaconvert_stub,
-    stub_job_id, text,
-};
+use runtime_api::{Function, Invocation};
 use testkit::Moto;
-use testkit::runtime_api::{Function, Invocation};
+use testkit::fixtures::{fixture, mediaconvert_event};
+use testkit::functions::{LocalAws, mediaconvert_stub, stub_job_id, text};
+
+testkit::handler_binaries!();
 
 /// Generous: the first invocation of a debug binary includes its cold start.
 const ANSWER: Duration = Duration::from_secs(30);
@@ -83,7 +79,7 @@ impl Answer {
 /// posted a runtime error instead, which API Gateway turns into a 500.
 fn answer(function: &Function, invocation: &Invocation) -> Answer {
     let outcome = invocation.outcome.as_ref().expect("an answered invocation");
-    if let testkit::runtime_api::Outcome::Error(error) = outcome {
+    if let runtime_api::Outcome::Error(error) = outcome {
         panic!(
             "status-api posted a runtime error (a 500 at API Gateway): {}\nlog:\n{}",
             error.text(),
@@ -401,7 +397,7 @@ fn create_job_job_state_and_status_api_at_trace_level_never_log_the_key() {
     assert_eq!(
         request["settings"]["outputGroups"][0]["outputGroupSettings"]["hlsGroupSettings"]["encryption"]
             ["staticKeyProvider"]["url"],
-        format!("{}/jobs/{job_id}/key", setup::API_URL),
+        format!("{}/jobs/{job_id}/key", testkit::functions::API_URL),
         "the playlists fetch the key from the API"
     );
     assert_eq!(request["userMetadata"]["owner"], ALICE, "{request}");

@@ -5,12 +5,13 @@
 mod common;
 
 use aws_lambda_events::s3::S3Event;
-use common::{Local, fixture_json, num, s};
+use common::{Local, num, s};
 use handlers::domain::{StateUpdate, client_request_token, normalize_sequencer};
 use handlers::entrypoints::{CreateJob, Created, Handled, JobStateHandler, StatusApi};
 use handlers::store::{InputFileTable, JobOutput, OutputTable, StatusTable, Ttl, now_epoch};
 use std::io::{Read, Write};
 use testkit::Moto;
+use testkit::fixtures::fixture;
 
 const KEY: &str = "uploads/Big Buck Bunny 動画.mp4";
 const RAW_KEY: &str = "uploads/Big+Buck+Bunny+%E5%8B%95%E7%94%BB.mp4";
@@ -18,7 +19,7 @@ const SEQ: &str = "0055AED6DCD90281E5";
 
 /// The S3 fixture's record, once per (raw key, sequencer), in the test's input bucket.
 fn s3_event(bucket: &str, objects: &[(&str, &str)]) -> S3Event {
-    let mut event = fixture_json("s3/object-created.json");
+    let mut event = fixture("s3/object-created.json");
     let template = event["Records"][0].clone();
     event["Records"] = objects
         .iter()
@@ -37,7 +38,7 @@ fn s3_event(bucket: &str, objects: &[(&str, &str)]) -> S3Event {
 /// A MediaConvert event of the fixture `path` for job `job` (user metadata `job`), from the
 /// fixture's MediaConvert job.
 fn mediaconvert_event(path: &str, job: &str) -> serde_json::Value {
-    let mut e = fixture_json(path);
+    let mut e = fixture(path);
     e["detail"]["userMetadata"]["job"] = job.into();
     e
 }
@@ -667,7 +668,7 @@ async fn error_and_partial_complete_and_seed_events() {
     let before = local.snapshot().await;
     for seed in ["seed/status-update.json", "seed/error.json"] {
         assert_eq!(
-            handler.handle(fixture_json(seed)).await.unwrap(),
+            handler.handle(fixture(seed)).await.unwrap(),
             Handled::NotOurs,
             "{seed}"
         );
@@ -724,7 +725,7 @@ fn api_event(
     body: Option<&str>,
     sub: Option<&str>,
 ) -> serde_json::Value {
-    let mut e = fixture_json("apigw/get-job.json");
+    let mut e = fixture("apigw/get-job.json");
     let encode = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {
@@ -829,7 +830,7 @@ async fn status_api_answers_a_job_and_the_latest_job_of_a_file() {
     let ttl = Ttl { days: 1 };
     let inputs = InputFileTable::new(local.dynamodb.clone(), &local.names.input_file_table, ttl);
     let seq = normalize_sequencer(SEQ).unwrap();
-    let by_file = fixture_json("apigw/get-jobs-by-input-file.json");
+    let by_file = fixture("apigw/get-jobs-by-input-file.json");
     let key = by_file["queryStringParameters"]["inputFile"]
         .as_str()
         .unwrap()
@@ -972,7 +973,7 @@ async fn uploads_get_a_presigned_put_that_moto_accepts() {
         local.dynamodb.clone(),
         local.s3.clone(),
     );
-    let first = call(&api, fixture_json("apigw/post-upload.json")).await;
+    let first = call(&api, fixture("apigw/post-upload.json")).await;
     assert_eq!(first.status, 201, "{}", first.body);
     let key = first.body["inputFile"].as_str().unwrap();
     assert!(
@@ -999,7 +1000,7 @@ async fn uploads_get_a_presigned_put_that_moto_accepts() {
         video
     );
 
-    let second = call(&api, fixture_json("apigw/post-upload.json")).await;
+    let second = call(&api, fixture("apigw/post-upload.json")).await;
     assert_ne!(
         second.body["inputFile"], first.body["inputFile"],
         "a fresh prefix per upload"

@@ -8,19 +8,16 @@
 //! runs in the real binary. The request's full content is checked in the library's own tests
 //! with the SDK's capture utilities; here it is the wiring that counts.
 
-#[path = "runtime_api/setup.rs"]
-mod setup;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use setup::{
-    Binary, CREATE_JOB, JOB_STATE, LocalAws, STATUS_API, fixture, get_job_event,
-    mediaconvert_event, mediaconvert_stub, owned_mediaconvert_event, stub_job_id, text,
-};
+use runtime_api::{Function, Invocation};
 use testkit::Moto;
-use testkit::runtime_api::{Function, Invocation};
+use testkit::fixtures::{fixture, get_job_event, mediaconvert_event, owned_mediaconvert_event};
+use testkit::functions::{Binary, LocalAws, mediaconvert_stub, stub_job_id, text};
+
+testkit::handler_binaries!();
 
 /// Generous: the first invocation of a debug binary includes its cold start.
 const ANSWER: Duration = Duration::from_secs(30);
@@ -198,7 +195,7 @@ fn http_put(url: &str, headers: &[(String, String)], body: &[u8]) -> u16 {
 #[test]
 fn job_state_completes_a_job_and_status_api_reports_it() {
     let aws = LocalAws::create(Moto::shared(), "rt-complete");
-    let job_id = &setup::job_id("e2e001");
+    let job_id = &testkit::fixtures::job_id("e2e001");
     let output_path = format!("hls/{job_id}/");
     let key_hex = "00112233445566778899aabbccddeeff";
     aws.put_output_item(
@@ -209,7 +206,7 @@ fn job_state_completes_a_job_and_status_api_reports_it() {
     );
     let mut job_state = aws.spawn(JOB_STATE, &[]);
     // The owner create-job put into the job's user metadata: the API fixtures' caller.
-    let owner = setup::fixture_owner();
+    let owner = testkit::fixtures::fixture_owner();
     let mut deliver = |fixture: &str| {
         job_state.invoke_ok(owned_mediaconvert_event(fixture, job_id, &owner), ANSWER);
         let status = aws
@@ -292,7 +289,7 @@ fn job_state_posts_runtime_errors_for_bad_events_and_keeps_serving() {
 
     // COMPLETE for a job whose Output item is missing: Lambda must retry, not settle for a
     // status without its key file.
-    let orphan = &setup::job_id("orphan");
+    let orphan = &testkit::fixtures::job_id("orphan");
     let message = runtime_error(&job_state.invoke(
         mediaconvert_event("mediaconvert/complete.json", orphan),
         ANSWER,
@@ -311,7 +308,7 @@ fn job_state_posts_runtime_errors_for_bad_events_and_keeps_serving() {
     );
 
     // The same process (Lambda reuses it after a failed invocation) still does its work.
-    let job_id = &setup::job_id("after1");
+    let job_id = &testkit::fixtures::job_id("after1");
     job_state.invoke_ok(
         mediaconvert_event("mediaconvert/status-update.json", job_id),
         ANSWER,
@@ -329,10 +326,10 @@ fn job_state_reports_an_unreachable_store_as_a_runtime_error() {
     let aws = LocalAws::create(&moto, "rt-unreachable");
     let mut job_state = aws.spawn(JOB_STATE, &[]);
     let event = |job_id: &str| mediaconvert_event("mediaconvert/status-update.json", job_id);
-    job_state.invoke_ok(event(&setup::job_id("reach1")), ANSWER);
+    job_state.invoke_ok(event(&testkit::fixtures::job_id("reach1")), ANSWER);
 
     moto.stop();
-    let failed = job_state.invoke(event(&setup::job_id("reach2")), ANSWER);
+    let failed = job_state.invoke(event(&testkit::fixtures::job_id("reach2")), ANSWER);
 
     // An error post is what makes Lambda retry the event and, after that, keep it in the DLQ;
     // an answer or a crash would lose it.
@@ -393,14 +390,14 @@ fn create_job_starts_one_job_per_upload_even_when_the_event_is_redelivered() {
     assert_eq!(
         request["userMetadata"],
         serde_json::json!({
-            "stack": setup::STACK_NAME,
+            "stack": testkit::functions::STACK_NAME,
             "job": job_id,
             "inputFile": input_key,
             "submittedAt": submitted_at.to_string(),
         })
     );
-    assert_eq!(request["role"], setup::ROLE_ARN);
-    assert_eq!(request["jobTemplate"], setup::JOB_TEMPLATE);
+    assert_eq!(request["role"], testkit::functions::ROLE_ARN);
+    assert_eq!(request["jobTemplate"], testkit::functions::JOB_TEMPLATE);
     assert_eq!(
         request["settings"]["inputs"][0]["fileInput"],
         format!("s3://{}/{input_key}", aws.names.input_bucket)
@@ -644,7 +641,10 @@ fn emf_lines(log: &str) -> Vec<String> {
 #[test]
 fn job_state_prints_embedded_metrics_once_per_finished_job() {
     let aws = LocalAws::create(Moto::shared(), "rt-emf");
-    let (done, failed) = (&setup::job_id("emf001"), &setup::job_id("emf002"));
+    let (done, failed) = (
+        &testkit::fixtures::job_id("emf001"),
+        &testkit::fixtures::job_id("emf002"),
+    );
     aws.put_output_item(
         done,
         &format!("hls/{done}/"),

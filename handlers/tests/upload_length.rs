@@ -31,9 +31,9 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::Duration;
 
-use common::moto;
 use handlers::adapters::Storage;
 use testkit::Moto;
+use testkit::aws as moto;
 use testkit::s3s_fs::S3sFs;
 
 const SIZE: usize = 1024;

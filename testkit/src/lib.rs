@@ -1,11 +1,14 @@
 //! Test support shared by the workspace's test suites: where the pinned tools live, and a
-//! moto server (the local AWS endpoint) on a free loopback port.
+//! moto server (the local AWS endpoint) on a free loopback port. For the handlers' tests and
+//! benchmark: the stack's tables and buckets in moto ([`aws`]), the three binaries run with
+//! the stack's environment ([`functions`]) and their test events ([`fixtures`]).
 //!
 //! Tools are never optional: a missing tool is a failing test with a message that says how to
 //! install it, because a suite that skips quietly shows nothing.
 
-/// Moved to its own crate for the local stack; kept here under its old path.
-pub use runtime_api;
+pub mod aws;
+pub mod fixtures;
+pub mod functions;
 pub mod s3s_fs;
 
 use std::io::{BufRead, BufReader, Read, Write};

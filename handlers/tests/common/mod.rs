@@ -1,10 +1,8 @@
-//! Shared by the library's test binaries: the tables and buckets of one test (from
-//! `support/moto.rs`) with the handlers' configuration for them, a MediaConvert client whose
-//! requests are captured, and the generator of job histories.
+//! What the library's test binaries share that knows the handlers library (testkit does not):
+//! the tables and buckets of one test (`testkit::aws`) with the handlers' configuration for
+//! them, a MediaConvert client whose requests are captured, and the generator of job
+//! histories.
 #![allow(dead_code)] // each test binary uses its own part
-
-#[path = "../support/moto.rs"]
-pub mod moto;
 
 use aws_sdk_mediaconvert::config::{BehaviorVersion, Region};
 use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
@@ -14,7 +12,8 @@ use handlers::domain::{CompleteDetails, ErrorDetails, JobStatus, StateUpdate};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
-pub use moto::Item;
+pub use testkit::aws::Item;
+use testkit::aws::Resources;
 
 pub const TTL_DAYS: u32 = 3;
 pub const STACK: &str = "vod-test";
@@ -46,7 +45,7 @@ pub fn mediaconvert(job_ids: &[&str]) -> (StaticReplayClient, aws_sdk_mediaconve
         aws_sdk_mediaconvert::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(testkit::REGION))
-            .credentials_provider(moto::credentials())
+            .credentials_provider(testkit::aws::credentials())
             .http_client(replay.clone())
             .build(),
     );
@@ -69,19 +68,19 @@ pub fn create_job_requests(replay: &StaticReplayClient) -> Vec<(String, serde_js
 
 /// The tables and buckets of one test, named after it so tests can share one moto, plus the
 /// handlers' configuration for them.
-pub struct Local(pub moto::Resources);
+pub struct Local(pub Resources);
 
 impl std::ops::Deref for Local {
-    type Target = moto::Resources;
+    type Target = Resources;
 
-    fn deref(&self) -> &moto::Resources {
+    fn deref(&self) -> &Resources {
         &self.0
     }
 }
 
 impl Local {
     pub async fn create(endpoint: &str, name: &str) -> Local {
-        Local(moto::Resources::create(endpoint, name).await)
+        Local(Resources::create(endpoint, name).await)
     }
 
     pub fn create_job_config(&self) -> CreateJobConfig {
@@ -187,15 +186,6 @@ pub fn assert_ttl(item: &Item) {
         created + i64::from(TTL_DAYS) * 86_400,
         "ExpirationTime of {item:?}"
     );
-}
-
-pub fn fixture(path: &str) -> String {
-    let full = format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("reading {full}: {e}"))
-}
-
-pub fn fixture_json(path: &str) -> serde_json::Value {
-    serde_json::from_str(&fixture(path)).unwrap()
 }
 
 // --- job histories ----------------------------------------------------------------------

@@ -1,21 +1,18 @@
 //! The AWS side of running the handler binaries locally: the tables and buckets of
 //! docs/wiring.md created in moto, the environment each function gets, and a MediaConvert
-//! stand-in. Shared by the runtime API tests and the cold-start benchmark (included with
-//! `#[path]`), and written against the binaries' contract only (wiring.md), not the handlers
-//! library, so it checks what the stack will actually deploy.
-
-#[path = "../support/moto.rs"]
-mod moto;
+//! stand-in. Shared by the handlers' runtime API tests and their cold-start benchmark, and
+//! written against the binaries' contract only (wiring.md), not the handlers library, so it
+//! checks what the stack will actually deploy.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use testkit::runtime_api::{Function, HttpStub, Response};
-use testkit::{Moto, REGION};
+use runtime_api::{Function, HttpStub, Response};
 
-pub use moto::{Item, Resources};
+use crate::aws::{Item, Resources};
+use crate::{Moto, REGION};
 
 pub const STACK_NAME: &str = "vod-progress-local";
 pub const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/vod-progress-local-mediaconvert";
@@ -29,61 +26,76 @@ pub const API_URL: &str = "https://api0123456.execute-api.us-east-1.amazonaws.co
 pub const PLAYBACK_URL: &str = "https://d111111abcdef8.cloudfront.net";
 
 /// One of the three functions: its binary and the variables of wiring.md it reads.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub struct Binary {
     pub name: &'static str,
     pub path: &'static str,
     pub vars: &'static [&'static str],
 }
 
-pub const CREATE_JOB: Binary = Binary {
-    name: "create-job",
-    path: env!("CARGO_BIN_EXE_create-job"),
-    vars: &[
-        "INPUT_FILE_TABLE",
-        "JOB_OUTPUT_TABLE",
-        "JOB_STATUS_TABLE",
-        "OUTPUT_BUCKET",
-        "MEDIACONVERT_ROLE_ARN",
-        "MEDIACONVERT_JOB_TEMPLATE",
-        "STATUS_UPDATE_INTERVAL_SECONDS",
-        "TTL_DAYS",
-        "STACK_NAME",
-        "API_URL",
-    ],
-};
+/// `CREATE_JOB`, `JOB_STATE` and `STATUS_API` ([`Binary`] consts) as cargo built them for the
+/// calling test or bench: a macro because only the handlers package's own targets see its
+/// `CARGO_BIN_EXE_*` paths.
+#[macro_export]
+macro_rules! handler_binaries {
+    () => {
+        #[allow(dead_code)]
+        const CREATE_JOB: $crate::functions::Binary = $crate::functions::Binary {
+            name: "create-job",
+            path: env!("CARGO_BIN_EXE_create-job"),
+            vars: $crate::functions::CREATE_JOB_VARS,
+        };
+        #[allow(dead_code)]
+        const JOB_STATE: $crate::functions::Binary = $crate::functions::Binary {
+            name: "job-state",
+            path: env!("CARGO_BIN_EXE_job-state"),
+            vars: $crate::functions::JOB_STATE_VARS,
+        };
+        #[allow(dead_code)]
+        const STATUS_API: $crate::functions::Binary = $crate::functions::Binary {
+            name: "status-api",
+            path: env!("CARGO_BIN_EXE_status-api"),
+            vars: $crate::functions::STATUS_API_VARS,
+        };
+    };
+}
 
-pub const JOB_STATE: Binary = Binary {
-    name: "job-state",
-    path: env!("CARGO_BIN_EXE_job-state"),
-    vars: &[
-        "JOB_OUTPUT_TABLE",
-        "JOB_STATUS_TABLE",
-        "OUTPUT_BUCKET",
-        "TTL_DAYS",
-    ],
-};
+pub const CREATE_JOB_VARS: &[&str] = &[
+    "INPUT_FILE_TABLE",
+    "JOB_OUTPUT_TABLE",
+    "JOB_STATUS_TABLE",
+    "OUTPUT_BUCKET",
+    "MEDIACONVERT_ROLE_ARN",
+    "MEDIACONVERT_JOB_TEMPLATE",
+    "STATUS_UPDATE_INTERVAL_SECONDS",
+    "TTL_DAYS",
+    "STACK_NAME",
+    "API_URL",
+];
 
-pub const STATUS_API: Binary = Binary {
-    name: "status-api",
-    path: env!("CARGO_BIN_EXE_status-api"),
-    vars: &[
-        "INPUT_FILE_TABLE",
-        "JOB_OUTPUT_TABLE",
-        "JOB_STATUS_TABLE",
-        "INPUT_BUCKET",
-        "VIDEO_SUFFIXES",
-        "UPLOAD_PREFIX",
-        "MAX_UPLOAD_BYTES",
-        "UPLOADS_PER_USER_PER_DAY",
-        "UPLOAD_QUOTA_TABLE",
-        "STATUS_UPDATE_INTERVAL_SECONDS",
-        "PLAYBACK_URL",
-        "SIGN_IN_KIND",
-        "SIGN_IN_URL",
-        "SIGN_IN_CLIENT_ID",
-    ],
-};
+pub const JOB_STATE_VARS: &[&str] = &[
+    "JOB_OUTPUT_TABLE",
+    "JOB_STATUS_TABLE",
+    "OUTPUT_BUCKET",
+    "TTL_DAYS",
+];
+
+pub const STATUS_API_VARS: &[&str] = &[
+    "INPUT_FILE_TABLE",
+    "JOB_OUTPUT_TABLE",
+    "JOB_STATUS_TABLE",
+    "INPUT_BUCKET",
+    "VIDEO_SUFFIXES",
+    "UPLOAD_PREFIX",
+    "MAX_UPLOAD_BYTES",
+    "UPLOADS_PER_USER_PER_DAY",
+    "UPLOAD_QUOTA_TABLE",
+    "STATUS_UPDATE_INTERVAL_SECONDS",
+    "PLAYBACK_URL",
+    "SIGN_IN_KIND",
+    "SIGN_IN_URL",
+    "SIGN_IN_CLIENT_ID",
+];
 
 /// Clients on moto plus the resources one run uses (names unique per `LocalAws`, so tests
 /// sharing one moto never see each other), with blocking reads for tests that are not async.
@@ -256,60 +268,4 @@ pub fn mediaconvert_stub() -> HttpStub {
 /// The id of the `n`-th (from 0) job the MediaConvert stand-in creates.
 pub fn stub_job_id(n: usize) -> String {
     format!("1763942400123-stub{:02}", n + 1)
-}
-
-/// A fixture of handlers/tests/fixtures as JSON.
-pub fn fixture(path: &str) -> serde_json::Value {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(path);
-    let text =
-        std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("read {}: {e}", file.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", file.display()))
-}
-
-/// A job id as create-job makes them (32 lowercase hex digits), named after `label`
-/// (at most 16 bytes) so a test's jobs are told apart.
-pub fn job_id(label: &str) -> String {
-    assert!(label.len() <= 16, "{label} is too long for a job id");
-    format!("{:0>32}", hex::encode(label))
-}
-
-/// A MediaConvert fixture event of job `job_id` (user metadata `job`, as create-job sets
-/// it; MediaConvert's own job id is the same string here).
-pub fn mediaconvert_event(path: &str, job_id: &str) -> Vec<u8> {
-    let mut event = fixture(path);
-    event["detail"]["jobId"] = job_id.into();
-    event["detail"]["userMetadata"]["job"] = job_id.into();
-    if let Some(resources) = event["resources"].as_array_mut() {
-        for arn in resources {
-            *arn = format!("arn:aws:mediaconvert:{REGION}:123456789012:jobs/{job_id}").into();
-        }
-    }
-    event.to_string().into_bytes()
-}
-
-/// The `sub` of the API fixtures' signed-in caller; also its owner segment.
-pub fn fixture_owner() -> String {
-    fixture("apigw/get-job.json")["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]
-        .as_str()
-        .expect("the API fixtures carry a sub")
-        .to_string()
-}
-
-/// [`mediaconvert_event`] of a job whose user metadata names `owner`, as create-job sets it.
-pub fn owned_mediaconvert_event(path: &str, job_id: &str, owner: &str) -> Vec<u8> {
-    let mut event: serde_json::Value =
-        serde_json::from_slice(&mediaconvert_event(path, job_id)).expect("a JSON event");
-    event["detail"]["userMetadata"]["owner"] = owner.into();
-    event.to_string().into_bytes()
-}
-
-/// The `GET /jobs/{jobId}` fixture asking for `job_id`.
-pub fn get_job_event(job_id: &str) -> Vec<u8> {
-    let mut event = fixture("apigw/get-job.json");
-    event["rawPath"] = format!("/jobs/{job_id}").into();
-    event["requestContext"]["http"]["path"] = format!("/jobs/{job_id}").into();
-    event["pathParameters"]["jobId"] = job_id.into();
-    event.to_string().into_bytes()
 }

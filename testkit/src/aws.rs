@@ -1,17 +1,16 @@
 //! The tables and buckets of docs/wiring.md, created in moto, and the reads the tests check
-//! them with. One place for both kinds of test: the library's (tests/common) and the
-//! binaries' (tests/runtime_api/setup.rs, which the cold-start benchmark includes too). It
-//! knows the AWS SDK and wiring.md's names, not the handlers library.
-#![allow(dead_code)] // each includer uses its own part
+//! them with. One place for both kinds of handler test: the library's and the binaries' (see
+//! [`crate::functions`], which the cold-start benchmark uses too). It knows the AWS SDK and
+//! wiring.md's names, not the handlers library.
 
 use std::collections::HashMap;
 
+use crate::{ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
     KeyType, Projection, ProjectionType, ScalarAttributeType,
 };
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};
-use testkit::{ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY};
 
 pub type Item = HashMap<String, AttributeValue>;
 
