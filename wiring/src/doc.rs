@@ -4,9 +4,27 @@
 use crate::{FUNCTIONS, env, metadata, table};
 use std::fmt::Write;
 
-/// The whole page.
+/// The whole page, section by section.
 pub fn render() -> String {
     let mut s = String::new();
+    for section in [
+        header,
+        functions,
+        environment,
+        shared_values,
+        user_metadata,
+        metrics,
+        tables,
+        table_keys,
+        output_bucket,
+    ] {
+        section(&mut s);
+    }
+    s
+}
+
+/// The title, where the page comes from, and why the crate exists.
+fn header(s: &mut String) {
     s.push_str(
         "# Wiring: the names the stack and the handlers share\n\n\
          <!-- Generated from the `wiring` crate (wiring/src): edit it there, then run\n     \
@@ -15,7 +33,10 @@ pub fn render() -> String {
          link to\neach other; both depend on the `wiring` crate, which holds every name and \
          value they share.\nThis page is rendered from it.\n\n",
     );
+}
 
+/// Each function's binary, zip and trigger.
+fn functions(s: &mut String) {
     s.push_str("## Functions\n");
     s.push_str("| binary (`handlers/src/bin`) | zip (`Code` in the stack) | trigger |\n");
     s.push_str("| --- | --- | --- |\n");
@@ -32,7 +53,10 @@ pub fn render() -> String {
         "\nRuntime `provided.al2023`, handler `bootstrap`, architecture from the \
          `LambdaArchitecture`\nparameter (default `arm64`).\n\n",
     );
+}
 
+/// Which function reads which variable, and what its value is.
+fn environment(s: &mut String) {
     s.push_str(
         "## Environment (read once at start; a missing or malformed variable fails the start, \
          naming it)\n",
@@ -57,7 +81,10 @@ pub fn render() -> String {
         }
         let _ = writeln!(s, " {} |", var.value);
     }
+}
 
+/// The prefixes, suffixes and intervals both sides use.
+fn shared_values(s: &mut String) {
     s.push_str("\n## Shared values\n");
     s.push_str("| name | value |\n| --- | --- |\n");
     let _ = writeln!(s, "| `UPLOAD_PREFIX` | `{}` |", crate::UPLOAD_PREFIX);
@@ -73,7 +100,10 @@ pub fn render() -> String {
         "| `STATUS_UPDATE_INTERVALS` | {} |",
         code_list(crate::STATUS_UPDATE_INTERVALS.iter())
     );
+}
 
+/// The user metadata create-job sets on each job, and the rule matching it.
+fn user_metadata(s: &mut String) {
     let _ = write!(
         s,
         "\n## MediaConvert user metadata (set at CreateJob; never a secret)\n\
@@ -95,6 +125,10 @@ pub fn render() -> String {
         source = crate::MEDIACONVERT_SOURCE,
         detail_type = crate::JOB_STATE_CHANGE,
     );
+}
+
+/// job-state's metrics and the alarm that reads one.
+fn metrics(s: &mut String) {
     let _ = write!(
         s,
         "## Metrics (job-state's embedded-metric-format log lines; the stack's alarm reads one)\n\
@@ -111,7 +145,10 @@ pub fn render() -> String {
         stack = metadata::STACK,
         submitted = metadata::SUBMITTED_AT,
     );
+}
 
+/// The tables, their keys and attributes, and the owner index.
+fn tables(s: &mut String) {
     let _ = write!(
         s,
         "## Tables (partition key only, string; TTL attribute `{ttl}`, epoch seconds)\n\
@@ -139,7 +176,10 @@ pub fn render() -> String {
         quota_key = table::QUOTA_KEY,
         count = table::UPLOAD_COUNT,
     );
+}
 
+/// Why the job id keys the job tables, the merge order, and each function's DynamoDB calls.
+fn table_keys(s: &mut String) {
     let _ = write!(
         s,
         "`{job_id}` in the job output and job status tables is the job id (user metadata \
@@ -160,7 +200,10 @@ pub fn render() -> String {
         job_id = table::JOB_ID,
         job = metadata::JOB,
     );
+}
 
+/// Where the outputs and the key files live in the output bucket.
+fn output_bucket(s: &mut String) {
     let _ = write!(
         s,
         "## Output bucket layout\n\
@@ -174,8 +217,8 @@ pub fn render() -> String {
         keys = crate::KEY_FILE_PREFIX,
         route = crate::routes::GET_KEY,
     );
-    s
 }
+
 fn code_list<T: std::fmt::Display>(items: impl Iterator<Item = T>) -> String {
     items
         .map(|i| format!("`{i}`"))

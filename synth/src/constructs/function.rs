@@ -46,11 +46,6 @@ const NO_SECRETS_IN_ENV: &str = "The environment holds only resource names, the 
 const SYNCHRONOUS: &str = "Invoked synchronously by API Gateway, which gets the error itself: \
     Lambda never sends synchronous invocations to a dead-letter queue.";
 
-/// Where cargo-lambda puts a binary's zip; `aws cloudformation package` uploads it.
-pub fn code_path(binary: &str) -> String {
-    format!("target/lambda/{binary}/bootstrap.zip")
-}
-
 impl Function {
     /// `name` is the logical-id stem: `CreateJob` gives `CreateJobFunction`,
     /// `CreateJobFunctionRole`, `CreateJobLogGroup`, `CreateJobDeadLetterQueue`.
@@ -64,7 +59,8 @@ impl Function {
         let mut function = Function {
             name: name.to_owned(),
             props: FunctionProps_ {
-                code: code_path(props.binary),
+                // `aws cloudformation package` uploads the zip and rewrites the path.
+                code: wiring::zip_path(props.binary),
                 handler: "bootstrap".to_owned(),
                 runtime: "provided.al2023".to_owned(),
                 architectures: vec![props.architecture],
