@@ -379,6 +379,42 @@ async fn publishes_without_a_valid_signature_are_refused() {
     assert_eq!(next(&mut ana).await["event"], r#"{"x":1}"#);
 }
 
+/// job-state signs with its session credentials: the token is signed and, when the config
+/// names one, must be it.
+#[tokio::test]
+async fn session_credentials_sign_publishes() {
+    let job = format!("/jobs/{ANA}/job1");
+    let request = body(&job, &[json!({"x": 1})]);
+    let with_token = |token| Signing {
+        session_token: Some(token),
+        ..Signing::valid()
+    };
+    let any_token = start().await;
+    let (status, answer) = publish(&any_token, &request, Some(with_token("testing"))).await;
+    assert_eq!(status, 200, "{answer}");
+
+    let mut config = config(Jwks::Document(jwks()));
+    config.credentials.session_token = Some("testing".into());
+    let one_token = start_with(config).await;
+    assert_eq!(
+        publish(&one_token, &request, Some(with_token("testing")))
+            .await
+            .0,
+        200
+    );
+    let (status, answer) = publish(&one_token, &request, Some(with_token("other"))).await;
+    assert_eq!(
+        (status, answer["errors"][0]["errorType"].as_str()),
+        (403, Some("UnrecognizedClientException"))
+    );
+    assert_eq!(
+        publish(&one_token, &request, Some(Signing::valid()))
+            .await
+            .0,
+        403
+    );
+}
+
 /// A body changed after signing no longer matches the signature.
 #[tokio::test]
 async fn a_body_changed_after_signing_is_refused() {

@@ -220,6 +220,8 @@ pub struct Signing {
     pub service: &'static str,
     pub region: &'static str,
     pub time: SystemTime,
+    /// A Lambda's session credentials carry one (the local functions' is `testing`).
+    pub session_token: Option<&'static str>,
 }
 
 impl Signing {
@@ -231,6 +233,7 @@ impl Signing {
             service: "appsync",
             region: REGION,
             time: SystemTime::now(),
+            session_token: None,
         }
     }
 }
@@ -256,7 +259,7 @@ pub fn publish_headers(
     let identity: Identity = SdkCredentials::new(
         signing.access_key_id,
         signing.secret_access_key,
-        None,
+        signing.session_token.map(str::to_string),
         None,
         "test",
     )
