@@ -4,11 +4,15 @@
 //! histories.
 #![allow(dead_code)] // each test binary uses its own part
 
+pub mod api;
+pub mod events;
+
 use aws_sdk_mediaconvert::config::{BehaviorVersion, Region};
 use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
 use aws_smithy_types::body::SdkBody;
 use handlers::config::{CreateJobConfig, JobStateConfig, StatusApiConfig};
 use handlers::domain::{CompleteDetails, ErrorDetails, JobStatus, StateUpdate};
+use handlers::store::{OutputTable, Ttl};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
@@ -157,6 +161,15 @@ impl Local {
         }
         (tables, objects)
     }
+}
+
+/// The job output table of `local`, as the handlers write it.
+pub fn output_table(local: &Local) -> OutputTable {
+    OutputTable::new(
+        local.dynamodb.clone(),
+        &local.names.job_output_table,
+        Ttl { days: TTL_DAYS },
+    )
 }
 
 pub fn s(item: &Item, name: &str) -> String {
