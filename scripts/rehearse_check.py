@@ -431,7 +431,7 @@ def check_sign_in(
     )
 
 
-# synth/src/stack.rs: 3 dead-letter queues, 3 functions x (Errors, Throttles), API 5xx, JobsFailed.
+# synth/src/stack (alarms): 3 dead-letter queues, 3 functions x (Errors, Throttles), API 5xx, JobsFailed.
 ALARM_COUNT = 11
 
 
