@@ -2,8 +2,8 @@
 //! `aws-sdk-mediaconvert` speaks (CreateJob, GetJob, CreateJobTemplate, GetJobTemplate) with
 //! `AWS_ENDPOINT_URL_MEDIACONVERT` pointing at it, every request checked against the
 //! service's published model ([`mediaconvert_model`]), the job merged over its job template
-//! ([`merge`]), ffmpeg writing AES-128 HLS to S3 ([`transcode`]) and MediaConvert's
-//! EventBridge events handed to a sink the caller provides ([`events`]).
+//! ([`merge`]) and read as a [`plan`], ffmpeg writing AES-128 HLS to S3 ([`transcode`]) and
+//! MediaConvert's EventBridge events handed to a sink the caller provides ([`events`]).
 //!
 //! Idempotency: a CreateJob with a `clientRequestToken` seen in the last minute answers the
 //! job that token created, as MediaConvert does; after a minute the token starts a new job.
@@ -13,8 +13,10 @@
 //! that no API answer carries it).
 
 pub mod events;
+mod ffmpeg;
 pub mod ladder;
 pub mod merge;
+pub mod plan;
 pub mod transcode;
 
 use events::{EventSink, JobIdentity};
@@ -532,7 +534,7 @@ impl State {
                 "statusUpdateInterval {interval:?} is not SECONDS_<n>"
             ));
         };
-        let plan = match transcode::plan(&settings, seconds) {
+        let plan = match plan::plan(&settings, seconds) {
             Ok(plan) => plan,
             Err(why) => return bad_request(why),
         };

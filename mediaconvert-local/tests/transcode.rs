@@ -229,6 +229,17 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
 
     let events = events_until_done(&mut stack.events, &id).await;
     let elapsed = started.elapsed();
+    assert_progressing_updates_then_complete(&events);
+    assert_shaped_like_the_services_events(&events, &id, &stack.key_hex);
+    assert_one_360p_rendition_in_complete(&events);
+    assert_get_job_complete_without_the_key(&stack, &id).await;
+    let sizes = output_sizes(&stack, "jobs/j-1/").await;
+    eprintln!("transcoded in {elapsed:?}; output sizes: {sizes:?}");
+    assert_360p_hls_decrypts_to_640x360(&stack, &sizes, scratch.path()).await;
+}
+
+/// PROGRESSING, at least one STATUS_UPDATE, then COMPLETE; the percentage never goes down.
+fn assert_progressing_updates_then_complete(events: &[Value]) {
     let statuses: Vec<&str> = events
         .iter()
         .map(|e| e["detail"]["status"].as_str().unwrap())
@@ -258,10 +269,13 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
         percents.windows(2).all(|w| w[0] <= w[1]),
         "progress went down: {percents:?}"
     );
+}
 
-    // Every event has the envelope and the job's identity, shaped like the service's.
+/// Every event has the envelope and the job's identity, shaped like the service's, and none
+/// carries the key.
+fn assert_shaped_like_the_services_events(events: &[Value], id: &str, key_hex: &str) {
     let fixture: Value = serde_json::from_str(include_str!("fixtures/complete.json")).unwrap();
-    for event in &events {
+    for event in events {
         for member in ["version", "detail-type", "source"] {
             assert_eq!(event[member], fixture[member], "{member}");
         }
@@ -269,7 +283,7 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
             assert!(!event[member].is_null(), "event without {member}");
         }
         let detail = &event["detail"];
-        assert_eq!(detail["jobId"], id.as_str());
+        assert_eq!(detail["jobId"], id);
         assert_eq!(detail["userMetadata"]["stack"], "vod-test");
         assert!(detail["timestamp"].is_i64() && detail["accountId"].is_string());
         assert!(
@@ -279,7 +293,7 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
                 .ends_with(":queues/Default")
         );
         assert!(
-            !event.to_string().contains(&stack.key_hex),
+            !event.to_string().contains(key_hex),
             "an event carries the key"
         );
     }
@@ -315,6 +329,11 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
             );
         }
     }
+}
+
+/// COMPLETE's output group: the main playlist and, for a 640x360 source, one rendition at
+/// 640x360 (automated ABR makes none above the input).
+fn assert_one_360p_rendition_in_complete(events: &[Value]) {
     let complete = &events.last().unwrap()["detail"];
     let group = &complete["outputGroupDetails"][0];
     assert_eq!(group["type"], "HLS_GROUP");
@@ -322,7 +341,6 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
         group["playlistFilePaths"][0],
         format!("s3://{OUTPUT_BUCKET}/jobs/j-1/index.m3u8")
     );
-    // 640x360 source: automated ABR makes no rendition above it (this stand-in: one).
     let outputs = group["outputDetails"].as_array().unwrap();
     assert_eq!(outputs.len(), 1, "{outputs:?}");
     assert_eq!(outputs[0]["videoDetails"]["widthInPx"], 640);
@@ -333,11 +351,13 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
         outputs[0]["outputFilePaths"][0],
         format!("s3://{OUTPUT_BUCKET}/jobs/j-1/index_360p.m3u8")
     );
+}
 
-    // GetJob agrees with the events and never answers the key.
+/// GetJob agrees with the events and never answers the key.
+async fn assert_get_job_complete_without_the_key(stack: &Stack, id: &str) {
     let got = mediaconvert(&stack.server.endpoint())
         .get_job()
-        .id(&id)
+        .id(id)
         .send()
         .await
         .expect("GetJob")
@@ -348,12 +368,15 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
         !format!("{got:?}").contains(&stack.key_hex),
         "GetJob answers the key"
     );
+}
 
+/// The size of every object under `prefix` in the output bucket, by key.
+async fn output_sizes(stack: &Stack, prefix: &str) -> BTreeMap<String, i64> {
     let listed = stack
         .s3
         .list_objects_v2()
         .bucket(OUTPUT_BUCKET)
-        .prefix("jobs/j-1/")
+        .prefix(prefix)
         .send()
         .await
         .expect("list the output");
@@ -361,7 +384,17 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
     for o in listed.contents() {
         sizes.insert(o.key().unwrap().to_string(), o.size().unwrap_or(0));
     }
-    eprintln!("transcoded in {elapsed:?}; output sizes: {sizes:?}");
+    sizes
+}
+
+/// The 360p playlists and segments are there (nothing above 360p), the child playlist names
+/// the key's URI and not the key, and its first segment decrypts to MPEG-TS that decodes at
+/// 640x360.
+async fn assert_360p_hls_decrypts_to_640x360(
+    stack: &Stack,
+    sizes: &BTreeMap<String, i64>,
+    scratch: &Path,
+) {
     assert!(sizes.contains_key("jobs/j-1/index.m3u8"), "{sizes:?}");
     assert!(sizes.contains_key("jobs/j-1/index_360p.m3u8"), "{sizes:?}");
     assert!(
@@ -392,11 +425,11 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
         "{child}"
     );
     assert!(!child.contains(&stack.key_hex));
-    let plain = first_segment(&stack, "jobs/j-1/", &child).await;
+    let plain = first_segment(stack, "jobs/j-1/", &child).await;
     testkit::assert_mpeg_ts(&plain);
     // What a player decodes is 640x360, not an upscale.
     assert_eq!(
-        testkit::decoded_video_size(&ffmpeg(), &plain, scratch.path()),
+        testkit::decoded_video_size(&ffmpeg(), &plain, scratch),
         (640, 360)
     );
 }
@@ -508,14 +541,8 @@ async fn a_corrupt_input_ends_in_error_and_an_invalid_request_makes_no_job() {
         !message.contains(INPUT_BUCKET) && !message.contains(&stack.key_hex),
         "{message}"
     );
-    let listed = stack
-        .s3
-        .list_objects_v2()
-        .bucket(OUTPUT_BUCKET)
-        .send()
-        .await
-        .unwrap();
-    assert!(listed.contents().is_empty(), "a failed job wrote output");
+    let written = output_sizes(&stack, "").await;
+    assert!(written.is_empty(), "a failed job wrote output: {written:?}");
 
     // After the token's window the same token starts a new job.
     let after = created + window + Duration::from_millis(100);

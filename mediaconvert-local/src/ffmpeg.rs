@@ -1,0 +1,146 @@
+//! What is said to ffmpeg and read back: the probe of an input (the pinned build ships no
+//! ffprobe, so `ffmpeg -i`'s report is parsed) and the arguments of the one ffmpeg run that
+//! writes every rendition of the HLS group.
+
+use crate::ladder::{self, Rendition};
+use crate::plan::Plan;
+use std::path::Path;
+use std::process::Stdio;
+
+pub(crate) struct Probe {
+    pub(crate) duration_ms: u64,
+    pub(crate) width: u32,
+    pub(crate) height: u32,
+    pub(crate) has_audio: bool,
+}
+
+/// ffmpeg's own reading of the input (the build ships no ffprobe).
+pub(crate) async fn probe(ffmpeg: &Path, input: &Path) -> Option<Probe> {
+    let out = tokio::process::Command::new(ffmpeg)
+        .args(["-hide_banner", "-nostdin", "-i"])
+        .arg(input)
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stderr);
+    let duration = regex_lite::Regex::new(r"Duration: (\d+):(\d\d):(\d\d)\.(\d\d)")
+        .expect("a valid regex")
+        .captures(&text)?;
+    let n = |i: usize| duration[i].parse::<u64>().unwrap_or(0);
+    let duration_ms = ((n(1) * 60 + n(2)) * 60 + n(3)) * 1000 + n(4) * 10;
+    let size = regex_lite::Regex::new(r"Stream #[^\n]*Video:[^\n]*?, (\d{2,5})x(\d{2,5})")
+        .expect("a valid regex")
+        .captures(&text)?;
+    let (width, height): (u32, u32) = (size[1].parse().ok()?, size[2].parse().ok()?);
+    // Phone videos are stored landscape with a rotation; ffmpeg turns the frames upright
+    // before scaling, so the ladder must see the displayed size.
+    let quarter_turn = regex_lite::Regex::new(r"rotation of (-?\d+)")
+        .expect("a valid regex")
+        .captures(&text)
+        .and_then(|c| c[1].parse::<i32>().ok())
+        .is_some_and(|degrees| degrees.rem_euclid(180) == 90);
+    let (width, height) = if quarter_turn {
+        (height, width)
+    } else {
+        (width, height)
+    };
+    Some(Probe {
+        duration_ms,
+        width,
+        height,
+        has_audio: text
+            .lines()
+            .any(|l| l.contains("Stream #") && l.contains("Audio:")),
+    })
+}
+
+pub(crate) fn ffmpeg_args(
+    input: &Path,
+    out_dir: &Path,
+    key_info: &Path,
+    base: &str,
+    plan: &Plan,
+    rungs: &[Rendition],
+    audio: bool,
+) -> Vec<String> {
+    let n = rungs.len();
+    let mut filter = format!("[0:v]split={n}");
+    for i in 0..n {
+        filter.push_str(&format!("[s{i}]"));
+    }
+    for (i, r) in rungs.iter().enumerate() {
+        filter.push_str(&format!(";[s{i}]{}[v{i}]", ladder::scale_filter(r)));
+    }
+    let mut args: Vec<String> = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.push(input.display().to_string());
+    args.extend(["-progress", "pipe:1", "-nostats", "-filter_complex"].map(String::from));
+    args.push(filter);
+    let mut streams = Vec::new();
+    for (i, r) in rungs.iter().enumerate() {
+        args.extend([
+            "-map".into(),
+            format!("[v{i}]"),
+            format!("-c:v:{i}"),
+            "libx264".into(),
+            format!("-b:v:{i}"),
+            r.bitrate.to_string(),
+            format!("-maxrate:v:{i}"),
+            r.max_bitrate.to_string(),
+            format!("-bufsize:v:{i}"),
+            (r.max_bitrate * 2).to_string(),
+        ]);
+        if audio {
+            args.extend([
+                "-map".into(),
+                "0:a:0".into(),
+                format!("-c:a:{i}"),
+                "aac".into(),
+                format!("-b:a:{i}"),
+                r.audio_bitrate.to_string(),
+            ]);
+            streams.push(format!("v:{i},a:{i},name:{}", r.suffix));
+        } else {
+            streams.push(format!("v:{i},name:{}", r.suffix));
+        }
+    }
+    if audio {
+        args.extend(["-ac", "2", "-ar", "48000"].map(String::from));
+    }
+    // Keyframes on the segment grid, so every segment starts on one (the template's GOP
+    // divides its segment length).
+    args.extend([
+        "-preset".into(),
+        "veryfast".into(),
+        "-sc_threshold".into(),
+        "0".into(),
+        "-force_key_frames".into(),
+        format!("expr:gte(t,n_forced*{})", plan.segment_seconds),
+        "-f".into(),
+        "hls".into(),
+        "-hls_time".into(),
+        plan.segment_seconds.to_string(),
+        "-hls_playlist_type".into(),
+        "vod".into(),
+        "-hls_list_size".into(),
+        "0".into(),
+        "-start_number".into(),
+        "1".into(),
+        "-hls_key_info_file".into(),
+        key_info.display().to_string(),
+        "-hls_segment_filename".into(),
+        out_dir
+            .join(format!("{base}%v_%05d.ts"))
+            .display()
+            .to_string(),
+        "-master_pl_name".into(),
+        format!("{base}.m3u8"),
+        "-var_stream_map".into(),
+        streams.join(" "),
+    ]);
+    args.push(out_dir.join(format!("{base}%v.m3u8")).display().to_string());
+    args
+}
