@@ -138,8 +138,6 @@ async fn status_api_answers_a_job_and_the_latest_job_of_a_file() {
 }
 
 /// A plain HTTP/1.1 PUT over a TcpStream: what a browser does with the presigned URL.
-
-/// A plain HTTP/1.1 PUT over a TcpStream: what a browser does with the presigned URL.
 fn http_put(url: &str, headers: &serde_json::Value, body: &[u8]) -> u16 {
     let rest = url.strip_prefix("http://").expect("moto is plain HTTP");
     let (host, path) = rest.split_at(rest.find('/').unwrap());
