@@ -135,13 +135,11 @@ fn raw_query_strings_that_are_not_valid_uris_get_a_4xx_not_a_crash() {
     }
 }
 
-#[test]
-fn bad_queries_paths_and_route_keys_get_a_4xx_and_the_process_keeps_serving() {
-    let aws = LocalAws::create(Moto::shared(), "edge-bad");
-    let mut api = aws.spawn(STATUS_API, &[]);
+/// Requests status-api refuses, each with the status, the error code and what it is.
+fn bad_requests() -> Vec<(Vec<u8>, u64, &'static str, String)> {
     let long_query = format!("inputFile={}", "a".repeat(8 * 1024));
     let own = format!("uploads/{ALICE}/");
-    let cases: Vec<(Vec<u8>, u64, &str, String)> = vec![
+    vec![
         (
             event("GET /jobs", "GET", "/jobs", "inputFile=%zz", Some(ALICE)),
             400,
@@ -268,8 +266,14 @@ fn bad_queries_paths_and_route_keys_get_a_4xx_and_the_process_keeps_serving() {
             "malformed_event",
             "an event without requestContext.http".into(),
         ),
-    ];
-    for (raw, status, code, what) in cases {
+    ]
+}
+
+#[test]
+fn bad_queries_paths_and_route_keys_get_a_4xx_and_the_process_keeps_serving() {
+    let aws = LocalAws::create(Moto::shared(), "edge-bad");
+    let mut api = aws.spawn(STATUS_API, &[]);
+    for (raw, status, code, what) in bad_requests() {
         let done = api.invoke(raw, ANSWER);
         assert_error(&answer(&api, &done), status, code, &what);
     }
