@@ -1,6 +1,11 @@
-//! Lambda handlers for the video transcoding pipeline: `domain` (pure rules), `store` (the
-//! DynamoDB tables), `adapters` (S3, MediaConvert), `entrypoints` (one per trigger),
-//! `metrics` (job-state's embedded-metric log lines) and `config`; the binaries in `src/bin` only wire them to the Lambda runtime.
+//! Lambda handlers for the video transcoding pipeline, dependencies running one way (top to
+//! bottom):
+//! - `entrypoints`: one module per function (create_job, job_state, status_api);
+//! - `page` (the front end), `http` (the API's edge and its one `Route`), `store` (one module
+//!   per DynamoDB table), `adapters` (S3, MediaConvert), `metrics`;
+//! - `config` (the environment, read once) and `domain` (the rules, no I/O).
+//!
+//! The binaries in `src/bin` only wire an entrypoint to the Lambda runtime.
 
 pub mod adapters;
 pub mod config;
