@@ -162,13 +162,16 @@ impl Transcoder {
 
     /// Creates the job and returns its id.
     ///
-    /// The settings carry only what differs per job; MediaConvert merges them over the job
-    /// template: the input replaces the template's first input's file, and the one output
-    /// group here is merged into the template's first output group (which must be the
+    /// The settings carry the whole input and what differs per job in the output: the one
+    /// output group here is merged into the template's first output group (which must be the
     /// template's HLS group), adding the destination and the AES-128 static-key encryption.
+    ///
+    /// The input is [`job_input`], whole: how MediaConvert combines a job's input with its
+    /// template's is not documented, and an audio selector lost there gives a silent output,
+    /// not an error (AWS's own Video on Demand solution sends the full input too).
     pub async fn create_job(&self, req: &JobRequest<'_>) -> Result<String, AdapterError> {
         use aws_sdk_mediaconvert::types::{
-            HlsEncryptionSettings, HlsEncryptionType, HlsGroupSettings, HlsKeyProviderType, Input,
+            HlsEncryptionSettings, HlsEncryptionType, HlsGroupSettings, HlsKeyProviderType,
             JobSettings, OutputGroup, OutputGroupSettings, OutputGroupType, StaticKeyProvider,
             StatusUpdateInterval,
         };
@@ -201,11 +204,10 @@ impl Transcoder {
             )
             .build();
         let settings = JobSettings::builder()
-            .inputs(
-                Input::builder()
-                    .file_input(format!("s3://{}/{}", req.input_bucket, req.input_key))
-                    .build(),
-            )
+            .inputs(job_input(&format!(
+                "s3://{}/{}",
+                req.input_bucket, req.input_key
+            )))
             .output_groups(group)
             .build();
         let interval = format!("SECONDS_{}", req.status_update_interval_seconds);
@@ -241,6 +243,30 @@ impl Transcoder {
             ))
         })
     }
+}
+
+/// The name of the one audio selector, which the job template's audio description reads
+/// (`AudioSourceName`).
+pub const AUDIO_SELECTOR: &str = "Audio Selector 1";
+
+/// A job's one input: the file and the same selectors as the job template's first input
+/// (`templates/job-template-settings.json.j2`; mediaconvert-model's tests hold the two
+/// equal). The audio selector takes the file's default track.
+pub fn job_input(file_input: &str) -> aws_sdk_mediaconvert::types::Input {
+    use aws_sdk_mediaconvert::types::{
+        AudioDefaultSelection, AudioSelector, Input, InputTimecodeSource, VideoSelector,
+    };
+    Input::builder()
+        .file_input(file_input)
+        .timecode_source(InputTimecodeSource::Zerobased)
+        .video_selector(VideoSelector::builder().build())
+        .audio_selectors(
+            AUDIO_SELECTOR,
+            AudioSelector::builder()
+                .default_selection(AudioDefaultSelection::Default)
+                .build(),
+        )
+        .build()
 }
 
 /// 16 bytes from the operating system's random source.

@@ -95,13 +95,17 @@ async fn create_job_writes_three_items_and_one_complete_create_job_request() {
     );
     assert_eq!(
         body["userMetadata"],
-        serde_json::json!({"stack": common::STACK, "job": job_id, "inputFile": KEY,
-            "submittedAt": submitted_at})
+        serde_json::json!({"stack": common::STACK, "job": job_id, "submittedAt": submitted_at})
     );
     let settings = &body["settings"];
     assert_eq!(
         settings["inputs"],
-        serde_json::json!([{"fileInput": format!("s3://{}/{KEY}", local.names.input_bucket)}])
+        serde_json::json!([{
+            "fileInput": format!("s3://{}/{KEY}", local.names.input_bucket),
+            "timecodeSource": "ZEROBASED",
+            "videoSelector": {},
+            "audioSelectors": {"Audio Selector 1": {"defaultSelection": "DEFAULT"}}
+        }])
     );
     let groups = settings["outputGroups"].as_array().unwrap();
     assert_eq!(groups.len(), 1);

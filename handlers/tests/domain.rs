@@ -515,13 +515,23 @@ fn request_tokens_follow_the_object_identity() {
 }
 
 #[test]
-fn user_metadata_names_stack_job_input_and_submission_time_only() {
-    let m = user_metadata("vod-dev", JOB, "uploads/a.mp4", 1_763_942_400_123);
+fn user_metadata_names_stack_job_submission_time_and_a_plain_owner_only() {
+    let m = user_metadata("vod-dev", JOB, 1_763_942_400_123, Some("owner-1"));
     assert_eq!(m.len(), 4);
     assert_eq!(m["job"], JOB);
     assert_eq!(m["submittedAt"], "1763942400123");
     assert_eq!(m["stack"], "vod-dev");
-    assert_eq!(m["inputFile"], "uploads/a.mp4");
+    assert_eq!(m["owner"], "owner-1");
+    // No value carries the upload's key: its file name is whatever the user called the file.
+    assert!(!m.contains_key("inputFile"));
+    // A `~` owner's `~` is refused by MediaConvert in a value: it stays out.
+    let m = user_metadata("vod-dev", JOB, 1, Some("~YXV0aDB8MTIz"));
+    assert!(!m.contains_key("owner"), "{m:?}");
+    assert_eq!(
+        m["ownerOnOutput"], "true",
+        "job-state is told where the owner is"
+    );
+    assert_eq!(user_metadata("vod-dev", JOB, 1, None).len(), 3);
 }
 
 #[test]
@@ -880,6 +890,7 @@ fn debug_output_of_a_job_output_hides_the_key() {
         output_path: "out/".into(),
         key_file: "a.key".into(),
         key_value: "00112233445566778899aabbccddeeff".into(),
+        owner: Some("owner-1".into()),
     };
     let text = format!("{output:?}");
     assert!(!text.contains("00112233445566778899aabbccddeeff"), "{text}");

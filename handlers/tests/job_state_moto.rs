@@ -28,6 +28,7 @@ async fn complete_writes_key_file_and_info_json_then_the_status() {
                 output_path: path.clone(),
                 key_file: format!("keys/{job_id}/Big_Buck_Bunny.key"),
                 key_value: key_hex.into(),
+                owner: None,
             },
             now_epoch(),
         )
@@ -178,6 +179,7 @@ async fn error_and_partial_complete_and_seed_events() {
                 output_path: format!("hls/{partial_job}/"),
                 key_file: format!("keys/{partial_job}/p.key"),
                 key_value: "ffffffffffffffffffffffffffffffff".into(),
+                owner: None,
             },
             now_epoch(),
         )

@@ -270,6 +270,47 @@ fn job_state_completes_a_job_and_status_api_reports_it() {
 }
 
 #[test]
+fn job_state_takes_an_owner_the_metadata_cannot_carry_from_the_output_item() {
+    let aws = LocalAws::create(Moto::shared(), "rt-owner");
+    let job_id = &testkit::fixtures::job_id("own001");
+    // A `sub` that is not a plain token gets the `~` form, whose `~` MediaConvert refuses
+    // in a metadata value: create-job leaves it out there and keeps it on the output item.
+    let owner = handlers::http::owner_segment("auth0|5f1c2e3d");
+    assert!(owner.starts_with('~'));
+    aws.put_output_item(
+        job_id,
+        &format!("hls/{job_id}/"),
+        "keys/k.key",
+        "00112233445566778899aabbccddeeff",
+    );
+    aws.rt
+        .block_on(
+            aws.dynamodb
+                .update_item()
+                .table_name(&aws.names.job_output_table)
+                .key("JobId", testkit::functions::s(job_id))
+                .update_expression("SET #o = :o")
+                .expression_attribute_names("#o", "Owner")
+                .expression_attribute_values(":o", testkit::functions::s(&owner))
+                .send(),
+        )
+        .expect("the owner on the output item");
+    let mut job_state = aws.spawn(JOB_STATE, &[]);
+    let mut event: serde_json::Value = serde_json::from_slice(&mediaconvert_event(
+        "mediaconvert/status-update.json",
+        job_id,
+    ))
+    .unwrap();
+    event["detail"]["userMetadata"]["ownerOnOutput"] = "true".into();
+    job_state.invoke_ok(event.to_string().into_bytes(), ANSWER);
+    let status = aws
+        .item(&aws.names.job_status_table, "JobId", job_id)
+        .expect("a status item");
+    assert_eq!(text(&status, "JobStatus"), "PROGRESSING");
+    assert_eq!(text(&status, "Owner"), owner);
+}
+
+#[test]
 fn job_state_posts_runtime_errors_for_bad_events_and_keeps_serving() {
     let aws = LocalAws::create(Moto::shared(), "rt-bad-events");
     let mut job_state = aws.spawn(JOB_STATE, &[]);
@@ -392,7 +433,6 @@ fn create_job_starts_one_job_per_upload_even_when_the_event_is_redelivered() {
         serde_json::json!({
             "stack": testkit::functions::STACK_NAME,
             "job": job_id,
-            "inputFile": input_key,
             "submittedAt": submitted_at.to_string(),
         })
     );
@@ -401,6 +441,11 @@ fn create_job_starts_one_job_per_upload_even_when_the_event_is_redelivered() {
     assert_eq!(
         request["settings"]["inputs"][0]["fileInput"],
         format!("s3://{}/{input_key}", aws.names.input_bucket)
+    );
+    assert_eq!(
+        request["settings"]["inputs"][0]["audioSelectors"]["Audio Selector 1"]["defaultSelection"],
+        "DEFAULT",
+        "the job carries its own audio selector"
     );
 
     let output = aws

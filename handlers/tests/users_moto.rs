@@ -71,6 +71,7 @@ async fn another_users_upload_and_job_read_exactly_like_unknown_ones() {
                 output_path: format!("hls/{bobs_job}/"),
                 key_file: format!("keys/{bobs_job}/b.key"),
                 key_value: "00112233445566778899aabbccddeeff".into(),
+                owner: None,
             },
             now_epoch(),
         )

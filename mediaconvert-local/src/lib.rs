@@ -18,6 +18,7 @@ pub mod ladder;
 pub mod merge;
 pub mod plan;
 pub mod transcode;
+pub mod user_metadata;
 
 use events::{EventSink, JobIdentity};
 use mediaconvert_model::{Model, Naming};
@@ -496,6 +497,9 @@ impl State {
     fn create_job(self: &Arc<Self>, request: &Value) -> Answer {
         if let Err(answer) = self.validate("CreateJobRequest", request) {
             return answer;
+        }
+        if let Err(why) = user_metadata::check(request.get("userMetadata")) {
+            return bad_request(why);
         }
         let token = request["clientRequestToken"].as_str().map(String::from);
         // One lock over check-and-insert, so two concurrent requests with one token make one job.

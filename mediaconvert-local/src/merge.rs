@@ -9,20 +9,33 @@
 //!   template's elements beyond the job's stay;
 //! - scalars: the job's value wins.
 //!
-//! So a job that sets only `inputs[0].fileInput` and `outputGroups[0].outputGroupSettings.
+//! Except `inputs`: how the service combines a job's inputs with its template's is not
+//! documented, so a job that gives inputs runs exactly those (AWS's own Video on Demand
+//! solution always sends its whole input for that reason). A job relying on the template for
+//! its audio selectors loses them here, as it may on AWS, instead of silently getting them.
+//!
+//! So a job that sets its whole `inputs[0]` and `outputGroups[0].outputGroupSettings.
 //! hlsGroupSettings.{destination,encryption}` gets the template's whole ladder with its own
 //! input, destination and key.
 
 use serde_json::Value;
 
-/// `job` merged over `template`.
+/// `job`'s settings merged over `template`'s.
 pub fn merge(template: &Value, job: &Value) -> Value {
+    let mut merged = merge_values(template, job);
+    if let Some(inputs) = job.get("inputs") {
+        merged["inputs"] = inputs.clone();
+    }
+    merged
+}
+
+fn merge_values(template: &Value, job: &Value) -> Value {
     match (template, job) {
         (Value::Object(base), Value::Object(over)) => {
             let mut out = base.clone();
             for (key, value) in over {
                 let merged = match base.get(key) {
-                    Some(old) => merge(old, value),
+                    Some(old) => merge_values(old, value),
                     None => value.clone(),
                 };
                 out.insert(key.clone(), merged);
@@ -33,7 +46,7 @@ pub fn merge(template: &Value, job: &Value) -> Value {
             let len = base.len().max(over.len());
             (0..len)
                 .map(|i| match (base.get(i), over.get(i)) {
-                    (Some(b), Some(o)) => merge(b, o),
+                    (Some(b), Some(o)) => merge_values(b, o),
                     (Some(b), None) => b.clone(),
                     (None, Some(o)) => o.clone(),
                     (None, None) => unreachable!("i is below both lengths' maximum"),
@@ -50,7 +63,8 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn the_job_sets_members_and_the_template_keeps_the_rest_position_by_position() {
+    fn the_job_sets_members_and_the_template_keeps_the_rest_position_by_position_but_inputs_are_the_jobs()
+     {
         let template = json!({
             "inputs": [{"timecodeSource": "ZEROBASED", "videoSelector": {}}],
             "outputGroups": [{
@@ -69,7 +83,7 @@ mod tests {
         assert_eq!(
             merge(&template, &job),
             json!({
-                "inputs": [{"timecodeSource": "ZEROBASED", "videoSelector": {}, "fileInput": "s3://in/a.mp4"}],
+                "inputs": [{"fileInput": "s3://in/a.mp4"}],
                 "outputGroups": [{
                     "name": "HLS",
                     "outputGroupSettings": {"type": "HLS_GROUP_SETTINGS", "hlsGroupSettings": {"segmentLength": 4, "destination": "s3://out/p/"}},

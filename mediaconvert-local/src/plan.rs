@@ -16,6 +16,9 @@ pub struct Plan {
     pub key_url: String,
     pub ladder: Ladder,
     pub interval: Duration,
+    /// Whether the input names an audio selector: without one MediaConvert has no audio to
+    /// give the outputs, whatever the file holds.
+    pub audio_selected: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -49,6 +52,9 @@ pub fn plan(settings: &Value, interval_seconds: u32) -> Result<Plan, String> {
             inputs.len()
         ));
     };
+    let audio_selected = input["audioSelectors"]
+        .as_object()
+        .is_some_and(|selectors| !selectors.is_empty());
     let input = input["fileInput"]
         .as_str()
         .and_then(S3Location::parse)
@@ -93,6 +99,7 @@ pub fn plan(settings: &Value, interval_seconds: u32) -> Result<Plan, String> {
         key_url,
         ladder,
         interval: Duration::from_secs(u64::from(interval_seconds)),
+        audio_selected,
     })
 }
 

@@ -166,7 +166,7 @@ async fn execute(
         &names.base,
         plan,
         &rungs,
-        source.has_audio,
+        source.has_audio && plan.audio_selected,
     );
     let decoded = transcode(runner, id, plan, percent, &args, source.duration_ms).await?;
     if !decoded {

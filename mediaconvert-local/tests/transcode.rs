@@ -3,20 +3,21 @@
 //!
 //! The static key is checked for absence in messages; no assertion prints it.
 
-use aws_sdk_mediaconvert::config::{BehaviorVersion, Credentials, Region};
+mod support;
+
+use aws_sdk_mediaconvert::config::Credentials;
 use handlers::adapters::{JobRequest, Transcoder};
-use mediaconvert_local::{Options, Server, locate_ffmpeg};
-use mediaconvert_model::{Model, Naming};
+use mediaconvert_local::Server;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 use std::time::{Duration, Instant};
+use support::{TEMPLATE, ffmpeg};
+use testkit::aws::mediaconvert;
 use tokio::sync::mpsc;
 
 const INPUT_BUCKET: &str = "vod-local-input-bucket";
 const OUTPUT_BUCKET: &str = "vod-local-output-bucket";
-const TEMPLATE: &str = "vod-test-hls";
 const KEY_URL: &str = "https://api.example.test/jobs/j-1/key";
 
 fn credentials() -> Credentials {
@@ -41,26 +42,6 @@ fn s3(endpoint: &str) -> aws_sdk_s3::Client {
     )
 }
 
-/// The client as the handlers build it, its endpoint the stand-in.
-fn mediaconvert(endpoint: &str) -> aws_sdk_mediaconvert::Client {
-    aws_sdk_mediaconvert::Client::from_conf(
-        aws_sdk_mediaconvert::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(testkit::REGION))
-            .credentials_provider(credentials())
-            .endpoint_url(endpoint)
-            .build(),
-    )
-}
-
-/// Found once per test binary: each lookup starts python to import imageio_ffmpeg.
-fn ffmpeg() -> PathBuf {
-    static FFMPEG: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    FFMPEG
-        .get_or_init(|| locate_ffmpeg(&testkit::tool("python")).unwrap_or_else(|e| panic!("{e}")))
-        .clone()
-}
-
 struct Stack {
     _moto: testkit::Moto,
     s3: aws_sdk_s3::Client,
@@ -80,28 +61,9 @@ async fn stack(token_window: Duration) -> Stack {
             .await
             .expect("create bucket");
     }
-    let model = Model::from_botocore(&testkit::tool("python"))
-        .unwrap_or_else(|e| panic!("{e}; run `bash scripts/tools.sh`"));
-    let (tx, events) = mpsc::unbounded_channel();
-    let options = Options {
-        model: Arc::new(model),
-        ffmpeg: ffmpeg(),
-        s3: s3.clone(),
-        events: Arc::new(move |event| drop(tx.send(event))),
-        region: testkit::REGION.into(),
-        account_id: "123456789012".into(),
-        // SECONDS_10 becomes 20 ms: ffmpeg takes a few hundred on the 2-second clip, so
-        // several updates arrive even on an idle machine.
-        interval_scale: 0.002,
-        token_window,
-    };
-    let server = Server::start(options, 0)
-        .await
-        .expect("the stand-in starts");
-    let settings = synth::job_settings::render(&synth::job_settings::ABR).expect("render");
-    server
-        .register_job_template(TEMPLATE, &settings, Naming::MemberNames, Some("SECONDS_60"))
-        .expect("the stack's job template registers");
+    // SECONDS_10 becomes 20 ms: ffmpeg takes a few hundred on the 2-second clip, so
+    // several updates arrive even on an idle machine.
+    let (server, events) = support::start(s3.clone(), 0.002, token_window).await;
     let key_hex = hex::encode(handlers::adapters::random_key().expect("a key"));
     let transcoder = Transcoder::new(mediaconvert(&server.endpoint()));
     Stack {

@@ -7,12 +7,10 @@
 
 mod support;
 
-use aws_sdk_mediaconvert::config::{BehaviorVersion, Credentials, Region};
 use handlers::adapters::{JobRequest, Transcoder};
 use mediaconvert_model::{Invalid, Naming, Problem, Violation};
 use runtime_api::{HttpStub, Response};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 
 const SHAPE: &str = "CreateJobRequest";
 const ENCRYPTION: &str = "/settings/outputGroups/0/outputGroupSettings/hlsGroupSettings/encryption";
@@ -30,20 +28,7 @@ fn stub() -> HttpStub {
 /// values create-job gives it.
 fn create_job_bodies(intervals: &[u32]) -> Vec<Value> {
     let stub = stub();
-    let client = aws_sdk_mediaconvert::Client::from_conf(
-        aws_sdk_mediaconvert::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(testkit::REGION))
-            .credentials_provider(Credentials::new(
-                testkit::ACCESS_KEY_ID,
-                testkit::SECRET_ACCESS_KEY,
-                None,
-                None,
-                "test",
-            ))
-            .endpoint_url(stub.endpoint())
-            .build(),
-    );
+    let client = testkit::aws::mediaconvert(&stub.endpoint());
     let transcoder = Transcoder::new(client);
     let key: String = handlers::adapters::random_key()
         .expect("a random key")
@@ -67,11 +52,12 @@ fn create_job_bodies(intervals: &[u32]) -> Vec<Value> {
                 job_template: "vod-test-hls",
                 role_arn: "arn:aws:iam::123456789012:role/vod-test-mediaconvert",
                 status_update_interval_seconds: interval,
-                user_metadata: BTreeMap::from([
-                    ("stack".to_string(), "vod-test".to_string()),
-                    ("job".to_string(), "6c62272e07bb014262b821756295c58d".to_string()),
-                    ("inputFile".to_string(), input_key.to_string()),
-                ]),
+                user_metadata: handlers::domain::user_metadata(
+                    "vod-test",
+                    "6c62272e07bb014262b821756295c58d",
+                    1_763_942_400_123,
+                    Some("owner-1"),
+                ),
                 client_request_token: "6c62272e07bb014262b821756295c58d",
             }))
             .unwrap_or_else(|e| panic!("CreateJob through the stand-in: {e}"));
@@ -119,6 +105,30 @@ fn the_adapters_create_job_request_is_valid_for_every_interval_the_stack_allows(
             "the request has no static key"
         );
     }
+}
+
+#[test]
+fn the_job_sends_the_templates_whole_input_with_its_file() {
+    let body = create_job_body();
+    let mut input = body["settings"]["inputs"][0].clone();
+    assert_eq!(
+        input["fileInput"],
+        "s3://vod-test-input/uploads/owner-1/0193c1a2/My Holiday (1).mp4"
+    );
+    input.as_object_mut().unwrap().remove("fileInput");
+    let sent = support::model().rename("Input", &input, Naming::WireNames, Naming::MemberNames);
+    let template = synth::job_settings::render(&synth::job_settings::ABR).expect("rendered");
+    // Every selector the template's outputs read comes with the job itself, not from an
+    // undocumented merge with the template's input.
+    assert_eq!(sent, template["Inputs"][0]);
+    assert_eq!(
+        template["OutputGroups"][0]["Outputs"][0]["AudioDescriptions"][0]["AudioSourceName"],
+        handlers::adapters::AUDIO_SELECTOR
+    );
+    assert!(
+        sent["AudioSelectors"][handlers::adapters::AUDIO_SELECTOR].is_object(),
+        "{sent}"
+    );
 }
 
 fn only_violation(body: Value) -> Violation {

@@ -49,6 +49,11 @@ pub fn s3(endpoint: &str) -> aws_sdk_s3::Client {
     )
 }
 
+/// A MediaConvert client as the handlers build one, on a stand-in at `endpoint`.
+pub fn mediaconvert(endpoint: &str) -> aws_sdk_mediaconvert::Client {
+    aws_sdk_mediaconvert::Client::new(&sdk_config(endpoint))
+}
+
 /// Physical names, all starting with one prefix so tests sharing a moto never meet.
 #[derive(Debug, Clone)]
 pub struct Names {

@@ -107,10 +107,13 @@ fn user_metadata(s: &mut String) {
     let _ = write!(
         s,
         "\n## MediaConvert user metadata (set at CreateJob; never a secret)\n\
-         `{{\"{stack}\": \"<STACK_NAME>\", \"{job}\": \"<job id>\", \"{input}\": \"<decoded input key>\", \
-         \"{submitted}\": \"<epoch\nmilliseconds of the CreateJob call>\", \"{owner}\": \
-         \"<owner segment>\"}}`\n(`{owner}` only for keys `uploads/<owner>/<upload id>/<file \
-         name>`; job-state copies it to the\nstatus item's `{owner_attr}`). `{job}` is the job id: \
+         `{{\"{stack}\": \"<STACK_NAME>\", \"{job}\": \"<job id>\", \"{submitted}\": \"<epoch\nmilliseconds of the CreateJob call>\", \"{owner}\": \"<owner segment>\"}}`\n\
+         (`{owner}` only for keys `uploads/<owner>/<upload id>/<file name>` whose owner is in its\n\
+         plain form; job-state copies it to the status item's `{owner_attr}`, and for a `~` owner,\n\
+         whose `~` MediaConvert refuses in a value, reads it from the job's output item when\n\
+         `{on_output}: \"true\"` says it is there). No value\n\
+         holds the upload's file name: MediaConvert accepts at most 256 characters of letters,\n\
+         digits, space and `_ . : / = + - @`. `{job}` is the job id: \
          create-job's client request token\n(32 lowercase hex digits, from the upload's key and \
          S3 sequencer), the tables' `JobId` and the\nAPI's `{{jobId}}`; job-state keys every \
          write by it and drops an event without one. The EventBridge \
@@ -118,9 +121,9 @@ fn user_metadata(s: &mut String) {
          `detail.userMetadata.{stack}: [<stack name>]`.\n\n",
         stack = metadata::STACK,
         job = metadata::JOB,
-        input = metadata::INPUT_FILE,
         submitted = metadata::SUBMITTED_AT,
         owner = metadata::OWNER,
+        on_output = metadata::OWNER_ON_OUTPUT,
         owner_attr = table::OWNER,
         source = crate::MEDIACONVERT_SOURCE,
         detail_type = crate::JOB_STATE_CHANGE,

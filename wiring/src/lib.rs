@@ -66,20 +66,25 @@ pub const STATUS_UPDATE_INTERVALS: [u32; 15] = [
     10, 12, 15, 20, 30, 60, 120, 180, 240, 300, 360, 420, 480, 540, 600,
 ];
 
-/// The keys of the user metadata create-job sets on each job (never a secret).
+/// The keys of the user metadata create-job sets on each job (never a secret, and never the
+/// upload's file name: MediaConvert accepts only letters, digits, space and `_ . : / = + - @`
+/// in a value).
 pub mod metadata {
     /// The stack's name; the EventBridge rule matches it.
     pub const STACK: &str = "stack";
     /// The product's job id (create-job's client request token, 32 lowercase hex digits):
     /// job-state keys every write by it, never by MediaConvert's own job id.
     pub const JOB: &str = "job";
-    /// The decoded input key.
-    pub const INPUT_FILE: &str = "inputFile";
     /// When create-job submitted the job (epoch milliseconds): job-state's
     /// `SecondsToComplete` metric starts there.
     pub const SUBMITTED_AT: &str = "submittedAt";
-    /// The owner segment of the upload's key (absent for keys not made by `POST /uploads`).
+    /// The owner segment of the upload's key in its plain form (absent for keys not made by
+    /// `POST /uploads`, and for `~` owners, whose `~` MediaConvert refuses in a value: those
+    /// are on the job's output item).
     pub const OWNER: &str = "owner";
+    /// `true` when the job has an owner that [`OWNER`] cannot carry: job-state then reads it
+    /// from the job's output item (and only then, so other events cost no read).
+    pub const OWNER_ON_OUTPUT: &str = "ownerOnOutput";
 }
 
 /// job-state's CloudWatch embedded-metric-format lines; the stack's `JobsFailed` alarm

@@ -118,26 +118,50 @@ pub fn key_url(api_url: &str, job_id: &str) -> String {
 }
 
 /// The user metadata MediaConvert carries into every event of the job: the stack's rule
-/// matches `stack`; job-state's metrics read `submittedAt` (epoch milliseconds); nothing
-/// secret.
+/// matches `stack`; job-state keys its writes by `job` and its metrics read `submittedAt`
+/// (epoch milliseconds); nothing secret.
+///
+/// MediaConvert refuses a CreateJob whose metadata values are not at most 256 characters of
+/// Unicode letters, digits, space and `_ . : / = + - @` (User Guide, "Adding user metadata
+/// tags"), so only values built to fit go here: a stack name (CloudFormation allows letters,
+/// digits and `-`), the job id (hex), a number, and an owner segment in its plain form
+/// (`[A-Za-z0-9_-]{1,128}`, every Cognito user). Never the upload's key: its file name is the
+/// user's (`Tom's party.mp4`). An owner in the `~` form (whose `~` does not fit) stays out,
+/// and `ownerOnOutput: true` tells job-state to read it from the job's output item, keyed by
+/// the job id.
 pub fn user_metadata(
     stack: &str,
     job_id: &str,
-    input_key: &str,
     submitted_at_ms: i64,
+    owner: Option<&str>,
 ) -> BTreeMap<String, String> {
-    BTreeMap::from([
+    let mut metadata = BTreeMap::from([
         (wiring::metadata::STACK.to_string(), stack.to_string()),
         (wiring::metadata::JOB.to_string(), job_id.to_string()),
-        (
-            wiring::metadata::INPUT_FILE.to_string(),
-            input_key.to_string(),
-        ),
         (
             wiring::metadata::SUBMITTED_AT.to_string(),
             submitted_at_ms.to_string(),
         ),
-    ])
+    ]);
+    match owner {
+        Some(o) if owner_fits_metadata(o) => {
+            metadata.insert(wiring::metadata::OWNER.to_string(), o.to_string());
+        }
+        Some(_) => {
+            metadata.insert(
+                wiring::metadata::OWNER_ON_OUTPUT.to_string(),
+                "true".to_string(),
+            );
+        }
+        None => {}
+    }
+    metadata
+}
+
+/// Whether an owner segment can travel as a metadata value: its plain form can; the `~`
+/// form (a `sub` that is not a plain token) cannot.
+pub fn owner_fits_metadata(owner: &str) -> bool {
+    !owner.starts_with('~')
 }
 
 pub fn hex_encode(bytes: &[u8]) -> String {

@@ -1,6 +1,6 @@
 //! create-job: S3 ObjectCreated on the input bucket -> one MediaConvert job per upload.
 
-use super::{Error, OWNER_METADATA};
+use super::Error;
 use crate::adapters::{JobRequest, Transcoder, random_key};
 use crate::config::CreateJobConfig;
 use crate::domain::upload;
@@ -77,10 +77,12 @@ impl CreateJob {
     ///    points it at the job id: an event older than the newest claimed upload of that
     ///    key stops; a repeated claim (redelivery, retry, concurrent delivery) stops when
     ///    the job's status item exists (CreateJob succeeded and was recorded), else resumes.
-    /// 3. The output item (output path and key) is written under the job id only if absent:
-    ///    a retry reuses them.
-    /// 4. CreateJob with that token, the job id in the user metadata (`job`), the output
-    ///    under `hls/<job id>/` and the key URL `<API_URL>/jobs/<job id>/key`.
+    /// 3. The output item (output path, key and owner) is written under the job id only if
+    ///    absent: a retry reuses them.
+    /// 4. CreateJob with that token, the job id in the user metadata (`job`; no value holds
+    ///    the user's file name, which MediaConvert may refuse), the whole input (file and
+    ///    selectors), the output under `hls/<job id>/` and the key URL
+    ///    `<API_URL>/jobs/<job id>/key`.
     /// 5. Record SUBMITTED (with the owner): what marks the job as created.
     ///
     /// Crash after CreateJob, before step 5: the retry resumes with the same token, path and
@@ -140,17 +142,15 @@ impl CreateJob {
                 domain::key_file_name(&key)
             ),
             key_value: domain::hex_encode(&random_key()?),
+            owner: owner.map(str::to_string),
         };
         let (output, _) = self.outputs.put_once(&job_id, candidate, now).await?;
-        let mut user_metadata = domain::user_metadata(
+        let user_metadata = domain::user_metadata(
             &self.config.stack_name,
             &job_id,
-            &key,
             crate::metrics::now_millis(),
+            owner,
         );
-        if let Some(owner) = owner {
-            user_metadata.insert(OWNER_METADATA.to_string(), owner.to_string());
-        }
 
         let mediaconvert_job_id = self
             .transcoder

@@ -65,11 +65,25 @@ impl JobStateHandler {
                 status: event.detail.status.clone(),
             });
         };
+        let metadata = event.detail.user_metadata.as_ref();
+        let metadata_owner = metadata.and_then(|m| m.get(OWNER_METADATA)).cloned();
+        // A `~` owner cannot travel in the metadata (MediaConvert refuses its `~`): create-job
+        // wrote it on the output item before CreateJob, and flags that it did.
+        let owner_on_output = metadata
+            .and_then(|m| m.get(wiring::metadata::OWNER_ON_OUTPUT))
+            .is_some_and(|v| v == "true");
+        let needs_output = update.complete.is_some() || owner_on_output;
+        let stored = if needs_output {
+            self.outputs.get(job_id).await?
+        } else {
+            None
+        };
+        let owner = metadata_owner.or_else(|| stored.as_ref().and_then(|o| o.owner.clone()));
         let mut output_path = None;
         if let Some(details) = update.complete.as_ref() {
             // The files come before the status: once COMPLETE is visible, the key file and
             // info.json exist. A retried COMPLETE rewrites the same bytes.
-            let output = self.outputs.get(job_id).await?.ok_or_else(|| {
+            let output = stored.ok_or_else(|| {
                 format!(
                     "COMPLETE for job {job_id}, but the job output table has no item for it: \
                      cannot write the key file"
@@ -96,15 +110,14 @@ impl JobStateHandler {
                 .await?;
             output_path = Some(output.output_path);
         }
-        let owner = event
-            .detail
-            .user_metadata
-            .as_ref()
-            .and_then(|m| m.get(OWNER_METADATA))
-            .map(String::as_str);
         let applied = self
             .statuses
-            .apply(&update, output_path.as_deref(), owner, now_epoch())
+            .apply(
+                &update,
+                output_path.as_deref(),
+                owner.as_deref(),
+                now_epoch(),
+            )
             .await?;
         tracing::info!(
             job_id,

@@ -1,10 +1,10 @@
-//! Job output: JobId -> OutputPath, KeyFile, KeyValue (written once, before CreateJob).
+//! Job output: JobId -> OutputPath, KeyFile, KeyValue, Owner (written once, before CreateJob).
 
 use super::{Item, StoreError, Table, Ttl, get_s, n, s, written_or_old};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use std::fmt;
-use wiring::table::{JOB_ID, TTL_ATTRIBUTE};
+use wiring::table::{JOB_ID, OWNER, TTL_ATTRIBUTE};
 
 /// Where a job writes and the key it encrypts with. `Debug` hides the key value so that no
 /// log or error can print it by accident.
@@ -16,6 +16,9 @@ pub struct JobOutput {
     pub key_file: String,
     /// The 16 key bytes in hex.
     pub key_value: String,
+    /// The owner segment of the upload (none for keys not made by `POST /uploads`): where
+    /// job-state finds an owner that the job's user metadata cannot carry.
+    pub owner: Option<String>,
 }
 
 impl fmt::Debug for JobOutput {
@@ -24,6 +27,7 @@ impl fmt::Debug for JobOutput {
             .field("output_path", &self.output_path)
             .field("key_file", &self.key_file)
             .field("key_value", &"<redacted>")
+            .field("owner", &self.owner)
             .finish()
     }
 }
@@ -48,7 +52,7 @@ impl OutputTable {
         output: JobOutput,
         now: i64,
     ) -> Result<(JobOutput, bool), StoreError> {
-        let result = self
+        let mut put = self
             .t
             .client
             .put_item()
@@ -56,7 +60,11 @@ impl OutputTable {
             .item(JOB_ID, s(id))
             .item("OutputPath", s(&output.output_path))
             .item("KeyFile", s(&output.key_file))
-            .item("KeyValue", s(&output.key_value))
+            .item("KeyValue", s(&output.key_value));
+        if let Some(owner) = &output.owner {
+            put = put.item(OWNER, s(owner));
+        }
+        let result = put
             .item("CreationTime", n(now))
             .item(TTL_ATTRIBUTE, self.t.ttl.expiry(now))
             .condition_expression("attribute_not_exists(JobId)")
@@ -86,6 +94,7 @@ impl OutputTable {
                 output_path,
                 key_file,
                 key_value,
+                owner: get_s(item, OWNER),
             }),
             _ => Err(StoreError(format!(
                 "item {id} of table {} lacks OutputPath, KeyFile or KeyValue",
