@@ -254,12 +254,13 @@ pub const AUDIO_SELECTOR: &str = "Audio Selector 1";
 /// equal). The audio selector takes the file's default track.
 pub fn job_input(file_input: &str) -> aws_sdk_mediaconvert::types::Input {
     use aws_sdk_mediaconvert::types::{
-        AudioDefaultSelection, AudioSelector, Input, InputTimecodeSource, VideoSelector,
+        AudioDefaultSelection, AudioSelector, Input, InputRotate, InputTimecodeSource,
+        VideoSelector,
     };
     Input::builder()
         .file_input(file_input)
         .timecode_source(InputTimecodeSource::Zerobased)
-        .video_selector(VideoSelector::builder().build())
+        .video_selector(VideoSelector::builder().rotate(InputRotate::Auto).build())
         .audio_selectors(
             AUDIO_SELECTOR,
             AudioSelector::builder()

@@ -103,7 +103,7 @@ async fn create_job_writes_three_items_and_one_complete_create_job_request() {
         serde_json::json!([{
             "fileInput": format!("s3://{}/{KEY}", local.names.input_bucket),
             "timecodeSource": "ZEROBASED",
-            "videoSelector": {},
+            "videoSelector": {"rotate": "AUTO"},
             "audioSelectors": {"Audio Selector 1": {"defaultSelection": "DEFAULT"}}
         }])
     );

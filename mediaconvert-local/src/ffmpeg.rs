@@ -12,10 +12,14 @@ pub(crate) struct Probe {
     pub(crate) width: u32,
     pub(crate) height: u32,
     pub(crate) has_audio: bool,
+    /// Whether the frames are turned upright from the rotation metadata: only with
+    /// `Rotate: AUTO` on an MP4 or MOV input ("By default, the service does no rotation, even
+    /// if your input video has rotation metadata", the model's `InputRotate`).
+    pub(crate) upright: bool,
 }
 
 /// ffmpeg's own reading of the input (the build ships no ffprobe).
-pub(crate) async fn probe(ffmpeg: &Path, input: &Path) -> Option<Probe> {
+pub(crate) async fn probe(ffmpeg: &Path, input: &Path, rotate_auto: bool) -> Option<Probe> {
     let out = tokio::process::Command::new(ffmpeg)
         .args(["-hide_banner", "-nostdin", "-i"])
         .arg(input)
@@ -33,13 +37,15 @@ pub(crate) async fn probe(ffmpeg: &Path, input: &Path) -> Option<Probe> {
         .expect("a valid regex")
         .captures(&text)?;
     let (width, height): (u32, u32) = (size[1].parse().ok()?, size[2].parse().ok()?);
-    // Phone videos are stored landscape with a rotation; ffmpeg turns the frames upright
-    // before scaling, so the ladder must see the displayed size.
-    let quarter_turn = regex_lite::Regex::new(r"rotation of (-?\d+)")
-        .expect("a valid regex")
-        .captures(&text)
-        .and_then(|c| c[1].parse::<i32>().ok())
-        .is_some_and(|degrees| degrees.rem_euclid(180) == 90);
+    // Phone videos are stored landscape with a rotation; when they are turned upright the
+    // ladder must see the displayed size.
+    let upright = rotate_auto && text.contains("Input #0, mov,mp4");
+    let quarter_turn = upright
+        && regex_lite::Regex::new(r"rotation of (-?\d+)")
+            .expect("a valid regex")
+            .captures(&text)
+            .and_then(|c| c[1].parse::<i32>().ok())
+            .is_some_and(|degrees| degrees.rem_euclid(180) == 90);
     let (width, height) = if quarter_turn {
         (height, width)
     } else {
@@ -52,6 +58,7 @@ pub(crate) async fn probe(ffmpeg: &Path, input: &Path) -> Option<Probe> {
         has_audio: text
             .lines()
             .any(|l| l.contains("Stream #") && l.contains("Audio:")),
+        upright,
     })
 }
 
@@ -62,8 +69,10 @@ pub(crate) fn ffmpeg_args(
     base: &str,
     plan: &Plan,
     rungs: &[Rendition],
-    audio: bool,
+    source: &Probe,
 ) -> Vec<String> {
+    // Without an audio selector MediaConvert has no audio for the outputs.
+    let audio = source.has_audio && plan.audio_selected;
     let n = rungs.len();
     let mut filter = format!("[0:v]split={n}");
     for i in 0..n {
@@ -72,10 +81,14 @@ pub(crate) fn ffmpeg_args(
     for (i, r) in rungs.iter().enumerate() {
         filter.push_str(&format!(";[s{i}]{}[v{i}]", ladder::scale_filter(r)));
     }
-    let mut args: Vec<String> = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i"]
+    let mut args: Vec<String> = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
         .iter()
         .map(|s| s.to_string())
         .collect();
+    if !source.upright {
+        args.push("-noautorotate".into());
+    }
+    args.push("-i".into());
     args.push(input.display().to_string());
     args.extend(["-progress", "pipe:1", "-nostats", "-filter_complex"].map(String::from));
     args.push(filter);

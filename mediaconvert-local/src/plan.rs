@@ -19,6 +19,8 @@ pub struct Plan {
     /// Whether the input names an audio selector: without one MediaConvert has no audio to
     /// give the outputs, whatever the file holds.
     pub audio_selected: bool,
+    /// The video selector's `rotate` is `AUTO`.
+    pub rotate_auto: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -55,6 +57,7 @@ pub fn plan(settings: &Value, interval_seconds: u32) -> Result<Plan, String> {
     let audio_selected = input["audioSelectors"]
         .as_object()
         .is_some_and(|selectors| !selectors.is_empty());
+    let rotate_auto = input["videoSelector"]["rotate"] == "AUTO";
     let input = input["fileInput"]
         .as_str()
         .and_then(S3Location::parse)
@@ -100,6 +103,7 @@ pub fn plan(settings: &Value, interval_seconds: u32) -> Result<Plan, String> {
         ladder,
         interval: Duration::from_secs(u64::from(interval_seconds)),
         audio_selected,
+        rotate_auto,
     })
 }
 

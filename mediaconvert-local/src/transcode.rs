@@ -151,7 +151,7 @@ async fn execute(
     (runner.events)(id.event("PROGRESSING", Map::new()));
     let name = InputName::of(plan);
     fetch_input(runner, plan, &scratch.input, &name).await?;
-    let source = probe(&runner.ffmpeg, &scratch.input)
+    let source = probe(&runner.ffmpeg, &scratch.input, plan.rotate_auto)
         .await
         .ok_or_else(|| name.unreadable("No video stream could be read from the input"))?;
     let rungs = plan.ladder.renditions(source.width, source.height);
@@ -166,7 +166,7 @@ async fn execute(
         &names.base,
         plan,
         &rungs,
-        source.has_audio && plan.audio_selected,
+        &source,
     );
     let decoded = transcode(runner, id, plan, percent, &args, source.duration_ms).await?;
     if !decoded {

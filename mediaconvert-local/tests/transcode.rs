@@ -402,17 +402,13 @@ async fn a_720p_upload_tops_the_ladder_at_720p_and_complete_lists_every_renditio
     let scratch = tempfile::tempdir().unwrap();
     let input_key = "uploads/owner-1/u-3/hd.mp4";
     upload_clip(&stack, input_key, "1280x720", scratch.path()).await;
-    let key_hex = stack.key_hex.clone();
-    let job = request(
-        &key_hex,
+    let complete = &completed(
+        &mut stack,
         input_key,
         "jobs/j-3/",
         "token-cccccccccccccccccccccccccccccc",
-    );
-    let id = stack.transcoder.create_job(&job).await.expect("CreateJob");
-    let events = events_until_done(&mut stack.events, &id).await;
-    let complete = &events.last().unwrap()["detail"];
-    assert_eq!(complete["status"], "COMPLETE", "{complete}");
+    )
+    .await;
 
     // The main playlist's variants: the input's size on top, nothing above it, at most the
     // template's MaxRenditions.
@@ -603,4 +599,75 @@ async fn job_templates_and_unknown_jobs_answer_as_mediaconvert_does() {
         .await
         .expect_err("an unknown template");
     assert!(missing.into_service_error().is_not_found_exception());
+}
+
+/// CreateJob for `input_key` with the stack's template, run to its end: COMPLETE's detail.
+async fn completed(stack: &mut Stack, input_key: &str, output: &str, token: &str) -> Value {
+    let key_hex = stack.key_hex.clone();
+    let job = request(&key_hex, input_key, output, token);
+    let id = stack.transcoder.create_job(&job).await.expect("CreateJob");
+    let events = events_until_done(&mut stack.events, &id).await;
+    let complete = events.last().unwrap()["detail"].clone();
+    assert_eq!(complete["status"], "COMPLETE", "{complete}");
+    complete
+}
+
+/// A phone's portrait clip as phones store it: landscape frames and display-matrix rotation
+/// metadata (here 640x360 stored, shown 360x640).
+fn rotated_clip(dir: &Path) -> Vec<u8> {
+    let landscape = dir.join("clip-640x360-2s.mp4");
+    testkit::test_clip(&ffmpeg(), dir, 640, 360, 2);
+    let phone = dir.join("phone.mp4");
+    let status = std::process::Command::new(ffmpeg())
+        .args(["-hide_banner", "-loglevel", "error", "-y"])
+        .args(["-display_rotation", "90", "-i"])
+        .arg(&landscape)
+        .args(["-c", "copy"])
+        .arg(&phone)
+        .status()
+        .expect("run ffmpeg");
+    assert!(status.success(), "ffmpeg could not tag the rotation");
+    std::fs::read(phone).expect("the rotated clip")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotated_phone_clip_comes_out_portrait_and_never_above_its_size() {
+    let mut stack = stack(mediaconvert_local::TOKEN_WINDOW).await;
+    let scratch = tempfile::tempdir().unwrap();
+    let input_key = "uploads/owner-1/u-4/IMG_0042.MOV";
+    stack
+        .s3
+        .put_object()
+        .bucket(INPUT_BUCKET)
+        .key(input_key)
+        .body(rotated_clip(scratch.path()).into())
+        .send()
+        .await
+        .expect("upload the clip");
+    completed(
+        &mut stack,
+        input_key,
+        "jobs/j-4/",
+        "token-dddddddddddddddddddddddddddddd",
+    )
+    .await;
+
+    // The template's Rotate AUTO turns the frames upright: every rendition is portrait and
+    // none is above the displayed 360x640 (no squeeze into a landscape box, no upscale).
+    let main = String::from_utf8(object(&stack.s3, "jobs/j-4/index.m3u8").await).unwrap();
+    let found = testkit::hls_variants(&main);
+    assert!(!found.is_empty(), "{main}");
+    assert!(
+        found
+            .iter()
+            .all(|((w, h), _)| w < h && *w <= 360 && *h <= 640),
+        "{main}"
+    );
+    let (_, top) = found.iter().max_by_key(|(size, _)| *size).unwrap();
+    let child = String::from_utf8(object(&stack.s3, &format!("jobs/j-4/{top}")).await).unwrap();
+    let plain = first_segment(&stack, "jobs/j-4/", &child).await;
+    assert_eq!(
+        testkit::decoded_video_size(&ffmpeg(), &plain, scratch.path()),
+        (360, 640)
+    );
 }
