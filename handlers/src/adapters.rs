@@ -162,18 +162,19 @@ impl Transcoder {
 
     /// Creates the job and returns its id.
     ///
-    /// The settings carry the whole input and what differs per job in the output: the one
-    /// output group here is merged into the template's first output group (which must be the
-    /// template's HLS group), adding the destination and the AES-128 static-key encryption.
+    /// The settings carry the whole input and what differs per job in the output: the two
+    /// output groups here are merged into the template's two, in order: the HLS group gets
+    /// the destination and the AES-128 static-key encryption, the poster's FILE group its
+    /// destination beside the HLS files.
     ///
     /// The input is [`job_input`], whole: how MediaConvert combines a job's input with its
     /// template's is not documented, and an audio selector lost there gives a silent output,
     /// not an error (AWS's own Video on Demand solution sends the full input too).
     pub async fn create_job(&self, req: &JobRequest<'_>) -> Result<String, AdapterError> {
         use aws_sdk_mediaconvert::types::{
-            HlsEncryptionSettings, HlsEncryptionType, HlsGroupSettings, HlsKeyProviderType,
-            JobSettings, OutputGroup, OutputGroupSettings, OutputGroupType, StaticKeyProvider,
-            StatusUpdateInterval,
+            FileGroupSettings, HlsEncryptionSettings, HlsEncryptionType, HlsGroupSettings,
+            HlsKeyProviderType, JobSettings, OutputGroup, OutputGroupSettings, OutputGroupType,
+            StaticKeyProvider, StatusUpdateInterval,
         };
         let encryption = HlsEncryptionSettings::builder()
             .encryption_method(HlsEncryptionType::Aes128)
@@ -185,19 +186,28 @@ impl Transcoder {
                     .build(),
             )
             .build();
+        let destination =
+            |base: &str| format!("s3://{}/{}{base}", req.output_bucket, req.output_path);
         let group = OutputGroup::builder()
             .output_group_settings(
                 OutputGroupSettings::builder()
                     .r#type(OutputGroupType::HlsGroupSettings)
                     .hls_group_settings(
                         HlsGroupSettings::builder()
-                            .destination(format!(
-                                "s3://{}/{}{}",
-                                req.output_bucket,
-                                req.output_path,
-                                crate::domain::HLS_BASE_NAME
-                            ))
+                            .destination(destination(crate::domain::HLS_BASE_NAME))
                             .encryption(encryption)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build();
+        let poster = OutputGroup::builder()
+            .output_group_settings(
+                OutputGroupSettings::builder()
+                    .r#type(OutputGroupType::FileGroupSettings)
+                    .file_group_settings(
+                        FileGroupSettings::builder()
+                            .destination(destination(crate::domain::POSTER_BASE_NAME))
                             .build(),
                     )
                     .build(),
@@ -209,6 +219,7 @@ impl Transcoder {
                 req.input_bucket, req.input_key
             )))
             .output_groups(group)
+            .output_groups(poster)
             .build();
         let interval = format!("SECONDS_{}", req.status_update_interval_seconds);
         let metadata: HashMap<String, String> = req

@@ -108,7 +108,13 @@ async fn create_job_writes_three_items_and_one_complete_create_job_request() {
         }])
     );
     let groups = settings["outputGroups"].as_array().unwrap();
-    assert_eq!(groups.len(), 1);
+    assert_eq!(groups.len(), 2, "the HLS group and the poster's");
+    assert_eq!(
+        groups[1]["outputGroupSettings"],
+        serde_json::json!({"type": "FILE_GROUP_SETTINGS", "fileGroupSettings": {
+            "destination": format!("s3://{}/{output_path}poster", local.names.output_bucket)}}),
+        "the poster beside the HLS files, where the distribution serves it"
+    );
     let group = &groups[0]["outputGroupSettings"];
     assert_eq!(group["type"], "HLS_GROUP_SETTINGS");
     assert_eq!(

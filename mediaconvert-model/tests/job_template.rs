@@ -146,6 +146,43 @@ fn numbers_out_of_range_fail_at_their_paths() {
     assert!(matches!(v.problem, Problem::OutOfRange { .. }), "{v}");
 }
 
+const FRAME_CAPTURE: &str =
+    "/OutputGroups/1/Outputs/0/VideoDescription/CodecSettings/FrameCaptureSettings";
+
+#[test]
+fn the_poster_is_a_frame_capture_output_within_the_models_bounds() {
+    let s = settings();
+    let group = &s["OutputGroups"][1];
+    assert_eq!(group["OutputGroupSettings"]["Type"], "FILE_GROUP_SETTINGS");
+    assert_eq!(
+        group["Outputs"][0]["VideoDescription"]["CodecSettings"]["Codec"],
+        "FRAME_CAPTURE"
+    );
+    // Each bound the model sets on FrameCaptureSettings, one past it.
+    for (member, past) in [
+        ("Quality", 101),
+        ("Quality", 0),
+        ("MaxCaptures", 0),
+        ("MaxCaptures", 10_000_001),
+        ("FramerateNumerator", 0),
+        ("FramerateDenominator", 0),
+    ] {
+        let v = violation_with(&format!("{FRAME_CAPTURE}/{member}"), json!(past));
+        assert_eq!(
+            v.path,
+            format!(
+                "OutputGroups[1].Outputs[0].VideoDescription.CodecSettings.FrameCaptureSettings.{member}"
+            )
+        );
+        assert!(matches!(v.problem, Problem::OutOfRange { .. }), "{v}");
+    }
+    let v = violation_with(
+        "/OutputGroups/1/Outputs/0/ContainerSettings/Container",
+        json!("JPEG"),
+    );
+    assert!(matches!(v.problem, Problem::NotInEnum { .. }), "{v}");
+}
+
 #[test]
 fn a_wrong_json_type_fails_at_its_path() {
     let v = violation_with(

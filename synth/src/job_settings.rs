@@ -44,12 +44,38 @@ pub const ABR: Abr = Abr {
     min_abr_bitrate: 600_000,
 };
 
+/// The poster: a frame capture output (`FrameCaptureSettings`) in its own FILE group. A
+/// frame capture output is allowed only beside a regular audio and video output (the HLS
+/// group here), and COMPLETE names only its last image ("the file name and path of the final
+/// captured image", User Guide, "File group with a frame capture output"): that one is the
+/// poster, so no job depends on how MediaConvert numbers the others.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Poster {
+    /// The first frame, then one every `framerate_denominator / framerate_numerator` s.
+    pub framerate_numerator: u32,
+    pub framerate_denominator: u32,
+    /// At most this many JPEGs (the model allows 1 to 10,000,000).
+    pub max_captures: u32,
+    /// JPEG quality, 1 to 100 (higher is better).
+    pub quality: u32,
+}
+
+/// Five stills, one every 2 s: the last, the poster, is taken at up to 8 s in, past the
+/// fade-in a first frame often is, and within even a short clip.
+pub const POSTER: Poster = Poster {
+    framerate_numerator: 1,
+    framerate_denominator: 2,
+    max_captures: 5,
+    quality: 80,
+};
+
 #[derive(Serialize)]
 struct Context<'a> {
     segment_seconds: u32,
     gop_seconds: u32,
     audio_bitrate: u32,
     abr: &'a Abr,
+    poster: &'a Poster,
 }
 
 /// The rendered settings as JSON.
@@ -69,6 +95,7 @@ pub fn render(abr: &Abr) -> Result<serde_json::Value, String> {
                 gop_seconds: GOP_SECONDS,
                 audio_bitrate: AUDIO_BITRATE,
                 abr,
+                poster: &POSTER,
             }))
         })
         .map_err(|e| format!("job-template settings template: {e}"))?;

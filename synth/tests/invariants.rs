@@ -855,7 +855,7 @@ fn job_template_is_an_automated_abr_hls_group_with_the_parameters_update_interva
     // Accelerated when the input allows it, standard speed otherwise (never a failed job).
     assert_eq!(p["AccelerationSettings"], json!({ "Mode": "PREFERRED" }));
     let groups = as_list(&p["SettingsJson"]["OutputGroups"]);
-    assert_eq!(groups.len(), 1);
+    assert_eq!(groups.len(), 2, "the HLS group, then the poster's");
     let group = &groups[0];
     assert_eq!(group["OutputGroupSettings"]["Type"], "HLS_GROUP_SETTINGS");
     // The ladder adapts to each input (no rendition above it): automated ABR, within limits.
@@ -889,6 +889,37 @@ fn job_template_is_an_automated_abr_hls_group_with_the_parameters_update_interva
     assert_ne!(o["VideoDescription"]["ScalingBehavior"], "FIT_NO_UPSCALE");
     assert_eq!(o["AudioDescriptions"][0]["CodecSettings"]["Codec"], "AAC");
     assert_eq!(o["ContainerSettings"]["Container"], "M3U8");
+}
+
+#[test]
+fn job_template_captures_a_handful_of_jpeg_stills_at_the_inputs_size_for_the_poster() {
+    let t = template();
+    let group = &as_list(&props(&t, "JobTemplate")["SettingsJson"]["OutputGroups"])[1];
+    assert_eq!(group["OutputGroupSettings"]["Type"], "FILE_GROUP_SETTINGS");
+    // create-job sets the destination (under the job's hls/ folder, which the distribution
+    // serves); a template destination would put every job's posters in one place.
+    assert_eq!(group["OutputGroupSettings"]["FileGroupSettings"], json!({}));
+    let outputs = as_list(&group["Outputs"]);
+    assert_eq!(outputs.len(), 1);
+    let o = &outputs[0];
+    // A frame capture output: no container, no audio (User Guide, "File group with a frame
+    // capture output").
+    assert_eq!(o["ContainerSettings"]["Container"], "RAW");
+    assert!(o.get("AudioDescriptions").is_none(), "{o}");
+    let video = &o["VideoDescription"];
+    assert_eq!(video["CodecSettings"]["Codec"], "FRAME_CAPTURE");
+    // No size: the input's resolution, so the poster has the video's aspect.
+    assert!(
+        video.get("Width").is_none() && video.get("Height").is_none(),
+        "{video}"
+    );
+    let f = &video["CodecSettings"]["FrameCaptureSettings"];
+    let captures = f["MaxCaptures"].as_i64().unwrap();
+    assert!((1..=10).contains(&captures), "a handful: {f}");
+    let seconds_apart =
+        f["FramerateDenominator"].as_f64().unwrap() / f["FramerateNumerator"].as_f64().unwrap();
+    assert!(seconds_apart >= 1.0, "{f}");
+    assert!((1..=100).contains(&f["Quality"].as_i64().unwrap()), "{f}");
 }
 
 // ---- parameters, outputs and stage files ----

@@ -27,6 +27,10 @@ fn utc(epoch_secs: i64) -> DateTime<Utc> {
 /// those characters as URL syntax).
 pub const HLS_BASE_NAME: &str = "index";
 
+/// The base name of a job's poster stills, beside its HLS files (`poster.0000001.jpg`, ...):
+/// the poster group's destination ends with it, for the same reason as [`HLS_BASE_NAME`].
+pub const POSTER_BASE_NAME: &str = "poster";
+
 /// The longest key file name: 255 bytes, the file-name limit of the file systems uploads
 /// come from.
 pub const MAX_KEY_FILE_NAME_BYTES: usize = 255;
