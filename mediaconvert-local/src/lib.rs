@@ -14,6 +14,7 @@
 
 pub mod events;
 mod ffmpeg;
+pub mod frame_capture;
 pub mod ladder;
 pub mod merge;
 pub mod plan;

@@ -2,6 +2,7 @@
 //! reason this stand-in cannot run it: one S3 input and one HLS group with an S3 destination
 //! and a static AES-128 key. The key never appears in a reason.
 
+use crate::frame_capture::{self, FrameCapture};
 use crate::ladder::{self, Ladder};
 use serde_json::Value;
 use std::time::Duration;
@@ -15,6 +16,8 @@ pub struct Plan {
     pub key: [u8; 16],
     pub key_url: String,
     pub ladder: Ladder,
+    /// The FILE group's frame capture, when the job has one.
+    pub frame_capture: Option<FrameCapture>,
     pub interval: Duration,
     /// Whether the input names an audio selector: without one MediaConvert has no audio to
     /// give the outputs, whatever the file holds.
@@ -94,6 +97,7 @@ pub fn plan(settings: &Value, interval_seconds: u32) -> Result<Plan, String> {
         .ok_or("staticKeyProvider.url must be a non-empty URI")?
         .to_string();
     let ladder = ladder::from_group(group)?;
+    let frame_capture = frame_capture::from_groups(groups)?;
     Ok(Plan {
         input,
         destination,
@@ -101,6 +105,7 @@ pub fn plan(settings: &Value, interval_seconds: u32) -> Result<Plan, String> {
         key,
         key_url,
         ladder,
+        frame_capture,
         interval: Duration::from_secs(u64::from(interval_seconds)),
         audio_selected,
         rotate_auto,

@@ -4,14 +4,17 @@
 //!
 //! The job comes as a [`Plan`] ([`crate::plan`]); the renditions from [`crate::ladder`]:
 //! explicit outputs as listed, automated ABR within its documented bounds (never above the
-//! input); what ffmpeg is told from the `ffmpeg` module.
+//! input); what ffmpeg is told from the `ffmpeg` module. A FILE group's frame capture
+//! ([`crate::frame_capture`]) is a second ffmpeg run over the same staged input, after the
+//! HLS group's, its JPEGs uploaded under its own destination.
 //!
 //! The static key is written only to a file in the job's private scratch folder for ffmpeg's
 //! `-hls_key_info_file`; no message built here contains it, and ffmpeg's own log is never
 //! copied into an event (only a fixed message per failure kind).
 
 use crate::events::{self, EventSink, JobIdentity};
-use crate::ffmpeg::{ffmpeg_args, probe};
+use crate::ffmpeg::{Probe, ffmpeg_args, probe};
+use crate::frame_capture::FrameCapture;
 use crate::ladder::Rendition;
 use crate::plan::{Plan, S3Location, base_name};
 use serde_json::{Map, Value, json};
@@ -172,15 +175,144 @@ async fn execute(
     if !decoded {
         return Err(name.unreadable("The input could not be decoded"));
     }
+    let stills = match &plan.frame_capture {
+        Some(capture) => Some(capture_frames(runner, &scratch, plan, capture, &name).await?),
+        None => None,
+    };
     let sizes = upload(runner, plan, &scratch.out, &names, &rungs).await?;
+    if let Some(stills) = &stills {
+        upload_stills(runner, stills).await?;
+    }
     percent.store(100, Ordering::SeqCst);
-    Ok(group_details(
-        plan,
-        &names,
-        &rungs,
-        &sizes,
-        source.duration_ms,
-    ))
+    let mut details = group_details(plan, &names, &rungs, &sizes, source.duration_ms);
+    if let (Some(stills), Value::Array(groups)) = (&stills, &mut details) {
+        groups.push(stills.details(&source, source.duration_ms));
+    }
+    Ok(details)
+}
+
+/// The stills a frame capture wrote, and where they go.
+struct Stills {
+    destination: S3Location,
+    prefix: String,
+    /// File names in capture order; never empty (the first frame is always captured).
+    files: Vec<PathBuf>,
+}
+
+impl Stills {
+    /// COMPLETE's FILE group for a frame capture: only the last image is named ("the file
+    /// name and path of the final captured image"), at the input's size.
+    fn details(&self, source: &Probe, duration_ms: u64) -> Value {
+        let last = self
+            .files
+            .last()
+            .and_then(|f| f.file_name())
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let path = S3Location {
+            bucket: self.destination.bucket.clone(),
+            key: format!("{}{last}", self.prefix),
+        };
+        json!({
+            "outputDetails": [{
+                "outputFilePaths": [path.uri()],
+                "durationInMs": duration_ms,
+                "videoDetails": {"widthInPx": source.width, "heightInPx": source.height},
+            }],
+            "type": "FILE_GROUP",
+        })
+    }
+}
+
+/// Runs the frame capture's own ffmpeg over the staged input into a folder of its own.
+async fn capture_frames(
+    runner: &Runner,
+    scratch: &Scratch,
+    plan: &Plan,
+    capture: &FrameCapture,
+    name: &InputName,
+) -> Result<Stills, Failure> {
+    let dir = scratch.dir.path().join("stills");
+    std::fs::create_dir(&dir).map_err(|_| internal("no output space"))?;
+    let (prefix, base) = base_name(&capture.destination, &plan.input);
+    let status = tokio::process::Command::new(&runner.ffmpeg)
+        .args(capture.ffmpeg_args(&scratch.input, &dir, &base))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .status()
+        .await
+        .map_err(|_| internal("the frame capture did not start"))?;
+    let mut files = sorted_files(&dir)?;
+    files.retain(|f| f.extension().is_some_and(|e| e == "jpg"));
+    if !status.success() || files.is_empty() {
+        return Err(name.unreadable("No frame could be captured from the input"));
+    }
+    Ok(Stills {
+        destination: capture.destination.clone(),
+        prefix,
+        files,
+    })
+}
+
+async fn upload_stills(runner: &Runner, stills: &Stills) -> Result<(), Failure> {
+    for file in &stills.files {
+        let name = file_name(file);
+        let body = std::fs::read(file).map_err(|_| internal("output unreadable"))?;
+        put(
+            runner,
+            &stills.destination.bucket,
+            &format!("{}{name}", stills.prefix),
+            "image/jpeg",
+            body,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The files of `dir`, in name order.
+fn sorted_files(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|_| internal("output missing"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn file_name(file: &Path) -> &str {
+    file.file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+}
+
+/// One output file to S3; a failure is MediaConvert's 3450 naming the file.
+async fn put(
+    runner: &Runner,
+    bucket: &str,
+    key: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> Result<(), Failure> {
+    runner
+        .s3
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .content_type(content_type)
+        .body(body.into())
+        .send()
+        .await
+        .map(drop)
+        .map_err(|_| {
+            let name = key.rsplit('/').next().unwrap_or(key);
+            (
+                3450,
+                format!("Unable to write to output file [{name}]: [Failed to write data]"),
+            )
+        })
 }
 
 /// Streams the input from S3 to `path`: uploads may be up to the stack's size limit (1 GiB).
@@ -289,17 +421,10 @@ async fn upload(
     names: &OutputNames,
     rungs: &[Rendition],
 ) -> Result<Vec<u64>, Failure> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(out_dir)
-        .map_err(|_| internal("output missing"))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    files.sort();
+    let files = sorted_files(out_dir)?;
     let mut sizes: Vec<u64> = vec![0; rungs.len()];
     for file in &files {
-        let name = file
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
+        let name = file_name(file);
         let content_type = if name.ends_with(".m3u8") {
             "application/vnd.apple.mpegurl"
         } else {
@@ -312,21 +437,14 @@ async fn upload(
                 sizes[i] += body.len() as u64;
             }
         }
-        runner
-            .s3
-            .put_object()
-            .bucket(&plan.destination.bucket)
-            .key(format!("{}{name}", names.prefix))
-            .content_type(content_type)
-            .body(body.into())
-            .send()
-            .await
-            .map_err(|_| {
-                (
-                    3450,
-                    format!("Unable to write to output file [{name}]: [Failed to write data]"),
-                )
-            })?;
+        put(
+            runner,
+            &plan.destination.bucket,
+            &format!("{}{name}", names.prefix),
+            content_type,
+            body,
+        )
+        .await?;
     }
     Ok(sizes)
 }

@@ -8,7 +8,8 @@ mod support;
 use aws_sdk_mediaconvert::config::Credentials;
 use handlers::adapters::{JobRequest, Transcoder};
 use mediaconvert_local::Server;
-use serde_json::Value;
+use mediaconvert_local::frame_capture::FrameCapture;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -198,6 +199,93 @@ async fn a_job_from_the_stack_template_becomes_encrypted_hls_with_its_events() {
     let sizes = output_sizes(&stack, "jobs/j-1/").await;
     eprintln!("transcoded in {elapsed:?}; output sizes: {sizes:?}");
     assert_360p_hls_decrypts_to_640x360(&stack, &sizes, scratch.path()).await;
+    assert_the_poster_is_a_640x360_jpeg_named_in_complete(&stack, &events, &sizes, scratch.path())
+        .await;
+}
+
+/// The template's frame capture: the 2 s clip's first frame (one every 2 s), a JPEG at the
+/// input's size, `poster.0000001.jpg` beside the HLS files, and COMPLETE's FILE group names
+/// it as the final captured image.
+async fn assert_the_poster_is_a_640x360_jpeg_named_in_complete(
+    stack: &Stack,
+    events: &[Value],
+    sizes: &BTreeMap<String, i64>,
+    scratch: &Path,
+) {
+    let stills: Vec<&String> = sizes.keys().filter(|k| k.ends_with(".jpg")).collect();
+    assert_eq!(stills, ["jobs/j-1/poster.0000001.jpg"], "{sizes:?}");
+    let groups = events.last().unwrap()["detail"]["outputGroupDetails"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(groups.len(), 2, "{groups:?}");
+    let file = &groups[1];
+    assert_eq!(file["type"], "FILE_GROUP");
+    assert!(file.get("playlistFilePaths").is_none(), "{file}");
+    let output = &file["outputDetails"][0];
+    assert_eq!(
+        output["outputFilePaths"],
+        json!([format!("s3://{OUTPUT_BUCKET}/jobs/j-1/poster.0000001.jpg")])
+    );
+    assert_eq!(
+        (
+            &output["videoDetails"]["widthInPx"],
+            &output["videoDetails"]["heightInPx"]
+        ),
+        (&json!(640), &json!(360))
+    );
+    let head = stack
+        .s3
+        .head_object()
+        .bucket(OUTPUT_BUCKET)
+        .key("jobs/j-1/poster.0000001.jpg")
+        .send()
+        .await
+        .expect("the poster");
+    assert_eq!(head.content_type(), Some("image/jpeg"));
+    let jpeg = object(&stack.s3, "jobs/j-1/poster.0000001.jpg").await;
+    assert_eq!(testkit::jpeg_size(&ffmpeg(), &jpeg, scratch), (640, 360));
+}
+
+/// The frame capture's own ffmpeg run: the first frame, then one every
+/// denominator/numerator seconds, at most maxCaptures, numbered from 1 with 7 digits.
+#[test]
+fn a_frame_capture_takes_the_first_frame_then_one_every_interval_up_to_max_captures() {
+    let scratch = tempfile::tempdir().unwrap();
+    let clip = scratch.path().join("clip.mp4");
+    std::fs::write(
+        &clip,
+        testkit::test_clip(&ffmpeg(), scratch.path(), 320, 240, 5),
+    )
+    .unwrap();
+    let capture = |max_captures: u32| FrameCapture {
+        destination: mediaconvert_local::plan::S3Location::parse("s3://out/p/poster").unwrap(),
+        name_modifier: "_still".into(),
+        numerator: 1,
+        denominator: 2,
+        max_captures,
+        quality: 80,
+    };
+    for (max, expected) in [(5, 3), (2, 2)] {
+        let out = tempfile::tempdir().unwrap();
+        let status = std::process::Command::new(ffmpeg())
+            .args(capture(max).ffmpeg_args(&clip, out.path(), "poster"))
+            .status()
+            .expect("run ffmpeg");
+        assert!(status.success());
+        let mut names: Vec<String> = std::fs::read_dir(out.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        let wanted: Vec<String> = (1..=expected)
+            .map(|n| capture(max).file_name("poster", n))
+            .collect();
+        // 5 s at one every 2 s: 0, 2 and 4 s; a cap of 2 stops after 2 s.
+        assert_eq!(names, wanted, "maxCaptures {max}");
+        let last = std::fs::read(out.path().join(wanted.last().unwrap())).unwrap();
+        assert_eq!(testkit::jpeg_size(&ffmpeg(), &last, out.path()), (320, 240));
+    }
 }
 
 /// PROGRESSING, at least one STATUS_UPDATE, then COMPLETE; the percentage never goes down.

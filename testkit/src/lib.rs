@@ -432,9 +432,28 @@ pub fn video_stream(ts: &[u8]) -> Vec<u8> {
 pub fn decoded_video_size(ffmpeg: &Path, ts: &[u8], dir: &Path) -> (u32, u32) {
     let path = dir.join("decoded.h264");
     std::fs::write(&path, video_stream(ts)).unwrap();
+    let (_, size) = decoded_stream(ffmpeg, &["-f", "h264"], &path);
+    size
+}
+
+/// The size of a JPEG as ffmpeg decodes it; panics unless `bytes` is a JPEG (its SOI
+/// marker, and ffmpeg's `mjpeg` decoder reads it).
+pub fn jpeg_size(ffmpeg: &Path, bytes: &[u8], dir: &Path) -> (u32, u32) {
+    assert!(bytes.starts_with(&[0xff, 0xd8, 0xff]), "not a JPEG");
+    let path = dir.join("decoded.jpg");
+    std::fs::write(&path, bytes).unwrap();
+    let (codec, size) = decoded_stream(ffmpeg, &[], &path);
+    assert_eq!(codec, "mjpeg", "ffmpeg reads it as {codec}");
+    size
+}
+
+/// The codec and frame size of the first video stream ffmpeg decodes from `path`.
+fn decoded_stream(ffmpeg: &Path, input_args: &[&str], path: &Path) -> (String, (u32, u32)) {
     let out = Command::new(ffmpeg)
-        .args(["-hide_banner", "-nostdin", "-f", "h264", "-i"])
-        .arg(&path)
+        .args(["-hide_banner", "-nostdin"])
+        .args(input_args)
+        .arg("-i")
+        .arg(path)
         .args(["-frames:v", "1", "-f", "null", "-"])
         .output()
         .expect("run ffmpeg");
@@ -442,13 +461,21 @@ pub fn decoded_video_size(ffmpeg: &Path, ts: &[u8], dir: &Path) -> (u32, u32) {
     let line = text
         .lines()
         .find(|l| l.contains("Stream #") && l.contains("Video:"))
-        .unwrap_or_else(|| panic!("no video stream in the segment: {text}"));
-    line.split([',', ' '])
+        .unwrap_or_else(|| panic!("no video stream in {}: {text}", path.display()));
+    let codec = line
+        .split("Video: ")
+        .nth(1)
+        .and_then(|rest| rest.split([' ', ',']).next())
+        .unwrap_or_default()
+        .to_string();
+    let size = line
+        .split([',', ' '])
         .find_map(|word| {
             let (w, h) = word.split_once('x')?;
             Some((w.parse().ok()?, h.parse().ok()?))
         })
-        .unwrap_or_else(|| panic!("no size in {line}"))
+        .unwrap_or_else(|| panic!("no size in {line}"));
+    (codec, size)
 }
 
 /// `RESOLUTION=WxH` and URI of every variant of a main playlist, in order.
