@@ -95,7 +95,8 @@ fn json_for_script<T: Serialize>(value: &T) -> String {
 /// The Content-Security-Policy of the page: scripts and styles from the page's own origin
 /// only (no inline script, no `eval`), the API on the same origin, the upload bucket, the
 /// sign-in provider's token endpoint and the playlists by their origins, media from the
-/// playback origin or hls.js's MediaSource (`blob:`).
+/// playback origin or hls.js's MediaSource (`blob:`), images (the posters) from the playback
+/// origin.
 pub fn content_security_policy(config: &PageConfig, upload_origin: &str) -> String {
     let playback = origin(&config.playback_url).unwrap_or_default();
     let sign_in = origin(&config.sign_in_url).unwrap_or_default();
@@ -106,7 +107,7 @@ pub fn content_security_policy(config: &PageConfig, upload_origin: &str) -> Stri
         }
     }
     format!(
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: {playback}; \
          media-src 'self' blob: {playback}; connect-src {}; form-action 'self'; \
          base-uri 'none'; frame-ancestors 'none'",
         connect.join(" ")

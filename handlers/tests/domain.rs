@@ -110,6 +110,16 @@ fn documented_events_map_to_their_updates() {
             Some(100),
         ),
         (
+            "mediaconvert/aws-docs/complete-frame-capture.json",
+            JobStatus::Complete,
+            Some(100),
+        ),
+        (
+            "mediaconvert/complete-with-poster.json",
+            JobStatus::Complete,
+            Some(100),
+        ),
+        (
             "mediaconvert/aws-docs/error.json",
             JobStatus::Error,
             Some(100),
@@ -843,6 +853,7 @@ fn answers_are_camel_case_and_per_state() {
             width_px: Some(1280),
             height_px: Some(720),
             playlists: BTreeMap::from([("m3u8".into(), "a.m3u8".into())]),
+            poster: None,
         }),
         error: None,
     };
@@ -931,4 +942,103 @@ fn a_terminal_status_stands_for_100() {
     assert_eq!(JobStatus::Progressing.progress_of(Some(31)), 31);
     assert_eq!(JobStatus::Progressing.progress_of(None), 0);
     assert_eq!(JobStatus::Submitted.progress_of(Some(0)), 0);
+}
+
+#[test]
+fn the_poster_is_the_frame_captures_final_image_named_by_complete() {
+    let poster = |path: &str| update(path).complete.expect("COMPLETE details").poster;
+    // The User Guide's frame capture sample names the last of 36 stills.
+    assert_eq!(
+        poster("mediaconvert/aws-docs/complete-frame-capture.json").as_deref(),
+        Some("file.0000036.jpg")
+    );
+    // This stack's COMPLETE: the HLS group keeps giving duration, size and playlists.
+    let u = update("mediaconvert/complete-with-poster.json");
+    let c = u.complete.unwrap();
+    assert_eq!(c.poster.as_deref(), Some("poster.0000005.jpg"));
+    assert_eq!((c.width_px, c.height_px), (Some(1920), Some(1080)));
+    assert_eq!(
+        c.playlists.get("m3u8").map(String::as_str),
+        Some("Big Buck Bunny.m3u8")
+    );
+    // No frame capture, no poster: an .mp4 file output or an HLS group is not one.
+    for path in [
+        "mediaconvert/complete.json",
+        "mediaconvert/aws-docs/complete-file-group.json",
+        "mediaconvert/aws-docs/complete-hls-group.json",
+    ] {
+        assert_eq!(poster(path), None, "{path}");
+    }
+}
+
+#[test]
+fn a_poster_name_that_is_not_a_plain_jpeg_file_name_is_not_kept() {
+    let with_file = |name: &str| {
+        let mut event = testkit::fixtures::fixture("mediaconvert/complete-with-poster.json");
+        event["detail"]["outputGroupDetails"][1]["outputDetails"][0]["outputFilePaths"] =
+            serde_json::json!([format!("s3://out/hls/j/{name}")]);
+        JobStateChange::from_value(event)
+            .unwrap()
+            .to_update("j")
+            .unwrap()
+            .complete
+            .unwrap()
+            .poster
+    };
+    assert_eq!(
+        with_file("poster.0000001.jpg").as_deref(),
+        Some("poster.0000001.jpg")
+    );
+    // Each would be URL syntax, a folder or not a JPEG on the distribution.
+    for bad in [
+        "a b.jpg",
+        "a?.jpg",
+        "a%2F.jpg",
+        "a#.jpg",
+        ".jpg",
+        "..jpg",
+        "poster.png",
+        "",
+    ] {
+        assert_eq!(with_file(bad), None, "{bad:?}");
+    }
+}
+
+#[test]
+fn complete_answers_carry_the_posters_url_beside_the_playlists() {
+    let state = |status, poster: Option<&str>| JobState {
+        status,
+        progress: 100,
+        last_event_time: None,
+        complete: Some(CompleteDetails {
+            poster: poster.map(str::to_string),
+            ..CompleteDetails::default()
+        }),
+        error: None,
+    };
+    let playback = "https://d1.cloudfront.net";
+    let view = |s: &JobState| serde_json::to_value(JobView::new("j-1", s, None, playback)).unwrap();
+    let v = view(&state(JobStatus::Complete, Some("poster.0000003.jpg")));
+    assert_eq!(
+        v["posterUrl"],
+        "https://d1.cloudfront.net/j-1/poster.0000003.jpg"
+    );
+    assert_eq!(v["playbackUrl"], "https://d1.cloudfront.net/j-1/index.m3u8");
+    // A job made before the template had a poster, and anything not COMPLETE: none.
+    assert!(
+        view(&state(JobStatus::Complete, None))
+            .get("posterUrl")
+            .is_none()
+    );
+    assert!(
+        view(&state(JobStatus::Canceled, Some("p.jpg")))
+            .get("posterUrl")
+            .is_none()
+    );
+    let info: serde_json::Value = serde_json::from_str(&info_json(&CompleteDetails {
+        poster: Some("poster.0000003.jpg".into()),
+        ..CompleteDetails::default()
+    }))
+    .unwrap();
+    assert_eq!(info, serde_json::json!({"poster": "poster.0000003.jpg"}));
 }

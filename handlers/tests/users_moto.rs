@@ -7,7 +7,7 @@ mod common;
 use common::api::{ALICE, BOB, api_and_tables, api_event, api_request, call};
 use common::events::SEQ;
 use common::{Local, num, output_table, s};
-use handlers::domain::{StateUpdate, normalize_sequencer};
+use handlers::domain::{CompleteDetails, JobStatus, StateUpdate, normalize_sequencer};
 use handlers::entrypoints::StatusApi;
 use handlers::store::{JobOutput, now_epoch};
 use testkit::Moto;
@@ -179,6 +179,35 @@ async fn get_jobs_lists_the_callers_uploads_newest_first_a_page_at_a_time() {
         }
     }
     alices.reverse();
+    // Alice's 9th upload finished with a poster; her 7th finished before the template had
+    // one (an item written by an older job-state); her 5th failed.
+    for (job, poster, status) in [
+        (
+            "1764000000000-job008",
+            Some("poster.0000005.jpg"),
+            JobStatus::Complete,
+        ),
+        ("1764000000000-job006", None, JobStatus::Complete),
+        ("1764000000000-job004", None, JobStatus::Error),
+    ] {
+        let ended = StateUpdate {
+            status,
+            progress: Some(100),
+            event_time: Some(1_764_000_100_000),
+            complete: (status == JobStatus::Complete).then(|| CompleteDetails {
+                duration_ms: Some(4_000),
+                width_px: Some(640),
+                height_px: Some(360),
+                poster: poster.map(str::to_string),
+                ..CompleteDetails::default()
+            }),
+            ..StateUpdate::submitted(job, Some("1764000000000-mc"))
+        };
+        statuses
+            .apply(&ended, None, Some(ALICE), base + 20)
+            .await
+            .unwrap();
+    }
 
     let mut listed = Vec::new();
     let mut cursor: Option<String> = None;
@@ -234,6 +263,25 @@ async fn get_jobs_lists_the_callers_uploads_newest_first_a_page_at_a_time() {
             "fileName": "v10.mp4", "status": "SUBMITTED", "progress": 0,
             "createdAt": "2025-11-24T16:00:10Z"})
     );
+    // Finished videos are told apart by poster, length and size; the others keep working
+    // without them.
+    assert_eq!(
+        listed[2],
+        serde_json::json!({"jobId": "1764000000000-job008", "inputFile": alices[2],
+            "fileName": "v8.mp4", "status": "COMPLETE", "progress": 100,
+            "createdAt": "2025-11-24T16:00:08Z", "durationMs": 4000, "widthPx": 640,
+            "heightPx": 360,
+            "posterUrl": format!("{}/1764000000000-job008/poster.0000005.jpg", common::PLAYBACK_URL)})
+    );
+    assert!(listed[3].get("posterUrl").is_none(), "{}", listed[3]);
+    assert_eq!(listed[3]["durationMs"], 4000);
+    for key in ["posterUrl", "durationMs", "widthPx", "heightPx"] {
+        assert!(
+            listed[4].get(key).is_none(),
+            "a failed job has no {key}: {}",
+            listed[4]
+        );
+    }
     // The default page holds everything here, and no cursor follows the last page.
     let answer = call(&api, api_request("GET /jobs", "/jobs", &[], None)).await;
     assert_eq!(answer.body["jobs"].as_array().unwrap().len(), 7);

@@ -211,8 +211,10 @@ fn output_bucket(s: &mut String) {
         s,
         "## Output bucket layout\n\
          MediaConvert writes job `<job id>`'s HLS playlists and segments under `{hls}<job \
-         id>/`\n(`OutputPath`; `index.m3u8`, `index_<rung>.m3u8`, segments): what the playback \
-         distribution\nserves, at `<PLAYBACK_URL>/<job id>/index.m3u8`. On COMPLETE job-state \
+         id>/`\n(`OutputPath`; `index.m3u8`, `index_<rung>.m3u8`, segments), and its poster \
+         stills beside them\n(`poster.NNNNNNN.jpg`, the last one the status item's `Poster`): \
+         what the playback distribution\nserves, at `<PLAYBACK_URL>/<job id>/index.m3u8` \
+         (`posterUrl`: `<PLAYBACK_URL>/<job id>/<Poster>`).\nOn COMPLETE job-state \
          writes the 16 key\nbytes to `KeyFile` = `{keys}<job id>/<key file name>` and \
          `{keys}<job id>/info.json`, which\nthe distribution cannot read. The playlists' key \
          URI is `<API_URL>/jobs/<job id>/key`\n(`{route}`, owner only).\n",

@@ -102,12 +102,8 @@ pub struct JobView {
     pub progress: u8,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_event_time: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration_ms: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub width_px: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub height_px: Option<u64>,
+    #[serde(flatten)]
+    pub facts: VideoFacts,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output_path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -143,22 +139,64 @@ impl JobView {
             status: state.status.as_str().to_string(),
             progress: state.progress,
             last_event_time: state.last_event_time,
-            duration_ms: complete.and_then(|c| c.duration_ms),
-            width_px: complete.and_then(|c| c.width_px),
-            height_px: complete.and_then(|c| c.height_px),
+            facts: VideoFacts::of(job_id, state, playback_base),
             output_path: output_path.filter(|_| complete.is_some()),
             playlists: complete
                 .map(|c| c.playlists.clone())
                 .filter(|p| !p.is_empty()),
             playback_url: complete.map(|_| {
-                format!(
-                    "{}/{job_id}/{}.m3u8",
-                    playback_base.trim_end_matches('/'),
-                    super::HLS_BASE_NAME
+                playback_file_url(
+                    playback_base,
+                    job_id,
+                    &format!("{}.m3u8", super::HLS_BASE_NAME),
                 )
             }),
             error_code: error.and_then(|e| e.code),
             error_message: error.and_then(|e| e.message.clone()),
+        }
+    }
+}
+
+/// A file of job `job_id`'s folder on the playback distribution, whose origin path is the
+/// output bucket's `hls/`: `<base>/<job id>/<name>`.
+fn playback_file_url(playback_base: &str, job_id: &str, name: &str) -> String {
+    format!("{}/{job_id}/{name}", playback_base.trim_end_matches('/'))
+}
+
+/// What tells finished videos apart without playing them, in a job's answer and in each
+/// item of `GET /jobs`: COMPLETE only, each when MediaConvert reported it (a job made before
+/// the template had a poster has none).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VideoFacts {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width_px: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height_px: Option<u64>,
+    /// The poster JPEG on the playback distribution, beside the playlists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub poster_url: Option<String>,
+}
+
+impl VideoFacts {
+    pub fn of(job_id: &str, state: &JobState, playback_base: &str) -> Self {
+        let Some(c) = state
+            .complete
+            .as_ref()
+            .filter(|_| state.status == JobStatus::Complete)
+        else {
+            return VideoFacts::default();
+        };
+        VideoFacts {
+            duration_ms: c.duration_ms,
+            width_px: c.width_px,
+            height_px: c.height_px,
+            poster_url: c
+                .poster
+                .as_deref()
+                .map(|name| playback_file_url(playback_base, job_id, name)),
         }
     }
 }

@@ -89,15 +89,20 @@ pub struct VideoDetails {
 // module's business, and the state model stays free of the event types.
 impl CompleteDetails {
     /// Picks the HLS group when there is one (else the first group), the longest duration
-    /// and the largest rendition. Zero or missing numbers stay absent: accelerated
-    /// transcoding has sent a COMPLETE with no output paths and a zero duration.
+    /// and the largest rendition, and the poster from a FILE group's frame capture. Zero or
+    /// missing numbers stay absent: accelerated transcoding has sent a COMPLETE with no
+    /// output paths and a zero duration.
     pub fn from_groups(groups: &[OutputGroupDetail]) -> Self {
+        let poster = poster_of(groups);
         let group = groups
             .iter()
             .find(|g| g.group_type.as_deref() == Some("HLS_GROUP"))
             .or_else(|| groups.first());
         let Some(group) = group else {
-            return Self::default();
+            return Self {
+                poster,
+                ..Self::default()
+            };
         };
         let outputs = group.output_details.as_deref().unwrap_or_default();
         let positive = |v: Option<i64>| v.filter(|n| *n > 0).map(|n| n as u64);
@@ -128,8 +133,31 @@ impl CompleteDetails {
             width_px: size.map(|s| s.0),
             height_px: size.map(|s| s.1),
             playlists,
+            poster,
         }
     }
+}
+
+/// The poster: the file name of a FILE group's `.jpg` output, which for a frame capture is
+/// "the file name and path of the final captured image" (User Guide, "File group with a
+/// frame capture output"). Only a plain file name is kept (letters, digits, `.`, `_`, `-`):
+/// it becomes a URL path segment on the distribution, so nothing else may pass.
+fn poster_of(groups: &[OutputGroupDetail]) -> Option<String> {
+    groups
+        .iter()
+        .filter(|g| g.group_type.as_deref() == Some("FILE_GROUP"))
+        .flat_map(|g| g.output_details.as_deref().unwrap_or_default())
+        .flat_map(|o| o.output_file_paths.as_deref().unwrap_or_default())
+        .filter_map(|path| path.rsplit('/').next())
+        .find(|name| {
+            name.len() > ".jpg".len()
+                && name.ends_with(".jpg")
+                && !name.starts_with('.')
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        })
+        .map(str::to_string)
 }
 
 /// Why an event could not be understood. The message names the field; it never carries

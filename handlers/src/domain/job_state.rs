@@ -77,6 +77,11 @@ pub struct CompleteDetails {
     /// Playlist extension -> file name, as the seed stored it (`{"m3u8": "name.m3u8"}`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub playlists: BTreeMap<String, String>,
+    /// The poster's file name beside the HLS files (`poster.0000005.jpg`): the frame
+    /// capture's final image, as COMPLETE names it. Absent for jobs made before the template
+    /// had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub poster: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -75,6 +75,8 @@ pub struct ListedJob {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<u8>,
     pub created_at: String,
+    #[serde(flatten)]
+    pub facts: super::VideoFacts,
 }
 
 /// `GET /jobs`.

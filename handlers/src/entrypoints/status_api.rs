@@ -205,14 +205,22 @@ impl StatusApi {
             .uploads
             .iter()
             .map(|u| {
-                let stored = u.job_id.as_ref().and_then(|id| statuses.get(id));
+                let stored = u
+                    .job_id
+                    .as_ref()
+                    .and_then(|id| Some((id, statuses.get(id)?)));
                 ListedJob {
                     job_id: u.job_id.clone(),
                     input_file: u.input_file.clone(),
                     file_name: listing::file_name_of(&u.input_file).to_string(),
-                    status: stored.map(|s| s.state.status.as_str().to_string()),
-                    progress: stored.map(|s| s.state.progress),
+                    status: stored.map(|(_, s)| s.state.status.as_str().to_string()),
+                    progress: stored.map(|(_, s)| s.state.progress),
                     created_at: domain::utc_rfc3339(u.creation_time),
+                    facts: stored
+                        .map(|(id, s)| {
+                            domain::VideoFacts::of(id, &s.state, &self.config.playback_url)
+                        })
+                        .unwrap_or_default(),
                 }
             })
             .collect::<Vec<_>>();

@@ -41,13 +41,14 @@ pub struct StoredJob {
 
 /// The status item's attributes that come from the update stored: an update that lacks one
 /// removes it, so the item is exactly the greatest update's state whatever came before.
-const UPDATE_ATTRIBUTES: [&str; 9] = [
+const UPDATE_ATTRIBUTES: [&str; 10] = [
     "LastEventTime",
     "MediaConvertJobId",
     "DurationMs",
     "WidthPx",
     "HeightPx",
     "Playlists",
+    "Poster",
     "OutputPath",
     "ErrorCode",
     "ErrorMessage",
@@ -123,6 +124,9 @@ impl StatusTable {
                     .map(|(k, v)| (k.clone(), s(v.clone())))
                     .collect();
                 set("Playlists", AttributeValue::M(map));
+            }
+            if let Some(p) = &c.poster {
+                set("Poster", s(p));
             }
             if let Some(p) = output_path {
                 set("OutputPath", s(p));
@@ -260,6 +264,7 @@ fn read_status_item(item: &Item) -> StoredJob {
                     .collect::<BTreeMap<_, _>>()
             })
             .unwrap_or_default(),
+        poster: get_s(item, "Poster"),
     });
     let error = (status == JobStatus::Error).then(|| ErrorDetails {
         code: get_n(item, "ErrorCode"),

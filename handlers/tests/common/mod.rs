@@ -270,6 +270,7 @@ pub fn history() -> impl Strategy<Value = Vec<StateUpdate>> {
                             width_px: Some(1280),
                             height_px: Some(720),
                             playlists: BTreeMap::from([("m3u8".into(), "a.m3u8".into())]),
+                            poster: Some("poster.0000001.jpg".into()),
                         },
                         _ => CompleteDetails::default(),
                     });
