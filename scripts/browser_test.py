@@ -270,6 +270,32 @@ def run(api, folder, c):
         page.wait_for_selector("#jobs li")
         listed = page.inner_text("#jobs")
         c.check("My videos lists the clip as complete", "clip.mp4" in listed and "complete" in listed, listed)
+        c.check("the clip's item gives its length and picture size", "0:02" in listed and "640\u00d7360" in listed, listed)
+
+        # Its poster: the frame capture's JPEG from the playback distribution, loaded under the
+        # page's CSP, with the clip's 16:9 aspect.
+        try:
+            page.wait_for_function("() => { const i = document.querySelector('#jobs li .poster img');"
+                                   " return i && i.complete && i.naturalWidth > 0; }", timeout=30000)
+            loaded = True
+        except Exception as e:  # noqa: BLE001 - reported as the check's detail
+            loaded = False
+            print(f"     poster: {e}")
+        playback = page.evaluate("() => JSON.parse(document.getElementById('settings').textContent).playbackUrl")
+        img = page.evaluate("""async () => {
+            const i = document.querySelector('#jobs li .poster img');
+            if (!i) return null;
+            const r = await fetch(i.src);
+            const head = Array.from(new Uint8Array((await r.arrayBuffer()).slice(0, 3)));
+            return { src: i.src, w: i.naturalWidth, h: i.naturalHeight,
+                     type: r.headers.get('content-type'), head };
+        }""")
+        c.check("the clip's poster loads in My videos", loaded and img is not None, str(img))
+        if img:
+            c.check("the poster is a JPEG from the playback distribution",
+                    img["type"] == "image/jpeg" and img["head"] == [0xFF, 0xD8, 0xFF]
+                    and img["src"].startswith(playback.rstrip("/") + "/"), f"{img} playback={playback}")
+            c.check("the poster has the clip's aspect (640x360)", img["w"] * 360 == img["h"] * 640, str(img))
 
         # An unreadable upload ends in the error, explained.
         page.set_input_files("#file", str(unreadable))
@@ -278,6 +304,17 @@ def run(api, folder, c):
         c.check("an unreadable upload shows the failure", page.inner_text("#job-state") == "failed" and "failed" in error.lower(), error)
         c.check("the failure names no bucket or account", "s3://" not in error and not re.search(r"\d{12}", error), error)
         shot(page, "7-failed")
+
+        # The library: the failed upload is listed without a poster (an empty frame, no
+        # broken image), the clip with its own. This view is the README's screenshot.
+        page.click("#refresh")
+        page.wait_for_function("() => document.querySelectorAll('#jobs li').length >= 2", timeout=30000)
+        page.wait_for_function("() => Array.from(document.querySelectorAll('#jobs img')).every(i => i.complete)", timeout=30000)
+        items = page.evaluate("""() => Array.from(document.querySelectorAll('#jobs li')).map(li => ({
+            text: li.innerText, frame: !!li.querySelector('.poster'), img: !!li.querySelector('.poster img') }))""")
+        failed = [i for i in items if "unreadable.mp4" in i["text"]]
+        c.check("a failed video is listed with an empty poster frame", failed and failed[0]["frame"] and not failed[0]["img"], str(items))
+        shot(page, "7b-library")
 
         # Bob sees none of Alice's videos.
         other = browser.new_context(viewport={"width": 360, "height": 800})

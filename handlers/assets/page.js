@@ -333,6 +333,69 @@
   }
 
   // ---- My videos -------------------------------------------------------------------------
+  // m:ss, or h:mm:ss from an hour up.
+  function duration(ms) {
+    const s = Math.round(ms / 1000);
+    const two = (n) => String(n).padStart(2, '0');
+    const h = Math.floor(s / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    return (h ? h + ':' + two(m) : String(m)) + ':' + two(s % 60);
+  }
+  function span(className, text) {
+    const e = document.createElement('span');
+    e.className = className;
+    e.textContent = text;
+    return e;
+  }
+  // The poster, or an empty frame of the same size when there is none (jobs made before
+  // posters, failed or unfinished ones) or it does not load.
+  function poster(job) {
+    const frame = document.createElement('span');
+    frame.className = 'poster';
+    frame.setAttribute('aria-hidden', 'true');
+    if (!job.posterUrl) return frame;
+    const img = document.createElement('img');
+    img.alt = '';
+    img.loading = 'lazy';
+    img.decoding = 'async';
+    img.addEventListener('error', () => img.remove());
+    img.src = job.posterUrl;
+    frame.append(img);
+    return frame;
+  }
+  // One video of the list: poster, name, facts (date, length, picture size), state, and its
+  // actions (Play; more buttons go into the same .actions group).
+  function listItem(job) {
+    const item = document.createElement('li');
+    item.dataset.jobId = job.jobId || '';
+    const text = document.createElement('div');
+    text.className = 'text';
+    const facts = [new Date(job.createdAt).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })];
+    if (job.durationMs) facts.push(duration(job.durationMs));
+    if (job.widthPx && job.heightPx) facts.push(job.widthPx + '\u00d7' + job.heightPx);
+    const words = WORDS[job.status] || 'queued';
+    text.append(
+      span('file', job.fileName),
+      span('facts', facts.join(' \u00b7 ')),
+      span('state', words + (job.status === 'PROGRESSING' ? ' ' + (job.progress || 0) + '%' : '')),
+    );
+    const actions = document.createElement('div');
+    actions.className = 'actions';
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'small';
+    button.textContent = 'Play';
+    button.setAttribute('aria-label', 'Play ' + job.fileName);
+    button.disabled = job.status !== 'COMPLETE' || !job.jobId;
+    button.addEventListener('click', async () => {
+      try { play(await api('/jobs/' + encodeURIComponent(job.jobId)), job.fileName); } catch (e) {
+        if (e.status !== 401) problem('This video could not be played: ' + e.message);
+      }
+    });
+    actions.append(button);
+    item.append(poster(job), text, actions);
+    return item;
+  }
   async function listJobs() {
     let answer;
     try { answer = await api('/jobs?limit=20'); } catch (e) {
@@ -342,29 +405,7 @@
     const list = $('jobs');
     list.textContent = '';
     $('empty').hidden = answer.jobs.length > 0;
-    for (const job of answer.jobs) {
-      const item = document.createElement('li');
-      const file = document.createElement('span');
-      file.className = 'file';
-      file.textContent = job.fileName;
-      const state = document.createElement('span');
-      state.className = 'state';
-      const words = WORDS[job.status] || 'queued';
-      state.textContent = words + (job.status === 'PROGRESSING' ? ' ' + (job.progress || 0) + '%' : '');
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.className = 'small';
-      button.textContent = 'Play';
-      button.setAttribute('aria-label', 'Play ' + job.fileName);
-      button.disabled = job.status !== 'COMPLETE' || !job.jobId;
-      button.addEventListener('click', async () => {
-        try { play(await api('/jobs/' + encodeURIComponent(job.jobId)), job.fileName); } catch (e) {
-          if (e.status !== 401) problem('This video could not be played: ' + e.message);
-        }
-      });
-      item.append(file, state, button);
-      list.append(item);
-    }
+    for (const job of answer.jobs) list.append(listItem(job));
     return answer.jobs;
   }
 

@@ -307,6 +307,32 @@ fn upload_transcode_progress_playback_and_key_through_the_local_stack() {
     let segment = request("GET", &format!("{base}/{segment_name}"), &[], b"");
     assert_eq!(segment.status, 200);
 
+    // The poster: the template's frame capture, beside the playlists on the distribution, a
+    // JPEG of the clip's size, and the same URL in the caller's listing.
+    let poster_url = job["posterUrl"].as_str().expect("a poster URL");
+    assert!(
+        poster_url.starts_with(&format!("{base}/poster.")) && poster_url.ends_with(".jpg"),
+        "{poster_url}"
+    );
+    let poster = request("GET", poster_url, &[("origin", &api)], b"");
+    assert_eq!(poster.status, 200, "{}", poster.text());
+    assert_eq!(poster.header("content-type"), Some("image/jpeg"));
+    assert_eq!(
+        testkit::jpeg_size(&ffmpeg(), &poster.body, scratch.path()),
+        (640, 360)
+    );
+    let listed = client.call("GET", "/jobs", None).json();
+    let item = listed["jobs"]
+        .as_array()
+        .and_then(|jobs| jobs.iter().find(|j| j["jobId"] == job_id))
+        .unwrap_or_else(|| panic!("the job is listed: {listed}"));
+    assert_eq!(item["posterUrl"], poster_url, "{item}");
+    assert_eq!(item["widthPx"], 640, "{item}");
+    assert!(
+        item["durationMs"].as_u64().is_some_and(|d| d > 1000),
+        "{item}"
+    );
+
     // The key only through the API, for its owner.
     let key = client.call("GET", &format!("/jobs/{job_id}/key"), None);
     assert_eq!(key.status, 200, "{}", key.text());
