@@ -48,6 +48,9 @@ const ANSWER: Duration = Duration::from_secs(30);
 const WARM_UP: usize = 20;
 /// The job status-api reads: completed once by job-state before the runs.
 const SEEDED_JOB: &str = "0000000000000000000062656e636830";
+/// The videos of the listed page (`GET /jobs`, the page's default size): each COMPLETE, with
+/// a poster, written by job-state itself.
+const LISTED_VIDEOS: usize = 20;
 
 struct Options {
     cold: usize,
@@ -143,6 +146,8 @@ fn options() -> Options {
 /// per sequence number (distinct where the handler would otherwise see a duplicate and skip
 /// its real work).
 struct Subject<'a> {
+    /// The table's row name: the binary's, or what it is asked when one binary has two rows.
+    label: &'static str,
     binary: Binary,
     extra: Vec<(&'a str, &'a str)>,
     event: Box<dyn Fn(usize) -> Vec<u8> + 'a>,
@@ -295,15 +300,24 @@ fn run(server: Server, [status_api, job_state, create_job]: [Binary; 3], opts: &
     let mediaconvert: HttpStub = mediaconvert_stub();
     let mediaconvert_endpoint = mediaconvert.endpoint();
     seed_completed_job(&aws, job_state);
+    seed_listed_videos(&aws, job_state);
 
     let input_bucket = aws.names.input_bucket.clone();
     let subjects = [
         Subject {
+            label: "status-api",
             binary: status_api,
             extra: vec![],
             event: Box::new(|_| get_job_event(SEEDED_JOB)),
         },
         Subject {
+            label: "status-api GET /jobs (20 videos)",
+            binary: status_api,
+            extra: vec![],
+            event: Box::new(|_| list_jobs_event()),
+        },
+        Subject {
+            label: "job-state",
             binary: job_state,
             extra: vec![],
             event: Box::new(|n| {
@@ -311,6 +325,7 @@ fn run(server: Server, [status_api, job_state, create_job]: [Binary; 3], opts: &
             }),
         },
         Subject {
+            label: "create-job",
             binary: create_job,
             extra: vec![("AWS_ENDPOINT_URL_MEDIACONVERT", &mediaconvert_endpoint)],
             event: Box::new(move |n| upload_event(&input_bucket, n)),
@@ -350,7 +365,7 @@ fn run(server: Server, [status_api, job_state, create_job]: [Binary; 3], opts: &
             let us = |d: Duration| format!("{:.0}", d.as_secs_f64() * 1e6);
             println!(
                 "| {} | {} | {}–{} | {} | {}–{} | {:.2} |",
-                subject.binary.name,
+                subject.label,
                 us(a_median),
                 us(a[0]),
                 us(a[a.len() - 1]),
@@ -372,7 +387,7 @@ fn run(server: Server, [status_api, job_state, create_job]: [Binary; 3], opts: &
             f.warm_wall.sort();
             println!(
                 "| {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.1} |",
-                subject.binary.name,
+                subject.label,
                 ms(percentile(&f.cold, 0.5)),
                 ms(percentile(&f.cold, 0.95)),
                 ms(percentile(&f.init, 0.5)),
@@ -428,6 +443,62 @@ fn seed_completed_job(aws: &LocalAws, job_state: Binary) {
         );
         job_state.invoke_ok(event, ANSWER);
     }
+}
+
+/// Gives status-api's listing a full page: [`LISTED_VIDEOS`] uploads of the API fixture's
+/// caller, each claimed (its input-file item) and COMPLETE with a poster through job-state.
+fn seed_listed_videos(aws: &LocalAws, job_state: Binary) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use wiring::table::{CREATION_TIME, INPUT_FILE, JOB_ID, OWNER};
+    let owner = testkit::fixtures::fixture_owner();
+    let mut job_state = aws.spawn(job_state, &[]);
+    for n in 0..LISTED_VIDEOS {
+        let job = testkit::fixtures::job_id(&format!("listed{n:02}"));
+        let put = aws
+            .dynamodb
+            .put_item()
+            .table_name(&aws.names.input_file_table)
+            .item(
+                INPUT_FILE,
+                testkit::functions::s(&format!("uploads/{owner}/u{n:02}/clip {n:02}.mp4")),
+            )
+            .item(OWNER, testkit::functions::s(&owner))
+            .item(
+                CREATION_TIME,
+                AttributeValue::N((1_764_000_000 + n).to_string()),
+            )
+            .item(JOB_ID, testkit::functions::s(&job));
+        aws.rt
+            .block_on(put.send())
+            .expect("put an input-file item into moto");
+        aws.put_output_item(
+            &job,
+            &format!("hls/{job}/"),
+            &format!("keys/{job}/bench.key"),
+            "000102030405060708090a0b0c0d0e0f",
+        );
+        let event = testkit::fixtures::owned_mediaconvert_event(
+            "mediaconvert/complete-with-poster.json",
+            &job,
+            &owner,
+        );
+        job_state.invoke_ok(event, ANSWER);
+    }
+}
+
+/// `GET /jobs?limit=20` by the API fixture's caller: the page "My videos" asks for.
+fn list_jobs_event() -> Vec<u8> {
+    let mut event = testkit::fixtures::fixture("apigw/get-job.json");
+    event["routeKey"] = "GET /jobs".into();
+    event["requestContext"]["routeKey"] = "GET /jobs".into();
+    event["rawPath"] = "/jobs".into();
+    event["requestContext"]["http"]["path"] = "/jobs".into();
+    event["rawQueryString"] = format!("limit={LISTED_VIDEOS}").into();
+    event["queryStringParameters"] = serde_json::json!({"limit": LISTED_VIDEOS.to_string()});
+    if let Some(e) = event.as_object_mut() {
+        e.remove("pathParameters");
+    }
+    event.to_string().into_bytes()
 }
 
 /// An S3 ObjectCreated event for a new object (`n` makes key and sequencer unique).
