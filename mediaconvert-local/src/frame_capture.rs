@@ -15,7 +15,8 @@
 //!   name from COMPLETE depends on neither.
 //!
 //! Narrower than the service: one FILE group with exactly one output, a frame capture, at
-//! the input's size (`width`/`height` unset: a size is refused), all four
+//! the input's size (displayed upright when the input's `rotate` is `AUTO`, as the HLS
+//! renditions) (`width`/`height` unset: a size is refused), all four
 //! `frameCaptureSettings` given.
 
 use crate::plan::S3Location;
@@ -111,15 +112,27 @@ impl FrameCapture {
 
     /// ffmpeg's arguments: the first frame, then the first frame at least
     /// `denominator / numerator` s after the last one taken, at most `max_captures`, as JPEG
-    /// files `<base><nameModifier>.0000001.jpg`, ... in `out_dir`.
-    pub fn ffmpeg_args(&self, input: &Path, out_dir: &Path, base: &str) -> Vec<String> {
+    /// files `<base><nameModifier>.0000001.jpg`, ... in `out_dir`; turned upright only when
+    /// the HLS renditions are (`upright`, the input's `rotate: AUTO`), so the stills match
+    /// the video.
+    pub fn ffmpeg_args(
+        &self,
+        input: &Path,
+        out_dir: &Path,
+        base: &str,
+        upright: bool,
+    ) -> Vec<String> {
         let every = format!("{}/{}", self.denominator, self.numerator.max(1));
         // mjpeg's scale runs 2 (best) to 31; MediaConvert's quality 100 (best) to 1.
         let qscale = 2 + (100 - self.quality.clamp(1, 100)) * 29 / 99;
         let pattern = out_dir.join(format!("{base}{}.%07d.jpg", self.name_modifier));
-        let mut args: Vec<String> = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i"]
+        let mut args: Vec<String> = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
             .map(String::from)
             .into();
+        if !upright {
+            args.push("-noautorotate".into());
+        }
+        args.push("-i".into());
         args.push(input.display().to_string());
         args.extend([
             "-an".into(),

@@ -176,7 +176,9 @@ async fn execute(
         return Err(name.unreadable("The input could not be decoded"));
     }
     let stills = match &plan.frame_capture {
-        Some(capture) => Some(capture_frames(runner, &scratch, plan, capture, &name).await?),
+        Some(capture) => {
+            Some(capture_frames(runner, &scratch, plan, capture, &source, &name).await?)
+        }
         None => None,
     };
     let sizes = upload(runner, plan, &scratch.out, &names, &rungs).await?;
@@ -230,13 +232,14 @@ async fn capture_frames(
     scratch: &Scratch,
     plan: &Plan,
     capture: &FrameCapture,
+    source: &Probe,
     name: &InputName,
 ) -> Result<Stills, Failure> {
     let dir = scratch.dir.path().join("stills");
     std::fs::create_dir(&dir).map_err(|_| internal("no output space"))?;
     let (prefix, base) = base_name(&capture.destination, &plan.input);
     let status = tokio::process::Command::new(&runner.ffmpeg)
-        .args(capture.ffmpeg_args(&scratch.input, &dir, &base))
+        .args(capture.ffmpeg_args(&scratch.input, &dir, &base, source.upright))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -269,7 +269,7 @@ fn a_frame_capture_takes_the_first_frame_then_one_every_interval_up_to_max_captu
     for (max, expected) in [(5, 3), (2, 2)] {
         let out = tempfile::tempdir().unwrap();
         let status = std::process::Command::new(ffmpeg())
-            .args(capture(max).ffmpeg_args(&clip, out.path(), "poster"))
+            .args(capture(max).ffmpeg_args(&clip, out.path(), "poster", false))
             .status()
             .expect("run ffmpeg");
         assert!(status.success());
