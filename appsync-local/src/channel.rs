@@ -1,7 +1,7 @@
 //! Channel paths: the shape AppSync Events accepts, trailing-wildcard matching, and the owner
 //! rule the template's `onSubscribe` handler enforces on `/<namespace>/<owner>/...`.
 
-use base64::Engine;
+pub use wiring::owner::channel_owner;
 
 /// A channel has at most five segments, the namespace included.
 pub const MAX_SEGMENTS: usize = 5;
@@ -99,34 +99,13 @@ fn valid_segment(segment: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
-/// The owner form the handlers store and put in upload keys: the `sub` when it is a plain
-/// token of 1 to 128 of `A-Z a-z 0-9 - _`, otherwise `~` and the unpadded URL-safe base64 of
-/// its bytes.
-///
-/// A copy of `handlers::http::owner_segment` (that crate brings the AWS SDK); the vectors in
-/// the tests below pin both. Only the forms without `_` or `~` and at most 50 long are valid
-/// channel segments, so a caller whose owner form is not one cannot subscribe to its own
-/// channel (the page then keeps polling).
-pub fn owner_segment(sub: &str) -> String {
-    let plain = (1..=128).contains(&sub.len())
-        && sub
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if plain {
-        sub.to_string()
-    } else {
-        let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sub.as_bytes());
-        format!("~{encoded}")
-    }
-}
-
-/// The owner rule of a namespace: a subscription's second segment must be the caller's owner
-/// form. A wildcard there (`/jobs/*`) names every owner and is refused.
+/// The owner rule of the template's `onSubscribe`: a subscription names at least
+/// `/<namespace>/<owner>/<something>` and its second segment is the caller's channel form
+/// (`wiring::owner::channel_owner`). A wildcard there (`/jobs/*`) names every owner and is
+/// refused, as is a caller without a channel form.
 pub fn owner_may_subscribe(channel: &Channel, sub: &str) -> bool {
-    channel
-        .segments()
-        .get(1)
-        .is_some_and(|owner| *owner == owner_segment(sub))
+    let segments = channel.segments();
+    segments.len() >= 3 && channel_owner(sub).is_some_and(|owner| segments[1] == owner)
 }
 
 #[cfg(test)]
@@ -190,19 +169,6 @@ mod tests {
         assert!(!exact.matches(&publish("/jobs/a/job1/x")));
     }
 
-    /// The same vectors as the handlers' owner form: a Cognito UUID stays as it is, anything
-    /// else is `~` and base64url.
-    #[test]
-    fn owner_segment_is_the_handlers_owner_form() {
-        let uuid = "3f1c2a7e-9b4d-4e21-8c6a-0d5e7f9a1b2c";
-        assert_eq!(owner_segment(uuid), uuid);
-        assert_eq!(owner_segment("plain_token-1"), "plain_token-1");
-        assert_eq!(owner_segment("auth0|abc"), "~YXV0aDB8YWJj");
-        assert_eq!(owner_segment(""), "~");
-        assert_eq!(owner_segment(&"a".repeat(128)), "a".repeat(128));
-        assert!(owner_segment(&"a".repeat(129)).starts_with("~YWFh"));
-    }
-
     #[test]
     fn only_the_owners_channels_may_be_subscribed() {
         let me = "3f1c2a7e-9b4d-4e21-8c6a-0d5e7f9a1b2c";
@@ -211,5 +177,12 @@ mod tests {
         assert!(!owner_may_subscribe(&sub("/jobs/someone-else/job1"), me));
         assert!(!owner_may_subscribe(&sub("/jobs/*"), me));
         assert!(!owner_may_subscribe(&sub("/jobs"), me));
+        assert!(!owner_may_subscribe(&sub(&format!("/jobs/{me}")), me));
+        // A sub outside the channel alphabet subscribes under its encoded form only.
+        assert!(owner_may_subscribe(
+            &sub("/jobs/b--YXV0aDB8YWJj/job1"),
+            "auth0|abc"
+        ));
+        assert!(!owner_may_subscribe(&sub("/jobs/b--YXV0aDB8YWJj/job1"), me));
     }
 }

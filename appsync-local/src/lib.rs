@@ -21,7 +21,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
-pub use channel::{Channel, owner_segment};
+pub use channel::{Channel, channel_owner};
 pub use jwt::{Jwks, JwtConfig};
 pub use sigv4::Credentials;
 

@@ -184,24 +184,8 @@ fn job_id_parameter(event: &ApiGatewayV2httpRequest) -> String {
         .unwrap_or_default()
 }
 
-/// The caller's segment of upload keys and the `Owner` stored on every item: the `sub` itself
-/// when it is a plain token (`^[A-Za-z0-9_-]{1,128}$`, as Cognito's UUIDs are), otherwise `~`
-/// and the URL-safe base64 (no padding) of its bytes. `~` is not in the plain alphabet, so the
-/// two forms never collide, and neither ever holds a `/`.
-pub fn owner_segment(sub: &str) -> String {
-    let plain = (1..=128).contains(&sub.len())
-        && sub
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if plain {
-        sub.to_string()
-    } else {
-        format!(
-            "~{}",
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sub.as_bytes())
-        )
-    }
-}
+/// The caller's owner segment (shared with the local AppSync stand-in through `wiring`).
+pub use wiring::owner::owner_segment;
 
 /// The query string as API Gateway forwards it (the client's bytes): each parameter once,
 /// names and values form-decoded. Empty pairs (`a=1&&b=2`) are skipped.

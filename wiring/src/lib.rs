@@ -6,6 +6,8 @@
 
 pub mod doc;
 pub mod env;
+pub mod events;
+pub mod owner;
 
 pub use env::{CreateJobEnv, JobStateEnv, StatusApiEnv, Var};
 
