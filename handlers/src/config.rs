@@ -118,6 +118,8 @@ pub struct JobStateConfig {
     pub job_status_table: String,
     pub output_bucket: String,
     pub ttl_days: u32,
+    /// `https://<Dns.Http>/event` (`http` on loopback, the local stand-in).
+    pub events_publish_url: String,
 }
 
 impl JobStateConfig {
@@ -127,12 +129,14 @@ impl JobStateConfig {
             job_status_table,
             output_bucket,
             ttl_days: ttl,
+            events_publish_url,
         } = JobStateEnv::read(|name| v.required(name))?;
         Ok(JobStateConfig {
             job_output_table,
             job_status_table,
             output_bucket,
             ttl_days: ttl_days(ttl)?,
+            events_publish_url: publish_url(events_publish_url)?,
         })
     }
 }
@@ -176,6 +180,8 @@ impl StatusApiConfig {
             sign_in_kind,
             sign_in_url,
             sign_in_client_id,
+            events_http_domain,
+            events_realtime_url,
         } = StatusApiEnv::read(|name| v.required(name))?;
         let video_suffixes: Vec<String> = raw
             .split(',')
@@ -199,7 +205,7 @@ impl StatusApiConfig {
             crate::domain::upload::valid_max_upload_bytes,
         )?;
         let playback_url = base_url(wiring::env::PLAYBACK_URL.name, playback_url)?;
-        let page = PageConfig::new(
+        let mut page = PageConfig::new(
             &sign_in_kind,
             sign_in_url,
             sign_in_client_id,
@@ -208,6 +214,7 @@ impl StatusApiConfig {
             playback_url.clone(),
             video_suffixes.clone(),
         )?;
+        page.push = Some(PushEndpoints::new(events_http_domain, events_realtime_url)?);
         Ok(StatusApiConfig {
             input_file_table,
             job_output_table,
@@ -250,6 +257,88 @@ pub struct PageConfig {
     /// Base URL of the playlists, without a trailing `/`.
     pub playback_url: String,
     pub video_suffixes: Vec<String>,
+    /// Where the page subscribes to pushed progress; `None`: it polls only.
+    pub push: Option<PushEndpoints>,
+}
+
+/// The Event API's endpoints as the page uses them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushEndpoints {
+    /// `Dns.Http` (`host[:port]`): the `host` of the page's auth JSON.
+    pub http_domain: String,
+    /// `wss://<Dns.Realtime>/event/realtime` (`ws` on loopback).
+    pub realtime_url: String,
+}
+
+impl PushEndpoints {
+    pub fn new(http_domain: String, realtime_url: String) -> Result<Self, ConfigError> {
+        let plain_host = |h: &str| {
+            !h.is_empty()
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:".contains(&b))
+        };
+        if !plain_host(&http_domain) {
+            return Err(ConfigError(format!(
+                "environment variable {} has the invalid value {http_domain:?}: expected a \
+                 domain name like abc.appsync-api.us-east-1.amazonaws.com",
+                wiring::env::EVENTS_HTTP_DOMAIN.name
+            )));
+        }
+        realtime_origin(&realtime_url).map_err(|why| {
+            ConfigError(format!(
+                "environment variable {} has the invalid value {realtime_url:?}: {why}",
+                wiring::env::EVENTS_REALTIME_URL.name
+            ))
+        })?;
+        Ok(PushEndpoints {
+            http_domain,
+            realtime_url,
+        })
+    }
+
+    /// The origin the page's CSP `connect-src` admits for the socket.
+    pub fn realtime_origin(&self) -> String {
+        realtime_origin(&self.realtime_url).expect("checked by PushEndpoints::new")
+    }
+}
+
+/// `wss://host[:port]` of the realtime URL (`ws` only on loopback), whose path must be
+/// AppSync's `/event/realtime`.
+fn realtime_origin(url: &str) -> Result<String, String> {
+    let (secure, rest) = if let Some(rest) = url.strip_prefix("wss://") {
+        (true, rest)
+    } else if let Some(rest) = url.strip_prefix("ws://") {
+        (false, rest)
+    } else {
+        return Err("expected wss://<domain>/event/realtime".into());
+    };
+    let as_http = format!("{}://{rest}", if secure { "https" } else { "http" });
+    let origin = origin(&as_http)?;
+    let path = &rest[rest.find('/').unwrap_or(rest.len())..];
+    if path != "/event/realtime" {
+        return Err("expected the path /event/realtime".into());
+    }
+    let authority = origin.split_once("://").map(|(_, a)| a).unwrap_or_default();
+    Ok(format!(
+        "{}://{authority}",
+        if secure { "wss" } else { "ws" }
+    ))
+}
+
+/// `EVENTS_PUBLISH_URL`: an https URL (http on loopback) whose path is `/event`.
+fn publish_url(raw: String) -> Result<String, ConfigError> {
+    let name = wiring::env::EVENTS_PUBLISH_URL.name;
+    let bad = |why: &str| {
+        ConfigError(format!(
+            "environment variable {name} has the invalid value {raw:?}: {why}"
+        ))
+    };
+    origin(&raw).map_err(|why| bad(&why))?;
+    let rest = raw.split_once("://").map(|(_, r)| r).unwrap_or_default();
+    if &rest[rest.find('/').unwrap_or(rest.len())..] != "/event" {
+        return Err(bad("expected https://<domain>/event"));
+    }
+    Ok(raw)
 }
 
 impl PageConfig {
@@ -303,6 +392,7 @@ impl PageConfig {
             max_upload_bytes,
             playback_url: url(wiring::env::PLAYBACK_URL.name, playback_url)?,
             video_suffixes,
+            push: None,
         })
     }
 }

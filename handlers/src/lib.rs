@@ -14,6 +14,7 @@ pub mod entrypoints;
 pub mod http;
 pub mod metrics;
 pub mod page;
+pub mod push;
 pub mod sdk;
 pub mod store;
 

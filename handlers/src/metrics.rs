@@ -16,8 +16,8 @@ use std::io::Write;
 /// User-metadata keys: create-job writes both, MediaConvert returns them in every event.
 pub use wiring::metadata::{STACK as STACK_KEY, SUBMITTED_AT as SUBMITTED_AT_KEY};
 pub use wiring::metrics::{
-    ERROR_CODE_DIMENSION, JOBS_COMPLETED, JOBS_FAILED, NAMESPACE, SECONDS_TO_COMPLETE,
-    STACK_DIMENSION,
+    ERROR_CODE_DIMENSION, JOBS_COMPLETED, JOBS_FAILED, NAMESPACE, PUBLISH_FAILURES,
+    SECONDS_TO_COMPLETE, STACK_DIMENSION,
 };
 
 /// Milliseconds since the epoch, as EMF's `Timestamp` and `submittedAt` hold them.
@@ -64,6 +64,28 @@ pub fn job_finished_line(detail: &JobDetail, now_ms: i64) -> Option<String> {
         }
         _ => return None,
     }
+    Some(line(members, dimensions, &metrics, now_ms))
+}
+
+/// The EMF line counting one progress publish that failed, by stack.
+pub fn publish_failed_line(stack: &str, now_ms: i64) -> String {
+    line(
+        vec![
+            (STACK_DIMENSION, json!(stack)),
+            (PUBLISH_FAILURES, json!(1)),
+        ],
+        vec![vec![STACK_DIMENSION]],
+        &[(PUBLISH_FAILURES, "Count")],
+        now_ms,
+    )
+}
+
+fn line(
+    members: Vec<(&str, Value)>,
+    dimensions: Vec<Vec<&str>>,
+    metrics: &[(&str, &str)],
+    now_ms: i64,
+) -> String {
     let directive = json!({
         "Namespace": NAMESPACE,
         "Dimensions": dimensions,
@@ -77,7 +99,7 @@ pub fn job_finished_line(detail: &JobDetail, now_ms: i64) -> Option<String> {
         "_aws",
         json!({ "Timestamp": now_ms, "CloudWatchMetrics": [directive] }),
     );
-    Some(serde_json::to_string(&line).expect("a map of JSON values serializes"))
+    serde_json::to_string(&line).expect("a map of JSON values serializes")
 }
 
 /// Prints `line` to stdout as one whole line (a failed write only loses a metric).

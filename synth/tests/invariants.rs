@@ -746,6 +746,11 @@ fn each_role_is_granted_exactly_what_its_wiring_needs() {
                     ("s3:PutObject", objects(output.clone(), KEY_FILE_PREFIX)),
                     ("dynamodb:GetItem", table("JobOutputTable")),
                     ("dynamodb:UpdateItem", table("JobStatusTable")),
+                    // Progress events, on the one namespace only.
+                    (
+                        "appsync:EventPublish",
+                        get_att("EventApiNamespace", "ChannelNamespaceArn"),
+                    ),
                 ],
             ]
             .concat(),

@@ -97,8 +97,23 @@ pub const SIGN_IN_CLIENT_ID: Var = Var {
     value: "OAuth client id the page signs in with (the pool's browser client, or `OidcAudience`)",
 };
 
+pub const EVENTS_PUBLISH_URL: Var = Var {
+    name: "EVENTS_PUBLISH_URL",
+    value: "the Event API's publish endpoint, `https://<Dns.Http>/event`: job-state signs each \
+            progress event for it (SigV4, service `appsync`)",
+};
+pub const EVENTS_HTTP_DOMAIN: Var = Var {
+    name: "EVENTS_HTTP_DOMAIN",
+    value: "the Event API's HTTP domain (`Dns.Http`): the `host` of the page's auth JSON",
+};
+pub const EVENTS_REALTIME_URL: Var = Var {
+    name: "EVENTS_REALTIME_URL",
+    value: "the Event API's WebSocket endpoint, `wss://<Dns.Realtime>/event/realtime`: the page \
+            subscribes there, and its CSP `connect-src` admits that origin",
+};
+
 /// Every variable, in the order docs/wiring.md lists them.
-pub const ALL: [Var; 20] = [
+pub const ALL: [Var; 23] = [
     INPUT_FILE_TABLE,
     JOB_OUTPUT_TABLE,
     JOB_STATUS_TABLE,
@@ -119,6 +134,9 @@ pub const ALL: [Var; 20] = [
     SIGN_IN_KIND,
     SIGN_IN_URL,
     SIGN_IN_CLIENT_ID,
+    EVENTS_PUBLISH_URL,
+    EVENTS_HTTP_DOMAIN,
+    EVENTS_REALTIME_URL,
 ];
 
 macro_rules! function_env {
@@ -171,6 +189,7 @@ function_env! {
         job_status_table: JOB_STATUS_TABLE,
         output_bucket: OUTPUT_BUCKET,
         ttl_days: TTL_DAYS,
+        events_publish_url: EVENTS_PUBLISH_URL,
     }
 }
 
@@ -192,5 +211,7 @@ function_env! {
         sign_in_kind: SIGN_IN_KIND,
         sign_in_url: SIGN_IN_URL,
         sign_in_client_id: SIGN_IN_CLIENT_ID,
+        events_http_domain: EVENTS_HTTP_DOMAIN,
+        events_realtime_url: EVENTS_REALTIME_URL,
     }
 }

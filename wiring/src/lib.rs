@@ -98,6 +98,8 @@ pub mod metrics {
     pub const JOBS_COMPLETED: &str = "JobsCompleted";
     pub const JOBS_FAILED: &str = "JobsFailed";
     pub const SECONDS_TO_COMPLETE: &str = "SecondsToComplete";
+    /// Progress events AppSync did not accept (the state was stored; the page polls).
+    pub const PUBLISH_FAILURES: &str = "PublishFailures";
 }
 
 /// The HTTP API's route keys (status-api dispatches on them).

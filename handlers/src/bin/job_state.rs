@@ -2,6 +2,7 @@
 
 use handlers::config::{JobStateConfig, process_env};
 use handlers::entrypoints::JobStateHandler;
+use handlers::push::Publisher;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 // The SDK allocates and frees many small objects per AWS call (headers, strings, boxed
@@ -16,11 +17,17 @@ async fn main() -> Result<(), Error> {
     let config = JobStateConfig::load(&process_env())
         .inspect_err(|e| tracing::error!(error = %e, "bad configuration"))?;
     let aws = handlers::sdk::load(handlers::sdk::EVENT_HANDLER_TIMEOUTS).await;
+    let region = aws.region().map(|r| r.to_string()).unwrap_or_default();
+    let credentials = aws
+        .credentials_provider()
+        .ok_or("no AWS credentials provider in the environment")?;
+    let publisher = Publisher::new(&config.events_publish_url, &region, credentials);
     let handler = JobStateHandler::new(
         config,
         aws_sdk_dynamodb::Client::new(&aws),
         aws_sdk_s3::Client::new(&aws),
-    );
+    )
+    .with_publisher(publisher);
     let handler = &handler;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<serde_json::Value>| async move {

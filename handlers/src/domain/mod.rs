@@ -8,6 +8,7 @@ pub mod events;
 pub mod job_state;
 pub mod listing;
 pub mod naming;
+pub mod push;
 pub mod s3;
 pub mod sanitize;
 pub mod upload;

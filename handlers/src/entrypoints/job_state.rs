@@ -4,7 +4,8 @@
 use super::{Error, OWNER_METADATA};
 use crate::adapters::Storage;
 use crate::config::JobStateConfig;
-use crate::domain::{self, JobStateChange};
+use crate::domain::{self, JobStateChange, StateUpdate};
+use crate::push::Publisher;
 use crate::store::{OutputTable, StatusTable, Ttl, now_epoch};
 
 pub struct JobStateHandler {
@@ -12,6 +13,7 @@ pub struct JobStateHandler {
     outputs: OutputTable,
     statuses: StatusTable,
     storage: Storage,
+    publisher: Option<Publisher>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +40,45 @@ impl JobStateHandler {
             outputs: OutputTable::new(dynamodb.clone(), &config.job_output_table, ttl),
             statuses: StatusTable::new(dynamodb, &config.job_status_table, ttl),
             storage: Storage::new(s3),
+            publisher: None,
             config,
+        }
+    }
+
+    /// Pushes each stored change to the job's channel (without one, the page polls only).
+    pub fn with_publisher(mut self, publisher: Publisher) -> Self {
+        self.publisher = Some(publisher);
+        self
+    }
+
+    /// Publishes the stored update to the job's channel. Never fails the event: the state is
+    /// already stored and the page recovers by polling, while a retry would only repeat the
+    /// write. A failure is logged and counted instead.
+    async fn push(&self, update: &StateUpdate, event: &JobStateChange, owner: Option<&str>) {
+        let Some(publisher) = &self.publisher else {
+            return;
+        };
+        let job_id = update.job_id.as_str();
+        let Some(channel) = owner.and_then(|o| wiring::events::job_channel(o, job_id)) else {
+            tracing::info!(
+                job_id,
+                decision = "no_channel",
+                "owner has no channel form: not pushed"
+            );
+            return;
+        };
+        let phase = (event.detail.job_progress.as_ref()).and_then(|p| p.current_phase.as_deref());
+        let body =
+            domain::push::publish_body(&channel, &domain::push::progress_event(update, phase));
+        if let Err(e) = publisher.publish(body).await {
+            tracing::warn!(job_id, error = %e, decision = "publish_failed", "progress not pushed");
+            let stack = (event.detail.user_metadata.as_ref())
+                .and_then(|m| m.get(crate::metrics::STACK_KEY))
+                .map_or("unknown", String::as_str);
+            crate::metrics::emit(&crate::metrics::publish_failed_line(
+                stack,
+                crate::metrics::now_millis(),
+            ));
         }
     }
 
@@ -129,6 +169,9 @@ impl JobStateHandler {
             decision = "merged",
             "job state merged"
         );
+        if applied.written {
+            self.push(&update, &event, owner.as_deref()).await;
+        }
         // Only the event that moved the job counts: a redelivered COMPLETE, or the COMPLETE
         // of a second MediaConvert job of the same job id, is not a second job.
         if applied.status

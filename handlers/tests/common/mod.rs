@@ -26,6 +26,8 @@ pub const JOB_TEMPLATE: &str = "vod-test-hls";
 pub const MAX_UPLOAD_BYTES: u64 = 1 << 30;
 pub const UPLOADS_PER_DAY: u32 = 3;
 pub const API_URL: &str = "https://api0123456.execute-api.us-east-1.amazonaws.com";
+/// No stand-in listens here: the handlers built without a publisher never call it.
+pub const EVENTS_PUBLISH_URL: &str = "http://127.0.0.1:9/event";
 pub const PLAYBACK_URL: &str = "https://d111111abcdef8.cloudfront.net";
 
 /// A MediaConvert client that answers CreateJob with the given job ids in turn and records
@@ -110,6 +112,7 @@ impl Local {
             job_status_table: n.job_status_table.clone(),
             output_bucket: n.output_bucket.clone(),
             ttl_days: TTL_DAYS,
+            events_publish_url: EVENTS_PUBLISH_URL.into(),
         }
     }
 

@@ -279,3 +279,39 @@ impl Serialize for Expr {
         }
     }
 }
+
+/// A typed property value a condition chooses: `Fn::If` over two typed values, either of which
+/// may be absent (`Ref: AWS::NoValue`), for the places where the stage's sign-in changes a
+/// property's shape and not only its value (AppSync's Cognito or OIDC provider config).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Choice<T> {
+    Always(T),
+    Absent,
+    If(String, Box<Choice<T>>, Box<Choice<T>>),
+}
+
+impl<T> Choice<T> {
+    pub fn when(
+        condition: &(impl Logical + ?Sized),
+        then: Choice<T>,
+        otherwise: Choice<T>,
+    ) -> Self {
+        Choice::If(
+            condition.logical_id().to_owned(),
+            Box::new(then),
+            Box::new(otherwise),
+        )
+    }
+}
+
+impl<T: Serialize> Serialize for Choice<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Choice::Always(value) => value.serialize(s),
+            Choice::Absent => Intrinsic("Ref", "AWS::NoValue").serialize(s),
+            Choice::If(condition, then, otherwise) => {
+                Intrinsic("Fn::If", &(condition, then, otherwise)).serialize(s)
+            }
+        }
+    }
+}

@@ -11,7 +11,7 @@ pub mod iam;
 pub mod resources;
 mod validate;
 
-pub use expr::{Expr, Logical, Pseudo};
+pub use expr::{Choice, Expr, Logical, Pseudo};
 pub use validate::Invalid;
 
 use expr::OrderedMap;

@@ -16,10 +16,11 @@ pub use parameters::{DEFAULT_MAX_UPLOAD_BYTES, LOG_RETENTION_DAYS, S3_SINGLE_PUT
 use crate::constructs::bucket::BucketOptions;
 use crate::constructs::cdn::DistributionOptions;
 use crate::constructs::cognito::UserPoolOptions;
+use crate::constructs::events_api::EventAuth;
 use crate::constructs::http_api::{HttpApiProps, JwtProps};
 use crate::constructs::{
-    Alarms, Bucket, Distribution, EventRule, Function, HttpApi, JobTemplate, MediaConvertRole,
-    Table, Topic, UserPool,
+    Alarms, Bucket, Distribution, EventApi, EventRule, Function, HttpApi, JobTemplate,
+    MediaConvertRole, Table, Topic, UserPool,
 };
 use crate::job_settings;
 use crate::model::{Expr, Id, Parameter, Pseudo, Template};
@@ -90,14 +91,15 @@ pub fn stack() -> Template {
     let mut job_state = job_state(&mut t, &p, &transcode.output);
     let tables = tables(&mut t, &mut ingest.create_job, &mut job_state.function);
     let sign_in = sign_in(&mut t, &p, origins);
+    let events = push(&mut t, &p, &sign_in, &mut job_state.function);
     let mut api = api(&mut t, &p, &sign_in, &ingest.input, &tables);
 
     // Every resource is known: tell each function where its resources are.
     let env = create_job_env(&p, &transcode, &tables, api.http.url());
     set_env(&mut ingest.create_job, env.into_pairs());
-    let env = job_state_env(&p, &transcode.output, &tables);
+    let env = job_state_env(&p, &transcode.output, &tables, &events);
     set_env(&mut job_state.function, env.into_pairs());
-    let env = status_api_env(&p, &ingest.input, &tables, &playback, &sign_in);
+    let env = status_api_env(&p, &ingest.input, &tables, &playback, &sign_in, &events);
     set_env(&mut api.status_api, env.into_pairs());
 
     let watched = finish_functions(
@@ -385,6 +387,26 @@ fn sign_in(t: &mut Template, p: &Parameters, app_urls: Expr) -> SignIn {
     }
 }
 
+/// Progress pushed to the page: an AppSync Event API whose one namespace job-state publishes
+/// to (IAM) and browsers subscribe to with the stage's sign-in, each to its own channels.
+fn push(t: &mut Template, p: &Parameters, sign_in: &SignIn, job_state: &mut Function) -> EventApi {
+    let events = EventApi::new(
+        t,
+        "EventApi",
+        Expr::sub("${AWS::StackName}-events"),
+        wiring::events::NAMESPACE,
+        EventAuth {
+            uses_pool: &sign_in.creates_pool,
+            user_pool: sign_in.pool.id.r(),
+            pool_client_id: sign_in.pool.client_id(),
+            oidc_issuer: p.oidc_issuer.r(),
+            oidc_client_id: p.oidc_audience.r(),
+        },
+    );
+    events.grant_publish(job_state);
+    events
+}
+
 /// The front end's API and the function behind it.
 struct Api {
     status_api: Function,
@@ -458,12 +480,21 @@ fn create_job_env(
     }
 }
 
-fn job_state_env(p: &Parameters, output: &Bucket, tables: &Tables) -> JobStateEnv<Expr> {
+fn job_state_env(
+    p: &Parameters,
+    output: &Bucket,
+    tables: &Tables,
+    events: &EventApi,
+) -> JobStateEnv<Expr> {
     JobStateEnv {
         job_output_table: tables.job_outputs.name(),
         job_status_table: tables.job_statuses.name(),
         output_bucket: output.name(),
         ttl_days: p.ttl_days.r(),
+        events_publish_url: Expr::join(
+            "",
+            vec!["https://".into(), events.http_domain(), "/event".into()],
+        ),
     }
 }
 
@@ -473,6 +504,7 @@ fn status_api_env(
     tables: &Tables,
     playback: &Distribution,
     sign_in: &SignIn,
+    events: &EventApi,
 ) -> StatusApiEnv<Expr> {
     StatusApiEnv {
         input_file_table: tables.input_files.name(),
@@ -489,6 +521,15 @@ fn status_api_env(
         sign_in_kind: sign_in.kind.clone(),
         sign_in_url: sign_in.url.clone(),
         sign_in_client_id: sign_in.client_id.clone(),
+        events_http_domain: events.http_domain(),
+        events_realtime_url: Expr::join(
+            "",
+            vec![
+                "wss://".into(),
+                events.realtime_domain(),
+                "/event/realtime".into(),
+            ],
+        ),
     }
 }
 

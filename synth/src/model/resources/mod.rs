@@ -6,6 +6,7 @@
 //! `resources::Bucket` names the same type as `resources::s3::Bucket`.
 
 pub mod apigatewayv2;
+pub mod appsync;
 pub mod cloudfront;
 pub mod cloudwatch;
 pub mod cognito;
@@ -20,6 +21,7 @@ pub mod sns;
 pub mod sqs;
 
 pub use apigatewayv2::*;
+pub use appsync::*;
 pub use cloudfront::*;
 pub use cloudwatch::*;
 pub use cognito::*;
@@ -64,6 +66,8 @@ pub enum Properties {
     OriginAccessControl(OriginAccessControl),
     Distribution(Box<Distribution>),
     ResponseHeadersPolicy(Box<ResponseHeadersPolicy>),
+    EventApi(Box<EventApi>),
+    ChannelNamespace(ChannelNamespace),
 }
 
 impl Properties {
@@ -94,6 +98,8 @@ impl Properties {
             Properties::OriginAccessControl(_) => "AWS::CloudFront::OriginAccessControl",
             Properties::Distribution(_) => "AWS::CloudFront::Distribution",
             Properties::ResponseHeadersPolicy(_) => "AWS::CloudFront::ResponseHeadersPolicy",
+            Properties::EventApi(_) => "AWS::AppSync::Api",
+            Properties::ChannelNamespace(_) => "AWS::AppSync::ChannelNamespace",
         }
     }
 }
