@@ -30,6 +30,13 @@ before the server starts; the template itself is deployed unchanged:
   never a key file) are evaluated by synth's tests instead, and by S3 on a real deploy.
 * AWS::CloudFront::ResponseHeadersPolicy: moto's cloudfront backend has none; the model
   records the resource (Id) so the distribution's reference resolves.
+* AWS::AppSync::Api and ::ChannelNamespace (the Event API that pushes progress): moto's
+  appsync backend knows GraphQL APIs only. The models record the resources and the return
+  values the stack wires (ApiId, ApiArn, Dns.Http, Dns.Realtime; ChannelNamespaceArn, in
+  AppSync's documented forms), so the rehearsal checks job-state's publish URL and grant and
+  status-api's endpoints against them; the local stack serves both endpoints with its
+  appsync-local stand-in. Auth modes and the onSubscribe handler are checked by synth's
+  tests and cfn-lint, and enforced (the owner rule) by the stand-in.
 * AWS::MediaConvert::JobTemplate: moto has no MediaConvert at all. The model only records
   the resource (Name, Arn) so references resolve; nothing checks its settings here (the
   stack's structural tests and cfn-lint do).
@@ -431,6 +438,46 @@ class MediaConvertJobTemplate(_Model, CloudFormationModel):
         name = p.get("Name", name)
         arn = f"arn:aws:mediaconvert:{region_name}:{account_id}:jobTemplates/{name}"
         return cls(name, Arn=arn, Name=name)
+
+
+class AppSyncEventApi(_Model, CloudFormationModel):
+    __module__ = "moto.appsync.rehearse"
+    ATTRIBUTES = ("ApiId", "ApiArn", "Dns.Http", "Dns.Realtime")
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::AppSync::Api"
+
+    @classmethod
+    def create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> _Model:
+        api_id = uuid.uuid4().hex[:26]
+        arn = f"arn:{get_partition(region_name)}:appsync:{region_name}:{account_id}:apis/{api_id}"
+        return cls(
+            arn,
+            ApiId=api_id,
+            ApiArn=arn,
+            **{
+                "Dns.Http": f"{api_id}.appsync-api.{region_name}.amazonaws.com",
+                "Dns.Realtime": f"{api_id}.appsync-realtime-api.{region_name}.amazonaws.com",
+            },
+        )
+
+
+class AppSyncChannelNamespace(_Model, CloudFormationModel):
+    __module__ = "moto.appsync.rehearse"
+    ATTRIBUTES = ("ChannelNamespaceArn",)
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::AppSync::ChannelNamespace"
+
+    @classmethod
+    def create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> _Model:
+        arn = (
+            f"arn:{get_partition(region_name)}:appsync:{region_name}:{account_id}:"
+            f"apis/{p['ApiId']}/channelNamespace/{p['Name']}"
+        )
+        return cls(arn, ChannelNamespaceArn=arn)
 
 
 class SnsSubscription(_Model, CloudFormationModel):

@@ -11,6 +11,14 @@ use std::collections::BTreeMap;
 use crate::eventbridge::Pattern;
 use crate::notifications::Notification;
 
+/// The AppSync Event API the functions and the page are wired to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventsSpec {
+    pub http_domain: String,
+    pub realtime_domain: String,
+    pub namespace: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Deployment {
     pub port: u16,
@@ -437,6 +445,19 @@ impl Deployment {
             nosniff,
             hsts,
         }))
+    }
+
+    /// The Event API's domains as the template's GetAtts gave them (server.py's model), and
+    /// its namespace; `None` for a template without one.
+    pub fn events(&self) -> Option<EventsSpec> {
+        let (_, api) = self.of_type("AWS::AppSync::Api").next()?;
+        let (_, namespace) = self.of_type("AWS::AppSync::ChannelNamespace").next()?;
+        let attribute = |name: &str| api.attributes.get(name)?.as_str().map(str::to_owned);
+        Some(EventsSpec {
+            http_domain: attribute("Dns.Http")?,
+            realtime_domain: attribute("Dns.Realtime")?,
+            namespace: namespace.text("/Name")?,
+        })
     }
 
     pub fn sign_in(&self) -> Option<SignInSpec> {

@@ -43,6 +43,8 @@ pub enum Error {
     /// The deployment moto printed lacks what the stack wires (the cause names it).
     Deployment(String),
     MediaConvert(String),
+    /// The AppSync Events stand-in did not start.
+    Events(std::io::Error),
     MissingBinary(PathBuf),
     Lambda(String),
     NotAFunction(String),
@@ -60,6 +62,7 @@ impl fmt::Display for Error {
             Error::Interrupted => f.write_str("interrupted during start-up"),
             Error::Terminated => f.write_str("terminated during start-up"),
             Error::Signals(e) => write!(f, "cannot install the signal handlers: {e}"),
+            Error::Events(e) => write!(f, "the AppSync Events stand-in: {e}"),
             Error::MissingTemplate(path) => {
                 write!(f, "the template {} does not exist", path.display())
             }
@@ -123,7 +126,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Signals(e) | Error::Build(e) => Some(e),
+            Error::Signals(e) | Error::Build(e) | Error::Events(e) => Some(e),
             Error::Listen { source, .. } | Error::MotoSpawn { source, .. } => Some(source),
             _ => None,
         }

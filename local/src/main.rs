@@ -9,7 +9,7 @@
 
 use clap::Parser;
 use local::authorizer::{Authorizer, AuthorizerConfig};
-use local::deployment::{ApiSpec, Deployment, DistributionSpec, SignInSpec};
+use local::deployment::{ApiSpec, Deployment, DistributionSpec, EventsSpec, SignInSpec};
 use local::distribution::Distribution;
 use local::error::Error;
 use local::functions::{self, Endpoints, Functions};
@@ -44,6 +44,9 @@ struct Args {
     /// Port of the playback distribution stand-in (0 = a free port).
     #[arg(long, default_value_t = 4002)]
     playback_port: u16,
+    /// Port of the AppSync Events stand-in, publish and realtime (0 = a free port).
+    #[arg(long, default_value_t = 4003)]
+    events_port: u16,
     /// Creates a user who can sign in (repeatable): EMAIL:PASSWORD. The template's password
     /// policy applies (12 characters, upper and lower case, a digit).
     #[arg(long, value_name = "EMAIL:PASSWORD")]
@@ -121,6 +124,7 @@ struct Stack {
     functions: Functions,
     tasks: Vec<JoinHandle<()>>,
     mediaconvert: mediaconvert_local::Server,
+    events: appsync_local::Server,
 }
 
 impl Stack {
@@ -131,6 +135,7 @@ impl Stack {
         self.functions.stop().await;
         // Dropping the server drops its jobs, whose ffmpeg processes are killed on drop.
         drop(self.mediaconvert);
+        drop(self.events);
         self.moto.stop().await;
     }
 }
@@ -162,13 +167,19 @@ async fn start(args: &Args) -> Result<Stack, Error> {
     let api = deployment.api().map_err(Error::Deployment)?;
     let distribution = deployment.distribution().map_err(Error::Deployment)?;
     let sign_in = deployment.sign_in();
+    let events_spec = deployment.events();
+    let push = events_stand_in(ports.events, deployment, sign_in.as_ref())?;
+    let mut replaced = stand_ins(&api, distribution.as_ref(), sign_in.as_ref(), &ports.urls);
+    if let Some(spec) = &events_spec {
+        replaced.extend(events_stand_ins(spec, &push));
+    }
     let functions = Functions::start(
         deployment.functions().map_err(Error::Deployment)?,
         &inputs.bin_dir,
         &Endpoints {
             moto: &deployment.endpoint(),
             mediaconvert: &mediaconvert.endpoint(),
-            stand_ins: &stand_ins(&api, distribution.as_ref(), sign_in.as_ref(), &ports.urls),
+            stand_ins: &replaced,
         },
     )?;
 
@@ -204,6 +215,7 @@ async fn start(args: &Args) -> Result<Stack, Error> {
         functions,
         tasks,
         mediaconvert,
+        events: push,
     };
     print_urls(&stack, &ports.urls, sign_in.as_ref(), &api, &args.user);
     Ok(stack)
@@ -255,6 +267,7 @@ struct Ports {
     api: TcpListener,
     hosted_ui: TcpListener,
     playback: TcpListener,
+    events: TcpListener,
     urls: Urls,
 }
 
@@ -271,10 +284,17 @@ impl Ports {
             listen(args.auth_port, "the hosted UI", "--auth-port").await?;
         let (playback, playback_url) =
             listen(args.playback_port, "playback", "--playback-port").await?;
+        let (events, _) = listen(
+            args.events_port,
+            "the AppSync Events stand-in",
+            "--events-port",
+        )
+        .await?;
         Ok(Ports {
             api,
             hosted_ui,
             playback,
+            events,
             urls: Urls {
                 api: api_url,
                 hosted_ui: hosted_ui_url,
@@ -375,6 +395,57 @@ fn stand_ins(
     }
     stand_ins
 }
+
+/// The AppSync Events stand-in on its port: publishes signed with the functions' credentials
+/// (any session token: the functions carry the Runtime API's), tokens of the stack's pool
+/// and its browser client. Without a pool (OIDC mode) it refuses every subscription, and the
+/// page polls.
+fn events_stand_in(
+    listener: TcpListener,
+    deployment: &Deployment,
+    sign_in: Option<&SignInSpec>,
+) -> Result<appsync_local::Server, Error> {
+    let (pool, clients) = match sign_in {
+        Some(s) => (s.pool_id.clone(), vec![s.client_id.clone()]),
+        None => ("no-pool".to_owned(), Vec::new()),
+    };
+    let region = deployment.region();
+    let jwt = appsync_local::JwtConfig::cognito(&deployment.endpoint(), &region, &pool, clients);
+    let credentials = appsync_local::Credentials {
+        access_key_id: runtime_api::ACCESS_KEY_ID.to_owned(),
+        secret_access_key: runtime_api::SECRET_ACCESS_KEY.to_owned(),
+        session_token: None,
+    };
+    let mut config = appsync_local::Config::new(&region, credentials, jwt);
+    if let Some(namespace) = deployment.events().map(|e| e.namespace) {
+        config.namespace = namespace;
+    }
+    appsync_local::serve(listener, config).map_err(Error::Events)
+}
+
+/// (AWS URL, local URL) of the Event API: the publish URL, the HTTP domain (the page's auth
+/// `host`, which the stand-in checks) and the realtime URL. The longer forms come first, as
+/// each replacement applies to what the earlier ones left.
+fn events_stand_ins(spec: &EventsSpec, server: &appsync_local::Server) -> Vec<(String, String)> {
+    let host = server.http_host().to_owned();
+    vec![
+        (
+            format!("https://{}", spec.http_domain),
+            format!("http://{host}"),
+        ),
+        (
+            format!("wss://{}", spec.realtime_domain),
+            server
+                .realtime_url()
+                .trim_end_matches(REALTIME_PATH)
+                .to_owned(),
+        ),
+        (spec.http_domain.clone(), host),
+    ]
+}
+
+/// The realtime endpoint's path, the same on AppSync and the stand-in.
+const REALTIME_PATH: &str = "/event/realtime";
 
 /// EventBridge: the MediaConvert stand-in's events, through the template's rules, to their
 /// target functions.
@@ -480,6 +551,11 @@ fn print_urls(
     println!("local: hosted-ui    {}", urls.hosted_ui);
     println!("local: playback     {}", urls.playback);
     println!("local: mediaconvert {}", stack.mediaconvert.endpoint());
+    println!(
+        "local: events       {} (realtime {})",
+        stack.events.http_url(),
+        stack.events.realtime_url()
+    );
     println!("local: moto         {}", stack.moto.deployment.endpoint());
     if let Some(SignInSpec {
         pool_id, client_id, ..

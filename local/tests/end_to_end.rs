@@ -247,6 +247,16 @@ fn upload_transcode_progress_playback_and_key_through_the_local_stack() {
         api: api.clone(),
         token: sign_in(&stack),
     };
+    // Pushed progress: the user's own channels are theirs to watch, another user's are not.
+    let realtime = Realtime::of(&stack, &client.token);
+    let refused = Realtime::of(&stack, &client.token).subscribe("/jobs/someone-else/*");
+    assert_eq!(refused["type"], "subscribe_error", "{refused}");
+    assert_eq!(
+        refused["errors"][0]["errorType"], "UnauthorizedException",
+        "{refused}"
+    );
+    let watcher = realtime.watch_own_jobs();
+
     let uploaded = Instant::now();
     let input_file = client.upload("clip.mp4", &video);
     let (job, progress) = client.wait_job(&input_file, Duration::from_secs(60));
@@ -261,6 +271,22 @@ fn upload_transcode_progress_playback_and_key_through_the_local_stack() {
     );
     assert_eq!(progress.last(), Some(&100));
     let job_id = job["jobId"].as_str().unwrap();
+    let pushed = watcher.join().expect("the subscriber ran");
+    eprintln!("pushed: {pushed:?}");
+    assert!(pushed.iter().all(|e| e["jobId"] == job_id), "{pushed:?}");
+    assert_eq!(
+        pushed.last().map(|e| e["status"].clone()),
+        Some(json!("COMPLETE"))
+    );
+    assert!(
+        pushed.iter().any(|e| e["status"] == "PROGRESSING"),
+        "{pushed:?}"
+    );
+    let sequences: Vec<&str> = pushed
+        .iter()
+        .map(|e| e["sequence"].as_str().unwrap())
+        .collect();
+    assert!(sequences.windows(2).all(|w| w[0] < w[1]), "{sequences:?}");
     assert_eq!(
         (job["widthPx"].as_u64(), job["heightPx"].as_u64()),
         (Some(640), Some(360))
@@ -381,6 +407,116 @@ fn upload_transcode_progress_playback_and_key_through_the_local_stack() {
         !log.contains(&hex(&key.body)),
         "the key appears in the stack's log"
     );
+}
+
+/// A browser's AppSync Events connection to the local stand-in, signed in with `token`.
+struct Realtime {
+    socket: tungstenite::WebSocket<std::net::TcpStream>,
+    auth: Value,
+    sub: String,
+}
+
+impl Realtime {
+    fn of(stack: &LocalStack, token: &str) -> Realtime {
+        // "http://127.0.0.1:4003/event (realtime ws://127.0.0.1:4003/event/realtime)"
+        let printed = stack.printed("events");
+        let host = printed
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .trim_start_matches("http://");
+        let host = host.split('/').next().unwrap();
+        let url = printed
+            .split("realtime ")
+            .nth(1)
+            .unwrap()
+            .trim_end_matches(')');
+        let auth = json!({ "host": host, "Authorization": token });
+        let header = URL_SAFE_NO_PAD.encode(auth.to_string());
+        let request = tungstenite::http::Request::get(url)
+            .header("host", host)
+            .header("connection", "Upgrade")
+            .header("upgrade", "websocket")
+            .header("sec-websocket-version", "13")
+            .header(
+                "sec-websocket-key",
+                tungstenite::handshake::client::generate_key(),
+            )
+            .header(
+                "sec-websocket-protocol",
+                format!("aws-appsync-event-ws, header-{header}"),
+            )
+            .body(())
+            .unwrap();
+        let stream = std::net::TcpStream::connect(host).unwrap();
+        let (mut socket, response) = tungstenite::client(request, stream).expect("the handshake");
+        assert_eq!(
+            response.headers()["sec-websocket-protocol"],
+            "aws-appsync-event-ws"
+        );
+        socket
+            .send(tungstenite::Message::text(
+                json!({"type": "connection_init"}).to_string(),
+            ))
+            .unwrap();
+        let mut realtime = Realtime {
+            socket,
+            auth,
+            sub: claim(token, "sub"),
+        };
+        let ack = realtime.next_message(|m| m["type"] != "ka");
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        realtime
+    }
+
+    fn next_message(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            let message = self.socket.read().expect("the socket stays open");
+            if let tungstenite::Message::Text(text) = message {
+                let value: Value = serde_json::from_str(text.as_str()).unwrap();
+                if wanted(&value) {
+                    return value;
+                }
+            }
+        }
+    }
+
+    /// Subscribes to `channel`: the stand-in's answer (subscribe_success or _error).
+    fn subscribe(&mut self, channel: &str) -> Value {
+        let message = json!({
+            "type": "subscribe", "id": "s-1", "channel": channel, "authorization": self.auth,
+        });
+        self.socket
+            .send(tungstenite::Message::text(message.to_string()))
+            .unwrap();
+        self.next_message(|m| m["type"] != "ka")
+    }
+
+    /// Every event pushed to the caller's own jobs until one is COMPLETE, on a thread.
+    fn watch_own_jobs(mut self) -> std::thread::JoinHandle<Vec<Value>> {
+        let owner = wiring::owner::channel_owner(&self.sub).expect("a Cognito sub is a segment");
+        let answer = self.subscribe(&format!("/jobs/{owner}/*"));
+        assert_eq!(answer["type"], "subscribe_success", "{answer}");
+        std::thread::spawn(move || {
+            let mut events = Vec::new();
+            loop {
+                let data = self.next_message(|m| m["type"] == "data");
+                let event: Value = serde_json::from_str(data["event"].as_str().unwrap()).unwrap();
+                let done = event["status"] == "COMPLETE";
+                events.push(event);
+                if done {
+                    return events;
+                }
+            }
+        })
+    }
+}
+
+/// One claim of a JWT (not verified: the test's own token).
+fn claim(token: &str, name: &str) -> String {
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    claims[name].as_str().unwrap().to_owned()
 }
 
 fn hex(bytes: &[u8]) -> String {
