@@ -49,7 +49,7 @@ ENVIRONMENT = {
         "STACK_NAME",
         "API_URL",
     },
-    "job-state": {"JOB_OUTPUT_TABLE", "JOB_STATUS_TABLE", "OUTPUT_BUCKET", "TTL_DAYS"},
+    "job-state": {"JOB_OUTPUT_TABLE", "JOB_STATUS_TABLE", "OUTPUT_BUCKET", "TTL_DAYS", "EVENTS_PUBLISH_URL"},
     "status-api": {
         "INPUT_FILE_TABLE",
         "JOB_OUTPUT_TABLE",
@@ -65,6 +65,8 @@ ENVIRONMENT = {
         "SIGN_IN_KIND",
         "SIGN_IN_URL",
         "SIGN_IN_CLIENT_ID",
+        "EVENTS_HTTP_DOMAIN",
+        "EVENTS_REALTIME_URL",
     },
 }
 # The template's defaults for the parameters a stage file may leave out.
@@ -304,6 +306,7 @@ def check_stage(c: Checks, stage: str, digests: dict[str, str]) -> dict[str, Any
         check_sign_in(c, stage, res, outputs, params, apigw, api_id, routes)
 
     check_playback(c, stage, res, outputs)
+    check_push(c, stage, res, functions, iam)
 
     envs = [
         str(v)
@@ -311,6 +314,42 @@ def check_stage(c: Checks, stage: str, digests: dict[str, str]) -> dict[str, Any
         for v in (conf.get("Environment") or {}).get("Variables", {}).values()
     ]
     return {"physical": physical, "types": {r["LogicalResourceId"]: r["ResourceType"] for r in res}, "env": envs}
+
+
+def check_push(c: Checks, stage: str, res: list[dict[str, Any]], functions: dict[str, Any], iam: Any) -> None:
+    """The Event API's wiring: job-state publishes to its HTTP domain and may publish to the
+    jobs namespace only; status-api hands the page the same API's domains. (moto has no
+    AppSync Events: server.py's models give the return values in AppSync's forms.)"""
+    apis = of_type(res, "AWS::AppSync::Api")
+    namespaces = of_type(res, "AWS::AppSync::ChannelNamespace")
+    if not c.check(f"{stage}: one Event API and one channel namespace", len(apis) == 1 and len(namespaces) == 1, f"{apis} {namespaces}"):
+        return
+    api_arn, namespace_arn = apis[0], namespaces[0]
+    api_id = api_arn.rsplit("/", 1)[-1]
+    region = api_arn.split(":")[3]
+    c.check(f"{stage}: the namespace is the API's jobs", namespace_arn == f"{api_arn}/channelNamespace/jobs", namespace_arn)
+    http = f"{api_id}.appsync-api.{region}.amazonaws.com"
+    realtime = f"{api_id}.appsync-realtime-api.{region}.amazonaws.com"
+
+    def env(binary: str) -> dict[str, str]:
+        return {k: str(v) for k, v in (functions.get(binary, {}).get("Environment") or {}).get("Variables", {}).items()}
+
+    c.check(f"{stage}: job-state publishes to the API's HTTP domain", env("job-state").get("EVENTS_PUBLISH_URL") == f"https://{http}/event", str(env("job-state").get("EVENTS_PUBLISH_URL")))
+    page = env("status-api")
+    c.check(f"{stage}: the page's auth host is the API's HTTP domain", page.get("EVENTS_HTTP_DOMAIN") == http, str(page.get("EVENTS_HTTP_DOMAIN")))
+    c.check(f"{stage}: the page subscribes at the API's realtime domain", page.get("EVENTS_REALTIME_URL") == f"wss://{realtime}/event/realtime", str(page.get("EVENTS_REALTIME_URL")))
+    for binary, conf in sorted(functions.items()):
+        role = conf["Role"].rsplit("/", 1)[-1]
+        grants = []
+        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+            document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+            document = json.loads(document) if isinstance(document, str) else document
+            for statement in document["Statement"]:
+                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+                grants += [(a, r) for a in actions if a.startswith("appsync:") for r in resources]
+        wanted = [("appsync:EventPublish", namespace_arn)] if binary == "job-state" else []
+        c.check(f"{stage}: {binary} may publish {'to the jobs namespace only' if wanted else 'nothing'}", grants == wanted, str(grants))
 
 
 def check_input_bucket(c: Checks, stage: str, s3: Any, bucket: str, params: dict[str, str]) -> None:
