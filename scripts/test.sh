@@ -26,6 +26,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "tests: synth, handlers (moto, cfn-lint, checkov)"
 cargo test --workspace --locked
 
+step "page: the bar's model and the channel form (node --test)"
+node --test handlers/tests/js/
+
 step "page: the vendored hls.js is the pinned npm package's"
 bash scripts/vendor-hlsjs.sh
 

@@ -228,60 +228,121 @@
   }
 
   // ---- the transcoding bar ---------------------------------------------------------------
+  // Progress is pushed over AppSync Events when the stack has them (settings.push): one GET
+  // after subscribe_success catches up, then each event moves the bar. Any error, close or
+  // missed keep-alive falls back to polling at the status interval, and the socket is tried
+  // again with backoff. The socket closes when the job ends or the tab is hidden. The bar and
+  // its ETA come from progress.js's model (never backwards, never 100 before COMPLETE).
   let following = 0; // a newer follow() stops older ones
   async function follow(job) {
     const mine = ++following;
-    let shown = 0;
-    let delay = Math.min(1000, interval);
+    const current = () => mine === following;
+    let model = VodProgress.create(interval);
+    let sequence = '';
     let last = '';
+    let socket = null;
+    let live = false; // subscribed: polling pauses
+    let retryMs = 2000;
+    let retryAt = 0;
+    let wake = null; // resolves the poll loop's sleep early
     stopPlayer();
     $('job').hidden = false;
     $('job-error').hidden = true;
     $('job-bar').classList.remove('failed');
     $('job-name').textContent = job.name || '';
-    const render = (status, progress) => {
-      // Never backwards: the API's progress only grows, but a reordered answer must not show.
-      // A failed job keeps the bar where it was (its stored progress says nothing of how far
-      // the transcoding got), in the failure's colour.
-      const failed = status === 'ERROR' || status === 'CANCELED';
-      if (!failed) shown = Math.max(shown, status === 'COMPLETE' ? 100 : progress || 0);
+    const render = () => {
+      const v = VodProgress.view(model, Date.now());
+      model = v.model;
+      // A failed job keeps the bar where it was, in the failure's colour.
+      const failed = model.status === 'ERROR' || model.status === 'CANCELED';
       $('job-bar').classList.toggle('failed', failed);
-      const words = WORDS[status] || 'queued';
-      setBar($('job-bar'), shown, words + ', ' + shown + '%');
-      $('job-state').textContent = words;
-      $('job-percent').textContent = shown + '%';
+      const words = WORDS[model.status] || 'queued';
+      setBar($('job-bar'), v.percent, words + ', ' + v.percent + '%');
+      $('job-state').textContent = words + (v.eta ? ', ' + v.eta : '');
+      $('job-percent').textContent = v.percent + '%';
       if (words !== last) { last = words; notice((job.name ? job.name + ': ' : '') + words + '.'); }
     };
-    render(job.status || 'SUBMITTED', job.progress);
-    while (mine === following) {
-      try {
-        if (!job.jobId) {
-          const latest = await api('/jobs?' + new URLSearchParams({ inputFile: job.inputFile }));
-          job.jobId = latest.jobId;
-          listJobs();
-        }
-        const view = await api('/jobs/' + encodeURIComponent(job.jobId));
-        if (mine !== following) return;
-        render(view.status, view.progress);
-        if (TERMINAL.includes(view.status)) {
-          if (view.status === 'ERROR') {
-            $('job-error').textContent = 'Transcoding failed' + (view.errorMessage ? ': ' + view.errorMessage : '.');
-            $('job-error').hidden = false;
-          } else if (view.status === 'COMPLETE') {
-            play(view, job.name);
+    const observe = (report) => {
+      model = VodProgress.observe(model, report, Date.now());
+      render();
+    };
+    const closeSocket = () => { if (socket) socket.close(); socket = null; live = false; };
+    const ended = () => TERMINAL.includes(model.status);
+    const connect = () => {
+      const push = settings.push;
+      const token = idToken();
+      const owner = push && token && VodEvents.channelOwner(claims(token).sub);
+      if (!owner || !job.jobId || socket || document.hidden || ended() || Date.now() < retryAt) return;
+      socket = VodEvents.subscribe(push, token, '/' + push.namespace + '/' + owner + '/' + job.jobId, {
+        ready() { live = true; retryMs = 2000; if (wake) wake(); },
+        event(e) {
+          if (!current() || typeof e.sequence !== 'string' || e.sequence <= sequence) return;
+          sequence = e.sequence;
+          observe(e);
+          // The final answer carries what an event does not (playlists, the error message).
+          if (ended() && wake) wake();
+        },
+        fail() {
+          socket = null; live = false;
+          retryAt = Date.now() + retryMs;
+          retryMs = Math.min(retryMs * 2, 60000);
+          if (wake) wake();
+        },
+      });
+    };
+    const onVisibility = () => { if (document.hidden) closeSocket(); else if (wake) wake(); };
+    document.addEventListener('visibilitychange', onVisibility);
+    const ticker = setInterval(() => { if (current()) render(); }, 1000);
+    observe({ status: job.status || 'SUBMITTED', progress: job.progress });
+    let delay = Math.min(1000, interval);
+    let caughtUp = false;
+    try {
+      while (current()) {
+        try {
+          if (!job.jobId) {
+            const latest = await api('/jobs?' + new URLSearchParams({ inputFile: job.inputFile }));
+            job.jobId = latest.jobId;
+            listJobs();
           }
-          listJobs();
-          return;
+          connect();
+          // Subscribed and caught up: the events move the bar, until the job ends.
+          if (!(live && caughtUp) || ended()) {
+            const wasLive = live;
+            const view = await api('/jobs/' + encodeURIComponent(job.jobId));
+            if (!current()) return;
+            caughtUp = wasLive;
+            observe({ status: view.status, progress: view.progress });
+            if (TERMINAL.includes(view.status)) {
+              if (view.status === 'ERROR') {
+                $('job-error').textContent = 'Transcoding failed' + (view.errorMessage ? ': ' + view.errorMessage : '.');
+                $('job-error').hidden = false;
+              } else if (view.status === 'COMPLETE') {
+                play(view, job.name);
+              }
+              listJobs();
+              return;
+            }
+          }
+          if (!live) caughtUp = false;
+          delay = job.jobId ? interval : Math.min(delay * 2, interval);
+        } catch (e) {
+          if (e.status === 401) return;
+          // Not there yet (the upload's job starts a moment after the upload) or a failed call:
+          // ask again, less and less often.
+          delay = e.status === 404 ? Math.min(delay * 2, interval) : Math.min(Math.max(delay, interval) * 2, 8 * interval);
+          if (e.status !== 404) notice('The status is unavailable (' + e.message + '); trying again in ' + Math.round(delay / 1000) + ' s.');
         }
-        delay = job.jobId ? interval : Math.min(delay * 2, interval);
-      } catch (e) {
-        if (e.status === 401) return;
-        // Not there yet (the upload's job starts a moment after the upload) or a failed call:
-        // ask again, less and less often.
-        delay = e.status === 404 ? Math.min(delay * 2, interval) : Math.min(Math.max(delay, interval) * 2, 8 * interval);
-        if (e.status !== 404) notice('The status is unavailable (' + e.message + '); trying again in ' + Math.round(delay / 1000) + ' s.');
+        await new Promise((resolve) => {
+          wake = resolve;
+          // While live, only the socket's failure or the job's end (each wakes the loop).
+          setTimeout(resolve, live && caughtUp ? 60000 : delay);
+        });
+        wake = null;
       }
-      await sleep(delay);
+    } finally {
+      clearInterval(ticker);
+      document.removeEventListener('visibilitychange', onVisibility);
+      closeSocket();
     }
   }
 

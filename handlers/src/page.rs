@@ -37,11 +37,23 @@ pub struct Asset {
 pub const HLS_JS: &str = "hls.light.min.js";
 pub const HLS_JS_LICENSE: &str = "hls.js-LICENSE.txt";
 
-pub const ASSETS: [Asset; 4] = [
+pub const ASSETS: [Asset; 6] = [
     Asset {
         name: "page.js",
         content_type: "text/javascript; charset=utf-8",
         text: include_str!("../assets/page.js"),
+    },
+    // The bar's model (pure, tested by node) and the AppSync Events client, both plain
+    // scripts page.js uses.
+    Asset {
+        name: "progress.js",
+        content_type: "text/javascript; charset=utf-8",
+        text: include_str!("../assets/progress.js"),
+    },
+    Asset {
+        name: "events.js",
+        content_type: "text/javascript; charset=utf-8",
+        text: include_str!("../assets/events.js"),
     },
     Asset {
         name: "page.css",
@@ -69,6 +81,18 @@ struct Settings<'a> {
     max_upload_bytes: u64,
     video_suffixes: &'a [String],
     playback_url: &'a str,
+    /// Where progress is pushed; absent: the page polls only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    push: Option<PushSettings<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PushSettings<'a> {
+    /// The `host` of the socket's auth JSON (`Dns.Http`).
+    http_domain: &'a str,
+    realtime_url: &'a str,
+    namespace: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -96,12 +120,14 @@ fn json_for_script<T: Serialize>(value: &T) -> String {
 /// only (no inline script, no `eval`), the API on the same origin, the upload bucket, the
 /// sign-in provider's token endpoint and the playlists by their origins, media from the
 /// playback origin or hls.js's MediaSource (`blob:`), images (the posters) from the playback
-/// origin.
+/// origin, and the Event API's realtime origin (`wss://<Dns.Realtime>`) alone, not its HTTP
+/// one: the page never publishes.
 pub fn content_security_policy(config: &PageConfig, upload_origin: &str) -> String {
     let playback = origin(&config.playback_url).unwrap_or_default();
     let sign_in = origin(&config.sign_in_url).unwrap_or_default();
+    let realtime = config.push.as_ref().map(|p| p.realtime_origin());
     let mut connect = vec!["'self'".to_string(), upload_origin.to_string()];
-    for o in [&playback, &sign_in] {
+    for o in [&playback, &sign_in].into_iter().chain(realtime.as_ref()) {
         if !connect.contains(o) {
             connect.push(o.clone());
         }
@@ -152,6 +178,11 @@ pub fn render(config: &PageConfig) -> Result<String, minijinja::Error> {
         max_upload_bytes: config.max_upload_bytes,
         video_suffixes: &config.video_suffixes,
         playback_url: &config.playback_url,
+        push: config.push.as_ref().map(|p| PushSettings {
+            http_domain: &p.http_domain,
+            realtime_url: &p.realtime_url,
+            namespace: wiring::events::NAMESPACE,
+        }),
     };
     let accept: Vec<String> = config
         .video_suffixes

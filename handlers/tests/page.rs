@@ -340,6 +340,68 @@ fn origins_are_checked() {
 /// The page's own weight (HTML + CSS + own JS, gzip), printed for the README and kept small:
 /// no framework for one screen.
 #[test]
+fn with_push_the_page_gets_the_event_api_and_its_csp_admits_the_realtime_origin_only() {
+    let mut with_push = config();
+    with_push.push = Some(
+        handlers::config::PushEndpoints::new(
+            "abc.appsync-api.eu-west-1.amazonaws.com".into(),
+            "wss://abc.appsync-realtime-api.eu-west-1.amazonaws.com/event/realtime".into(),
+        )
+        .unwrap(),
+    );
+    let page = page(with_push, None);
+    let r = serve(&page, event("GET /", None, false)).expect("the page route");
+    let csp = header(&r, "content-security-policy");
+    let connect = csp
+        .split(';')
+        .find_map(|d| d.trim().strip_prefix("connect-src "))
+        .unwrap();
+    assert!(
+        connect.ends_with(" wss://abc.appsync-realtime-api.eu-west-1.amazonaws.com"),
+        "{csp}"
+    );
+    // The page never publishes: the HTTP endpoint is not admitted.
+    assert!(!csp.contains("appsync-api"), "{csp}");
+    let html = String::from_utf8(body_bytes(&r)).unwrap();
+    assert_eq!(
+        settings_of(&html)["push"],
+        json!({
+            "httpDomain": "abc.appsync-api.eu-west-1.amazonaws.com",
+            "realtimeUrl": "wss://abc.appsync-realtime-api.eu-west-1.amazonaws.com/event/realtime",
+            "namespace": "jobs",
+        })
+    );
+    for script in ["progress.js", "events.js", "page.js"] {
+        assert!(
+            html.contains(&format!("src=\"/assets/{script}?v=")),
+            "{script}"
+        );
+    }
+    // Without push (the handlers' tests' config), the settings say nothing of it.
+    let plain = page::render(&config()).unwrap();
+    assert!(settings_of(&plain).get("push").is_none());
+}
+
+#[test]
+fn push_endpoints_are_checked() {
+    use handlers::config::PushEndpoints;
+    let ok = |d: &str, u: &str| PushEndpoints::new(d.into(), u.into());
+    assert!(ok("a.b", "wss://a.c/event/realtime").is_ok());
+    assert!(ok("127.0.0.1:4003", "ws://127.0.0.1:4003/event/realtime").is_ok());
+    for (d, u) in [
+        ("a.b", "ws://a.c/event/realtime"),
+        ("a.b", "https://a.c/event/realtime"),
+        ("a.b", "wss://a.c/other"),
+        ("a b", "wss://a.c/event/realtime"),
+        ("", "wss://a.c/event/realtime"),
+        ("a.b\"", "wss://a.c/event/realtime"),
+    ] {
+        let e = ok(d, u).unwrap_err().to_string();
+        assert!(e.contains("EVENTS_"), "{d} {u}: {e}");
+    }
+}
+
+#[test]
 fn the_page_stays_small() {
     let html = page::render(&config()).unwrap();
     let own = |name: &str| {
@@ -354,6 +416,8 @@ fn the_page_stays_small() {
         ("html", html.as_bytes()),
         ("css", own("page.css")),
         ("js", own("page.js")),
+        ("progress.js", own("progress.js")),
+        ("events.js", own("events.js")),
     ];
     let mut total = 0;
     for (name, bytes) in parts {
