@@ -131,8 +131,30 @@ fn job_state_and_status_api_configs() {
         ("JOB_STATUS_TABLE", "status"),
         ("OUTPUT_BUCKET", "b"),
         ("TTL_DAYS", "1"),
+        (
+            "EVENTS_PUBLISH_URL",
+            "https://abc.appsync-api.us-east-1.amazonaws.com/event",
+        ),
     ];
     assert_eq!(JobStateConfig::load(&vars(&job_state)).unwrap().ttl_days, 1);
+    // The publish endpoint: https (http on loopback only), the path /event.
+    for bad in [
+        "http://abc.appsync-api.us-east-1.amazonaws.com/event",
+        "https://abc.appsync-api.us-east-1.amazonaws.com/",
+        "https://abc.appsync-api.us-east-1.amazonaws.com/event/x",
+        "abc.appsync-api.us-east-1.amazonaws.com/event",
+    ] {
+        let err = JobStateConfig::load(&vars(&with(&job_state, "EVENTS_PUBLISH_URL", bad)))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("EVENTS_PUBLISH_URL"), "{bad}: {err}");
+    }
+    let local = with(
+        &job_state,
+        "EVENTS_PUBLISH_URL",
+        "http://127.0.0.1:4003/event",
+    );
+    assert!(JobStateConfig::load(&vars(&local)).is_ok());
     let err = JobStateConfig::load(&vars(&without(&job_state, "OUTPUT_BUCKET"))).unwrap_err();
     assert!(err.to_string().contains("OUTPUT_BUCKET"));
 
@@ -151,8 +173,20 @@ fn job_state_and_status_api_configs() {
         ("SIGN_IN_KIND", "oidc"),
         ("SIGN_IN_URL", "https://issuer.example.com/tenant"),
         ("SIGN_IN_CLIENT_ID", "client-1"),
+        (
+            "EVENTS_HTTP_DOMAIN",
+            "abc.appsync-api.us-east-1.amazonaws.com",
+        ),
+        (
+            "EVENTS_REALTIME_URL",
+            "wss://abc.appsync-realtime-api.us-east-1.amazonaws.com/event/realtime",
+        ),
     ];
     let config = StatusApiConfig::load(&vars(&api)).unwrap();
+    assert_eq!(
+        config.page.push.as_ref().map(|p| p.realtime_origin()),
+        Some("wss://abc.appsync-realtime-api.us-east-1.amazonaws.com".to_string())
+    );
     assert_eq!(config.page.playback_url, config.playback_url);
     assert_eq!(config.page.sign_in_kind, handlers::page::SignInKind::Oidc);
     assert_eq!(config.page.status_interval_seconds, 10);

@@ -724,6 +724,12 @@ fn job_state_prints_embedded_metrics_once_per_finished_job() {
         ANSWER,
     );
 
+    // The process's stdout reaches the log through a reader thread: give the last answer's
+    // lines a moment to arrive.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while emf_lines(&job_state.log()).len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let lines = emf_lines(&job_state.log());
     assert_eq!(
         lines.len(),

@@ -60,6 +60,9 @@ macro_rules! handler_binaries {
     };
 }
 
+/// Where the binaries' job-state publishes unless a test says otherwise: a closed port.
+pub const EVENTS_PUBLISH_URL: &str = "http://127.0.0.1:9/event";
+
 pub const CREATE_JOB_VARS: &[&str] = &[
     "INPUT_FILE_TABLE",
     "JOB_OUTPUT_TABLE",
@@ -78,6 +81,7 @@ pub const JOB_STATE_VARS: &[&str] = &[
     "JOB_STATUS_TABLE",
     "OUTPUT_BUCKET",
     "TTL_DAYS",
+    "EVENTS_PUBLISH_URL",
 ];
 
 pub const STATUS_API_VARS: &[&str] = &[
@@ -95,6 +99,8 @@ pub const STATUS_API_VARS: &[&str] = &[
     "SIGN_IN_KIND",
     "SIGN_IN_URL",
     "SIGN_IN_CLIENT_ID",
+    "EVENTS_HTTP_DOMAIN",
+    "EVENTS_REALTIME_URL",
 ];
 
 /// Clients on moto plus the resources one run uses (names unique per `LocalAws`, so tests
@@ -154,6 +160,15 @@ impl LocalAws {
             "SIGN_IN_KIND" => "cognito".into(),
             "SIGN_IN_URL" => "https://signin-test.auth.us-east-1.amazoncognito.com".into(),
             "SIGN_IN_CLIENT_ID" => "testclient".into(),
+            // Nothing listens there: a publish fails at once, which job-state logs and counts
+            // without failing the event (a test that wants the publishes starts a stand-in
+            // and passes its URL in `extra`).
+            "EVENTS_PUBLISH_URL" => EVENTS_PUBLISH_URL.into(),
+            "EVENTS_HTTP_DOMAIN" => "events-test.appsync-api.us-east-1.amazonaws.com".into(),
+            "EVENTS_REALTIME_URL" => {
+                "wss://events-test.appsync-realtime-api.us-east-1.amazonaws.com/event/realtime"
+                    .into()
+            }
             other => panic!("{other} is not a variable of docs/wiring.md"),
         }
     }
