@@ -39,6 +39,16 @@ impl ApiError {
         }
     }
 
+    /// The request is well formed but conflicts with the upload's state (parts missing or of
+    /// the wrong length when completing).
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status: 409,
+            code,
+            message: message.into(),
+        }
+    }
+
     pub fn body(&self) -> String {
         serde_json::json!({"error": {"code": self.code, "message": self.message}}).to_string()
     }

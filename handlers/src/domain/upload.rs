@@ -2,6 +2,7 @@
 //! into the presigned PUT, and the daily upload quota's counter key and clock.
 
 use super::api::check_text;
+use super::multipart::{PartPlan, key_segment};
 use super::{ApiError, MAX_FILE_NAME_BYTES, MAX_KEY_BYTES, MAX_SINGLE_PUT_BYTES, utc_rfc3339};
 use serde::Deserialize;
 
@@ -39,6 +40,8 @@ pub struct UploadPlan {
     pub key: String,
     pub content_type: String,
     pub size: u64,
+    /// How the file is cut; one part is a single PUT.
+    pub parts: PartPlan,
 }
 
 /// Unicode's directional formatting characters: in a file name they make a list show
@@ -77,7 +80,18 @@ pub fn plan_upload(
         .file_name
         .as_deref()
         .ok_or_else(|| ApiError::bad_request("missing_field", "fileName is required"))?;
-    let key = format!("{upload_prefix}{owner}/{upload_id}/{name}");
+    let size = check_size(req.size.as_ref(), max_bytes);
+    // A multipart upload's key carries its declared size (see `multipart::key_segment`).
+    let parts = size
+        .as_ref()
+        .ok()
+        .map(|&s| PartPlan::for_size(s))
+        .transpose()?;
+    let segment = match parts {
+        Some(p) if !p.is_single_part() => key_segment(upload_id, p.size),
+        _ => upload_id.to_string(),
+    };
+    let key = format!("{upload_prefix}{owner}/{segment}/{name}");
     check_file_name(name, MAX_KEY_BYTES - (key.len() - name.len()))?;
     // The S3 trigger's suffix filter is case-sensitive, so this check is too: an upload it
     // would not see must not be accepted.
@@ -87,7 +101,7 @@ pub fn plan_upload(
             format!("fileName must end with one of {}", suffixes.join(", ")),
         ));
     }
-    let size = check_size(req.size.as_ref(), max_bytes)?;
+    let size = size?;
     let fitting = content_type_for(name).ok_or_else(|| {
         ApiError::bad_request(
             "bad_content_type",
@@ -109,6 +123,7 @@ pub fn plan_upload(
         key,
         content_type: fitting.to_string(),
         size,
+        parts: parts.expect("the size was checked"),
     })
 }
 
