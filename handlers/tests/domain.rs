@@ -607,7 +607,10 @@ fn upload_plans() {
     )
     .unwrap();
     assert_eq!(p.content_type, "video/mp4", "signed in its canonical form");
-    assert_eq!(p.key, "uploads/alice/abc/a.mp4", "a single PUT's key has no size");
+    assert_eq!(
+        p.key, "uploads/alice/abc/a.mp4",
+        "a single PUT's key has no size"
+    );
     assert!(p.parts.is_single_part());
     // `"`, `#`, `?` and `%` are key characters like any other.
     for name in [r#"a\"b.mp4"#, "a#b.mp4", "a?b.mp4", "100%.mp4", "a%2Fb.mp4"] {
