@@ -85,6 +85,17 @@ def part_number(url):
     return int(m.group(1)) if m else None
 
 
+def plays(page):
+    """Starts the player (muted) and answers whether it plays past 1 s."""
+    page.evaluate("() => { const v = document.getElementById('video'); v.muted = true; return v.play().catch(e => String(e)); }")
+    try:
+        page.wait_for_function("() => document.getElementById('video').currentTime > 1", timeout=60000)
+        return True
+    except Exception as e:  # noqa: BLE001 - reported as the check's detail
+        print(f"     playback: {e}")
+        return False
+
+
 def uploaded(page, name):
     """Waits until the page's upload of `name` has ended at 100%."""
     page.wait_for_function(f"() => document.getElementById('upload-name').textContent === {name!r}"
@@ -119,14 +130,7 @@ def multipart_checks(page, folder, clip, c):
             page.get_attribute("#upload-bar", "aria-valuenow") == "100")
     page.wait_for_function("() => document.getElementById('job-state').textContent === 'complete'", timeout=240000)
     page.wait_for_selector("#player:not([hidden])", timeout=30000)
-    page.evaluate("() => { const v = document.getElementById('video'); v.muted = true; return v.play().catch(e => String(e)); }")
-    try:
-        page.wait_for_function("() => document.getElementById('video').currentTime > 1", timeout=60000)
-        played = True
-    except Exception as e:  # noqa: BLE001 - reported as the check's detail
-        played = False
-        print(f"     multipart playback: {e}")
-    c.check("the multipart upload plays", played)
+    c.check("the multipart upload plays", plays(page))
 
     # A reload mid-upload: parts 1 and 2 reach S3, the rest are held, the page reloads and the
     # same file is chosen again: only the parts S3 does not hold go up.
@@ -376,14 +380,7 @@ def run(api, folder, c):
         page.wait_for_selector("#player:not([hidden])", timeout=30000)
         key_requests = []
         page.on("request", lambda r: key_requests.append(r) if r.url.endswith("/key") else None)
-        page.evaluate("() => { const v = document.getElementById('video'); v.muted = true; return v.play().catch(e => String(e)); }")
-        try:
-            page.wait_for_function("() => document.getElementById('video').currentTime > 1", timeout=60000)
-            played = True
-        except Exception as e:  # noqa: BLE001 - reported as the check's detail
-            played = False
-            print(f"     playback: {e}")
-        c.check("the video plays past 1 s (decrypted)", played,
+        c.check("the video plays past 1 s (decrypted)", plays(page),
                 page.evaluate("() => document.getElementById('video').currentTime"))
         shot(page, "6-playing")
 
