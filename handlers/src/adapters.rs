@@ -227,7 +227,9 @@ impl Storage {
                 Some(crate::domain::multipart::StoredPart {
                     number: u32::try_from(p.part_number?).ok()?,
                     size: u64::try_from(p.size?).ok()?,
-                    etag: p.e_tag.clone()?,
+                    // S3 names every part's ETag; s3s-fs names none (and completes by part
+                    // number alone), so a missing one is not a reason to drop the part.
+                    etag: p.e_tag.clone().unwrap_or_default(),
                 })
             }));
             match out.next_part_number_marker() {
