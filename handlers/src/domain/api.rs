@@ -11,8 +11,9 @@ pub const MAX_KEY_BYTES: usize = 1024;
 /// [`MAX_OUTPUT_PATH_BYTES`](super::naming::MAX_OUTPUT_PATH_BYTES) leaves room for
 /// (it is also the usual file-system limit, so no real file is refused).
 pub const MAX_FILE_NAME_BYTES: usize = 255;
-/// A single PUT (what a presigned URL allows) is limited to 5 GiB.
-pub const MAX_SINGLE_PUT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+/// The largest object a multipart upload makes: S3's 10,000 parts of 5 GiB (48.8 TiB).
+pub const MAX_UPLOAD_LIMIT_BYTES: u64 =
+    super::multipart::S3_MAX_PARTS * super::multipart::S3_MAX_PART_BYTES;
 
 /// An API error: status, a stable code and a message for people. Never carries a secret.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use super::api::check_text;
 use super::multipart::{PartPlan, key_segment};
-use super::{ApiError, MAX_FILE_NAME_BYTES, MAX_KEY_BYTES, MAX_SINGLE_PUT_BYTES, utc_rfc3339};
+use super::{ApiError, MAX_FILE_NAME_BYTES, MAX_KEY_BYTES, MAX_UPLOAD_LIMIT_BYTES, utc_rfc3339};
 use serde::Deserialize;
 
 /// The content types an upload may declare, by file name suffix (lower case). The presigned
@@ -164,9 +164,9 @@ fn check_size(size: Option<&serde_json::Value>, max_bytes: u64) -> Result<u64, A
     }
 }
 
-/// The upload limit a stage may set: one presigned PUT carries at most 5 GiB.
+/// The upload limit a stage may set: at most what S3's multipart limits make one object.
 pub fn valid_max_upload_bytes(n: u64) -> bool {
-    (1..=MAX_SINGLE_PUT_BYTES).contains(&n)
+    (1..=MAX_UPLOAD_LIMIT_BYTES).contains(&n)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@
 
 mod parameters;
 
-pub use parameters::{DEFAULT_MAX_UPLOAD_BYTES, LOG_RETENTION_DAYS, S3_SINGLE_PUT_LIMIT_BYTES};
+pub use parameters::{DEFAULT_MAX_UPLOAD_BYTES, LOG_RETENTION_DAYS, S3_MULTIPART_LIMIT_BYTES};
 
 use crate::constructs::bucket::BucketOptions;
 use crate::constructs::cdn::DistributionOptions;
