@@ -33,7 +33,12 @@ fn upload_limit_parameters_have_their_defaults_and_bounds() {
         assert_eq!(p[name]["MaxValue"], max, "{name}");
     };
     // 8 GiB by default; never above what S3's 10,000 parts of 5 GiB can make.
-    number("MaxUploadBytes", "8589934592", 1, 10_000 * 5 * 1024 * 1024 * 1024);
+    number(
+        "MaxUploadBytes",
+        "8589934592",
+        1,
+        10_000 * 5 * 1024 * 1024 * 1024,
+    );
     number("UploadsPerUserPerDay", "20", 1, 10000);
     number("InputRetentionDays", "7", 1, 3650);
     let why = p["MaxUploadBytes"]["Description"].as_str().unwrap();
