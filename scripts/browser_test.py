@@ -67,6 +67,132 @@ def ffmpeg():
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
+PART = 16 * 1024 * 1024  # the API's part size (handlers/src/domain/multipart.rs)
+
+
+def padded(clip, folder, name, parts):
+    """The clip followed by a top-level MP4 `free` box, so the file is `parts` parts long and
+    still plays: players and ffmpeg skip free boxes."""
+    data = clip.read_bytes()
+    pad = (parts - 1) * PART + 1024 * 1024 - len(data)
+    out = folder / name
+    out.write_bytes(data + pad.to_bytes(4, "big") + b"free" + bytes(pad - 8))
+    return out
+
+
+def part_number(url):
+    m = re.search(r"[?&]partNumber=(\d+)", url)
+    return int(m.group(1)) if m else None
+
+
+def plays(page):
+    """Starts the player (muted) and answers whether it plays past 1 s."""
+    page.evaluate("() => { const v = document.getElementById('video'); v.muted = true; return v.play().catch(e => String(e)); }")
+    try:
+        page.wait_for_function("() => document.getElementById('video').currentTime > 1", timeout=60000)
+        return True
+    except Exception as e:  # noqa: BLE001 - reported as the check's detail
+        print(f"     playback: {e}")
+        return False
+
+
+def uploaded(page, name):
+    """Waits until the page's upload of `name` has ended at 100%."""
+    page.wait_for_function(f"() => document.getElementById('upload-name').textContent === {name!r}"
+                           " && document.getElementById('upload-bar').getAttribute('aria-valuenow') === '100'"
+                           " && document.getElementById('cancel').disabled", timeout=120000)
+
+
+def multipart_checks(page, folder, clip, c):
+    """A file of several parts: uploaded in parallel, a failed part retried, a reload resumed
+    without re-sending what S3 holds, a cancel that aborts; the first one plays."""
+    puts = []  # (part number, status) of every part PUT the browser saw answered
+    page.on("response", lambda r: puts.append((part_number(r.url), r.status))
+            if r.request.method == "PUT" and part_number(r.url) else None)
+    failed_once = []
+
+    def fail_part_2_once(route):
+        if part_number(route.request.url) == 2 and not failed_once:
+            failed_once.append(route.request.url)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+    parts_route = lambda url: "partNumber=" in url  # noqa: E731
+    page.route(parts_route, fail_part_2_once)
+    big = padded(clip, folder, "big.mp4", 3)
+    page.set_input_files("#file", str(big))
+    uploaded(page, "big.mp4")
+    page.unroute(parts_route)
+    sent = sorted(n for n, status in puts if status == 200)
+    c.check("a 3-part upload sends each part once it is confirmed", sent == [1, 2, 3], str(puts))
+    c.check("a part failed on purpose is retried", failed_once and sent.count(2) == 1, str(failed_once))
+    c.check("the upload bar ends at 100% after a multipart upload",
+            page.get_attribute("#upload-bar", "aria-valuenow") == "100")
+    page.wait_for_function("() => document.getElementById('job-state').textContent === 'complete'", timeout=240000)
+    page.wait_for_selector("#player:not([hidden])", timeout=30000)
+    c.check("the multipart upload plays", plays(page))
+
+    # A reload mid-upload: parts 1 and 2 reach S3, the rest are held, the page reloads and the
+    # same file is chosen again: only the parts S3 does not hold go up.
+    resume = padded(clip, folder, "resume.mp4", 5)
+    held = []
+    hold_after_2 = lambda route: held.append(route) if part_number(route.request.url) > 2 else route.continue_()  # noqa: E731
+    page.route(parts_route, hold_after_2)
+    puts.clear()
+    page.set_input_files("#file", str(resume))
+    # Parts 1 and 2 of 65 MiB: 49%.
+    page.wait_for_function("() => document.getElementById('upload-name').textContent === 'resume.mp4'"
+                           " && Number(document.getElementById('upload-bar').getAttribute('aria-valuenow')) >= 49",
+                           timeout=60000)
+    before = sorted(n for n, status in puts if status == 200)
+    bar_before = int(page.get_attribute("#upload-bar", "aria-valuenow"))
+    # Reloaded with parts 3-5 still held, so none of them reaches S3 before the reload.
+    page.reload()
+    page.wait_for_selector("#file", state="attached", timeout=30000)
+    page.unroute(parts_route)
+    for route in held:
+        try:
+            route.abort()
+        except Exception:  # noqa: BLE001 - the reload dropped it
+            pass
+    puts.clear()
+    page.evaluate("""() => { window.testUploadBar = []; const bar = document.getElementById('upload-bar');
+        new MutationObserver(() => window.testUploadBar.push(Number(bar.getAttribute('aria-valuenow'))))
+          .observe(bar, { attributes: true, attributeFilter: ['aria-valuenow'] }); }""")
+    page.set_input_files("#file", str(resume))
+    uploaded(page, "resume.mp4")
+    bars = page.evaluate("() => window.testUploadBar")
+    after = sorted(n for n, status in puts if status == 200)
+    c.check("before the reload parts 1 and 2 were confirmed", before == [1, 2], str(before))
+    c.check("after the reload only parts 3-5 are sent", after == [3, 4, 5], str(puts))
+    c.check("the resumed bar starts where it was and never goes back",
+            bars and bars[0] >= bar_before and all(a <= b for a, b in zip(bars, bars[1:])), f"{bar_before} then {bars}")
+    c.check("the resume is remembered no longer once complete",
+            page.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('vod.upload:')).length") == 0)
+
+    # Cancel aborts the multipart upload on the server.
+    aborts = []
+    page.on("request", lambda r: aborts.append(r.url) if r.url.endswith("/uploads/abort") else None)
+    held.clear()
+    page.route(parts_route, lambda route: held.append(route))
+    cancel = padded(clip, folder, "cancel.mp4", 3)
+    page.set_input_files("#file", str(cancel))
+    page.wait_for_function("() => document.getElementById('upload-name').textContent === 'cancel.mp4'"
+                           " && !document.getElementById('cancel').disabled", timeout=30000)
+    page.wait_for_timeout(300)
+    page.click("#cancel")
+    page.wait_for_function("() => /canceled/.test(document.getElementById('notice').textContent)", timeout=30000)
+    page.unroute(parts_route)
+    for route in held:
+        try:
+            route.abort()
+        except Exception:  # noqa: BLE001 - the browser already dropped it
+            pass
+    c.check("cancel aborts the multipart upload", len(aborts) == 1 and page.is_hidden("#upload"), str(aborts))
+    c.check("a canceled upload is not offered for resuming",
+            page.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('vod.upload:')).length") == 0)
+
+
 def make_clips(folder):
     """A 2 s H.264/AAC clip, an unreadable file with a video name, and a text file."""
     clip = folder / "clip.mp4"
@@ -254,14 +380,7 @@ def run(api, folder, c):
         page.wait_for_selector("#player:not([hidden])", timeout=30000)
         key_requests = []
         page.on("request", lambda r: key_requests.append(r) if r.url.endswith("/key") else None)
-        page.evaluate("() => { const v = document.getElementById('video'); v.muted = true; return v.play().catch(e => String(e)); }")
-        try:
-            page.wait_for_function("() => document.getElementById('video').currentTime > 1", timeout=60000)
-            played = True
-        except Exception as e:  # noqa: BLE001 - reported as the check's detail
-            played = False
-            print(f"     playback: {e}")
-        c.check("the video plays past 1 s (decrypted)", played,
+        c.check("the video plays past 1 s (decrypted)", plays(page),
                 page.evaluate("() => document.getElementById('video').currentTime"))
         shot(page, "6-playing")
 
@@ -315,6 +434,8 @@ def run(api, folder, c):
         failed = [i for i in items if "unreadable.mp4" in i["text"]]
         c.check("a failed video is listed with an empty poster frame", failed and failed[0]["frame"] and not failed[0]["img"], str(items))
         shot(page, "7b-library")
+
+        multipart_checks(page, folder, clip, c)
 
         # Bob sees none of Alice's videos.
         other = browser.new_context(viewport={"width": 360, "height": 800})

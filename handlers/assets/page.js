@@ -166,37 +166,68 @@
     }
     return null;
   }
+  // A multipart upload in progress is remembered under the file's name, size and last
+  // modification, so choosing the same file after a reload or a closed tab continues it.
+  const RESUME = 'vod.upload:';
+  const resumeKey = (file) => RESUME + JSON.stringify([file.name, file.size, file.lastModified]);
+  function showUpload(file) {
+    $('upload').hidden = false;
+    $('upload-name').textContent = file.name;
+    $('cancel').disabled = false;
+  }
+  function showSent(sent, total) {
+    const percent = Math.floor(100 * sent / total);
+    const text = bytes(sent) + ' of ' + bytes(total) + ' (' + percent + '%)';
+    setBar($('upload-bar'), percent, text);
+    $('upload-text').textContent = text;
+  }
   async function upload(file) {
     problem('');
     if (currentUpload) { problem('An upload is already running: cancel it first.'); return; }
     const wrong = check(file);
     if (wrong) { problem(wrong); return; }
-    let answer;
+    let answer = null;
+    const remembered = JSON.parse(localStorage.getItem(resumeKey(file)) || 'null');
+    if (remembered) {
+      try {
+        const held = await api('/uploads/parts?' + new URLSearchParams(remembered));
+        answer = Object.assign({ method: 'MULTIPART', parts: [] }, held, { held: held.parts });
+      } catch (e) {
+        if (e.status === 401) return;
+        // Finished, aborted or expired by the bucket's lifecycle: start again.
+        localStorage.removeItem(resumeKey(file));
+      }
+    }
     try {
-      answer = await api('/uploads', {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ fileName: file.name, size: file.size }),
-      });
+      if (!answer) {
+        answer = await api('/uploads', {
+          method: 'POST', headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ fileName: file.name, size: file.size }),
+        });
+      }
     } catch (e) {
       if (e.status !== 401) problem('The upload could not start: ' + e.message);
       return;
     }
-    $('upload').hidden = false;
-    $('upload-name').textContent = file.name;
-    setBar($('upload-bar'), 0, '0%');
-    $('upload-text').textContent = '0 of ' + bytes(file.size) + ' (0%)';
-    $('cancel').disabled = false;
+    showUpload(file);
+    // A resumed upload's bar starts at what S3 holds (multipart shows it), never at 0.
+    if (!answer.held) showSent(0, file.size);
     notice('Uploading ' + file.name + '.');
+    const failure = answer.method === 'MULTIPART' ? await multipart(file, answer) : await singlePut(file, answer);
+    currentUpload = null;
+    $('cancel').disabled = true;
+    if (failure === 'canceled') { notice('Upload canceled.'); $('upload').hidden = true; return; }
+    if (failure) { problem('The upload failed: ' + failure); notice(''); return; }
+    setBar($('upload-bar'), 100, 'uploaded');
+    $('upload-text').textContent = bytes(file.size) + ' uploaded (100%)';
+    notice(file.name + ' is uploaded; waiting for its transcoding to start.');
+    await follow({ inputFile: answer.inputFile, name: file.name });
+  }
+  function singlePut(file, answer) {
     const xhr = new XMLHttpRequest();
     currentUpload = xhr;
     const done = new Promise((resolve) => {
-      xhr.upload.onprogress = (e) => {
-        const total = e.lengthComputable ? e.total : file.size;
-        const percent = Math.floor(100 * e.loaded / total);
-        const text = bytes(e.loaded) + ' of ' + bytes(total) + ' (' + percent + '%)';
-        setBar($('upload-bar'), percent, text);
-        $('upload-text').textContent = text;
-      };
+      xhr.upload.onprogress = (e) => showSent(e.loaded, e.lengthComputable ? e.total : file.size);
       xhr.onload = () => resolve(xhr.status >= 200 && xhr.status < 300 ? null : putProblem(xhr));
       xhr.onerror = () => resolve('the storage could not be reached (network error or refused by its CORS rules).');
       xhr.onabort = () => resolve('canceled');
@@ -208,16 +239,99 @@
       if (!['content-length', 'host'].includes(name.toLowerCase())) xhr.setRequestHeader(name, value);
     }
     xhr.send(file);
-    const failure = await done;
-    currentUpload = null;
-    $('cancel').disabled = true;
-    if (failure === 'canceled') { notice('Upload canceled.'); $('upload').hidden = true; return; }
-    if (failure) { problem('The upload failed: ' + failure); notice(''); return; }
-    setBar($('upload-bar'), 100, 'uploaded');
-    $('upload-text').textContent = bytes(file.size) + ' uploaded (100%)';
-    notice(file.name + ' is uploaded; waiting for its transcoding to start.');
-    await follow({ inputFile: answer.inputFile, name: file.name });
+    return done;
   }
+
+  // Parts in flight at once: four 16 MiB parts keep a home uplink busy and hold 64 MiB at most.
+  const PARTS_IN_FLIGHT = 4;
+  // URLs asked for at a time (the API's first answer brings as many).
+  const URL_BATCH = 8;
+  const RETRIES = 6;
+  const online = () => navigator.onLine ? Promise.resolve() : new Promise((r) => addEventListener('online', r, { once: true }));
+  // Sends the parts S3 does not hold yet, a few at a time, each retried with backoff; the bar
+  // counts only parts S3 confirmed, so it never goes back. Answers null, 'canceled' or why not.
+  async function multipart(file, answer) {
+    const upload = { inputFile: answer.inputFile, uploadId: answer.uploadId };
+    localStorage.setItem(resumeKey(file), JSON.stringify(upload));
+    const length = (n) => Math.min(answer.partBytes, file.size - (n - 1) * answer.partBytes);
+    const held = new Set((answer.held || []).map((p) => p.partNumber));
+    let sent = [...held].reduce((sum, n) => sum + length(n), 0);
+    showSent(sent, file.size);
+    const urls = new Map((answer.parts || []).map((p) => [p.partNumber, p]));
+    const todo = [];
+    for (let n = 1; n <= answer.partCount; n++) if (!held.has(n)) todo.push(n);
+    const controller = new AbortController();
+    let canceled = false;
+    let failed = null;
+    currentUpload = { abort: () => { canceled = true; controller.abort(); } };
+    let asking = null;
+    async function urlFor(n) {
+      while (!urls.has(n)) {
+        if (!asking) {
+          const wanted = todo.filter((m) => !urls.has(m)).slice(0, URL_BATCH);
+          if (!wanted.includes(n)) wanted.unshift(n);
+          asking = api('/uploads/parts', {
+            method: 'POST', headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(Object.assign({ partNumbers: wanted.slice(0, URL_BATCH) }, upload)),
+          }).then((r) => r.parts.forEach((p) => urls.set(p.partNumber, p))).finally(() => { asking = null; });
+        }
+        await asking;
+      }
+      return urls.get(n);
+    }
+    async function send(n) {
+      for (let attempt = 0; ; attempt++) {
+        if (canceled || failed) return;
+        await online();
+        let why;
+        try {
+          const part = await urlFor(n);
+          const r = await fetch(part.url, {
+            method: 'PUT', body: file.slice((n - 1) * answer.partBytes, (n - 1) * answer.partBytes + length(n)),
+            headers: Object.fromEntries(Object.entries(part.headers).filter(([k]) => !['content-length', 'host'].includes(k))),
+            signal: controller.signal,
+          });
+          if (r.ok) { sent += length(n); showSent(sent, file.size); return; }
+          // An expired or refused URL is signed again; S3's other answers are retried as they are.
+          if (r.status === 403) urls.delete(n);
+          why = 'the storage answered ' + r.status;
+          if (r.status >= 400 && r.status < 500 && r.status !== 403 && r.status !== 408 && r.status !== 429) { failed = why + '.'; return; }
+        } catch (e) {
+          if (canceled) return;
+          if (e instanceof ApiError && e.status < 500) { failed = e.message; return; }
+          why = 'the storage could not be reached';
+        }
+        // Time offline is not a try: the part waits for the network and goes again.
+        if (!navigator.onLine) { attempt -= 1; continue; }
+        if (attempt >= RETRIES) { failed = why + ' (part ' + n + ', ' + (attempt + 1) + ' tries).'; return; }
+        await sleep(Math.min(30000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2));
+      }
+    }
+    const queue = todo.slice();
+    const workers = Array.from({ length: PARTS_IN_FLIGHT }, async () => {
+      while (queue.length && !canceled && !failed) await send(queue.shift());
+    });
+    await Promise.all(workers);
+    if (canceled) {
+      localStorage.removeItem(resumeKey(file));
+      await api('/uploads/abort', {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(upload),
+      }).catch(() => {}); // the bucket's lifecycle aborts it after a day anyway
+      return 'canceled';
+    }
+    if (failed) return failed + ' Choose the same file again to continue where it stopped.';
+    try {
+      await api('/uploads/complete', {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(upload),
+      });
+    } catch (e) {
+      return 'the upload could not be completed: ' + e.message;
+    }
+    localStorage.removeItem(resumeKey(file));
+    return null;
+  }
+  addEventListener('offline', () => { if (currentUpload) notice('You are offline: the upload continues when the network returns.'); });
+  addEventListener('online', () => { if (currentUpload) notice('Back online: uploading again.'); });
   // S3 answers an XML error document: its Code and Message say why.
   function putProblem(xhr) {
     const text = xhr.responseText || '';

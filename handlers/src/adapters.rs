@@ -1,6 +1,7 @@
 //! S3 and MediaConvert calls, each a thin translation from the domain's values to one SDK
 //! request. Errors name the call and the object, never the key value.
 
+use aws_sdk_s3::error::ProvideErrorMetadata;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::time::Duration;
@@ -100,6 +101,194 @@ impl Storage {
         let url = request.uri().to_string();
         let headers = signed_headers_to_send(&url, request.headers())?;
         Ok(PresignedPut { url, headers })
+    }
+}
+
+/// A multipart call's failure: the upload is gone (completed, aborted, never started or
+/// started for another key), or S3 could not be reached.
+#[derive(Debug)]
+pub enum MultipartError {
+    NoSuchUpload,
+    Failed(AdapterError),
+}
+
+impl fmt::Display for MultipartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MultipartError::NoSuchUpload => f.write_str("no such multipart upload"),
+            MultipartError::Failed(e) => e.fmt(f),
+        }
+    }
+}
+
+fn multipart_error<E, R>(
+    call: &str,
+    key: &str,
+    e: aws_sdk_s3::error::SdkError<E, R>,
+) -> MultipartError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug,
+{
+    if e.as_service_error().and_then(|s| s.code()) == Some("NoSuchUpload") {
+        return MultipartError::NoSuchUpload;
+    }
+    MultipartError::Failed(AdapterError(format!(
+        "{call} of {key:?} failed: {}",
+        aws_sdk_s3::error::DisplayErrorContext(e)
+    )))
+}
+
+impl Storage {
+    /// Starts a multipart upload of `key` with the type every part is stored under.
+    pub async fn create_multipart(
+        &self,
+        bucket: &str,
+        key: &str,
+        content_type: &str,
+    ) -> Result<String, AdapterError> {
+        let out = self
+            .client
+            .create_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .content_type(content_type)
+            .send()
+            .await
+            .map_err(|e| {
+                AdapterError(format!(
+                    "CreateMultipartUpload of {key:?} failed: {}",
+                    aws_sdk_s3::error::DisplayErrorContext(e)
+                ))
+            })?;
+        out.upload_id
+            .ok_or_else(|| AdapterError(format!("CreateMultipartUpload of {key:?}: no upload id")))
+    }
+
+    /// Presigns one UploadPart with its exact length signed in (see [`Storage::presign_put`]):
+    /// S3 refuses a part of any other length.
+    pub async fn presign_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        length: u64,
+        expires_in: Duration,
+    ) -> Result<PresignedPut, AdapterError> {
+        let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(expires_in)
+            .map_err(|e| AdapterError(format!("presigning configuration: {e}")))?;
+        let number = i32::try_from(part_number)
+            .map_err(|_| AdapterError(format!("part number {part_number} is too large")))?;
+        let length = i64::try_from(length)
+            .map_err(|_| AdapterError(format!("part length {length} is too large")))?;
+        let request = self
+            .client
+            .upload_part()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(number)
+            .content_length(length)
+            .presigned(config)
+            .await
+            .map_err(|e| {
+                AdapterError(format!(
+                    "presigning part {part_number} of {key:?} failed: {}",
+                    aws_sdk_s3::error::DisplayErrorContext(e)
+                ))
+            })?;
+        let url = request.uri().to_string();
+        let headers = signed_headers_to_send(&url, request.headers())?;
+        Ok(PresignedPut { url, headers })
+    }
+
+    /// Every part S3 holds for the upload (ListParts pages through up to 1,000 a call).
+    pub async fn list_parts(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<Vec<crate::domain::multipart::StoredPart>, MultipartError> {
+        let mut parts = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let out = self
+                .client
+                .list_parts()
+                .bucket(bucket)
+                .key(key)
+                .upload_id(upload_id)
+                .set_part_number_marker(marker.take())
+                .send()
+                .await
+                .map_err(|e| multipart_error("ListParts", key, e))?;
+            parts.extend(out.parts().iter().filter_map(|p| {
+                Some(crate::domain::multipart::StoredPart {
+                    number: u32::try_from(p.part_number?).ok()?,
+                    size: u64::try_from(p.size?).ok()?,
+                    // S3 names every part's ETag; s3s-fs names none (and completes by part
+                    // number alone), so a missing one is not a reason to drop the part.
+                    etag: p.e_tag.clone().unwrap_or_default(),
+                })
+            }));
+            match out.next_part_number_marker() {
+                Some(next) if out.is_truncated() == Some(true) => marker = Some(next.to_string()),
+                _ => return Ok(parts),
+            }
+        }
+    }
+
+    /// Completes the upload with exactly these parts, in order.
+    pub async fn complete_multipart(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        parts: &[&crate::domain::multipart::StoredPart],
+    ) -> Result<(), MultipartError> {
+        use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+        let completed = CompletedMultipartUpload::builder()
+            .set_parts(Some(
+                parts
+                    .iter()
+                    .map(|p| {
+                        CompletedPart::builder()
+                            .part_number(p.number as i32)
+                            .e_tag(&p.etag)
+                            .build()
+                    })
+                    .collect(),
+            ))
+            .build();
+        self.client
+            .complete_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .multipart_upload(completed)
+            .send()
+            .await
+            .map_err(|e| multipart_error("CompleteMultipartUpload", key, e))?;
+        Ok(())
+    }
+
+    /// Aborts the upload: S3 frees the parts it holds (and stops charging for them).
+    pub async fn abort_multipart(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<(), MultipartError> {
+        self.client
+            .abort_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .send()
+            .await
+            .map_err(|e| multipart_error("AbortMultipartUpload", key, e))?;
+        Ok(())
     }
 }
 

@@ -14,7 +14,10 @@ use aws_lambda_events::http::{HeaderMap, HeaderName, HeaderValue};
 use base64::Engine;
 use std::collections::BTreeMap;
 
-use wiring::routes::{CREATE_UPLOAD, GET_JOB, GET_KEY, LIST_JOBS, PAGE, PAGE_ASSET};
+use wiring::routes::{
+    ABORT_UPLOAD, COMPLETE_UPLOAD, CREATE_UPLOAD, GET_JOB, GET_KEY, HELD_PARTS, LIST_JOBS, PAGE,
+    PAGE_ASSET, UPLOAD_PARTS,
+};
 
 /// Every route status-api serves: the front end's two public ones and the API's.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +32,12 @@ pub enum Route {
     /// The job's AES key; the job id as matched, not yet validated.
     GetKey(String),
     CreateUpload,
+    /// More presigned part URLs of a multipart upload.
+    UploadParts,
+    /// The parts S3 holds of a multipart upload (for resuming).
+    HeldParts,
+    CompleteUpload,
+    AbortUpload,
 }
 
 impl Route {
@@ -112,6 +121,10 @@ pub fn read_event(mut event: serde_json::Value) -> Result<ApiRequest, ApiError> 
         GET_JOB => Route::GetJob(job_id_parameter(&event)),
         GET_KEY => Route::GetKey(job_id_parameter(&event)),
         CREATE_UPLOAD => Route::CreateUpload,
+        UPLOAD_PARTS => Route::UploadParts,
+        HELD_PARTS => Route::HeldParts,
+        COMPLETE_UPLOAD => Route::CompleteUpload,
+        ABORT_UPLOAD => Route::AbortUpload,
         other => {
             return Err(ApiError::not_found(
                 "no_such_route",

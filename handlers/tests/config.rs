@@ -198,10 +198,10 @@ fn job_state_and_status_api_configs() {
     assert_eq!(config.upload_quota_table, "quota");
     assert_eq!(config.job_output_table, "out");
     assert_eq!(config.playback_url, "https://d111111abcdef8.cloudfront.net");
-    // A presigned PUT carries at most 5 GiB; a day allows at least one upload.
+    // S3's multipart limits make at most 10,000 x 5 GiB; a day allows at least one upload.
     for (name, bad) in [
         ("MAX_UPLOAD_BYTES", "0"),
-        ("MAX_UPLOAD_BYTES", "5368709121"),
+        ("MAX_UPLOAD_BYTES", "53687091200001"),
         ("MAX_UPLOAD_BYTES", "1GiB"),
         ("UPLOADS_PER_USER_PER_DAY", "0"),
         ("UPLOADS_PER_USER_PER_DAY", "-1"),

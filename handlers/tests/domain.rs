@@ -595,10 +595,12 @@ fn plan(body: Option<&str>, prefix: &str) -> Result<upload::UploadPlan, ApiError
 fn upload_plans() {
     let body = r#"{"fileName":"Big Buck Bunny.mp4","contentType":"video/mp4","size":158008374}"#;
     let p = plan(Some(body), "uploads/").unwrap();
-    assert_eq!(p.key, "uploads/alice/abc/Big Buck Bunny.mp4");
+    // Ten parts: the key carries the declared size, for the multipart routes to read.
+    assert_eq!(p.key, "uploads/alice/abc-158008374/Big Buck Bunny.mp4");
+    assert_eq!(p.parts.count, 10);
     assert_eq!(
         plan(Some(body), "in/coming/").unwrap().key,
-        "in/coming/alice/abc/Big Buck Bunny.mp4",
+        "in/coming/alice/abc-158008374/Big Buck Bunny.mp4",
         "the configured prefix"
     );
     assert_eq!((p.content_type.as_str(), p.size), ("video/mp4", 158008374));
@@ -615,6 +617,11 @@ fn upload_plans() {
     )
     .unwrap();
     assert_eq!(p.content_type, "video/mp4", "signed in its canonical form");
+    assert_eq!(
+        p.key, "uploads/alice/abc/a.mp4",
+        "a single PUT's key has no size"
+    );
+    assert!(p.parts.is_single_part());
     // `"`, `#`, `?` and `%` are key characters like any other.
     for name in [r#"a\"b.mp4"#, "a#b.mp4", "a?b.mp4", "100%.mp4", "a%2Fb.mp4"] {
         let body = format!(r#"{{"fileName":"{name}","size":1}}"#);
@@ -1041,4 +1048,216 @@ fn complete_answers_carry_the_posters_url_beside_the_playlists() {
     }))
     .unwrap();
     assert_eq!(info, serde_json::json!({"poster": "poster.0000003.jpg"}));
+}
+
+// ---------------------------------------------------------------------------------------
+// Multipart uploads
+// ---------------------------------------------------------------------------------------
+
+mod multipart_plan {
+    use handlers::domain::multipart::*;
+
+    const MIB: u64 = 1024 * 1024;
+    const GIB: u64 = 1024 * MIB;
+
+    fn stored(plan: &PartPlan) -> Vec<StoredPart> {
+        (1..=plan.count)
+            .map(|n| StoredPart {
+                number: n,
+                size: plan.part_length(n).unwrap(),
+                etag: format!("\"etag-{n}\""),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parts_are_16_mib_and_grow_only_past_10000_parts() {
+        let small = PartPlan::for_size(PART_BYTES).unwrap();
+        assert!(small.is_single_part());
+        let two = PartPlan::for_size(PART_BYTES + 1).unwrap();
+        assert_eq!((two.count, two.part_length(2)), (2, Some(1)));
+        let gib = PartPlan::for_size(GIB).unwrap();
+        assert_eq!((gib.part_bytes, gib.count), (16 * MIB, 64));
+        let at_limit = PartPlan::for_size(PART_BYTES * S3_MAX_PARTS).unwrap();
+        assert_eq!((at_limit.part_bytes, at_limit.count), (PART_BYTES, 10_000));
+        let past = PartPlan::for_size(PART_BYTES * S3_MAX_PARTS + 1).unwrap();
+        assert_eq!(past.part_bytes, 17 * MIB);
+        assert!(past.count <= 10_000);
+        // S3's largest object, 5 TiB (5 MiB more than 5 TiB / 10,000 rounded to whole MiB).
+        let biggest = PartPlan::for_size(5 * 1024 * GIB).unwrap();
+        assert!(biggest.count <= 10_000 && biggest.part_bytes <= S3_MAX_PART_BYTES);
+        assert!(u64::from(biggest.count) * biggest.part_bytes >= biggest.size);
+    }
+
+    #[test]
+    fn part_lengths_add_up_to_the_size_and_only_the_last_is_short() {
+        for size in [PART_BYTES + 1, 3 * PART_BYTES, GIB + 12_345, 200 * GIB + 7] {
+            let plan = PartPlan::for_size(size).unwrap();
+            let lengths: Vec<u64> = (1..=plan.count)
+                .map(|n| plan.part_length(n).unwrap())
+                .collect();
+            assert_eq!(lengths.iter().sum::<u64>(), size, "size {size}");
+            let (last, rest) = lengths.split_last().unwrap();
+            assert!(rest.iter().all(|&l| l == plan.part_bytes));
+            assert!(*last >= 1 && *last <= plan.part_bytes);
+            assert!(rest.iter().all(|&l| l >= S3_MIN_PART_BYTES));
+            assert_eq!(plan.part_length(0), None);
+            assert_eq!(plan.part_length(plan.count + 1), None);
+        }
+    }
+
+    #[test]
+    fn an_empty_file_has_no_plan() {
+        let e = PartPlan::for_size(0).unwrap_err();
+        assert_eq!((e.status, e.code), (400, "bad_size"));
+    }
+
+    #[test]
+    fn requested_part_numbers_must_be_in_range_once_each() {
+        let plan = PartPlan::for_size(3 * PART_BYTES + 5).unwrap();
+        assert_eq!(
+            plan.check_requested(&[4, 1]).unwrap(),
+            vec![(4, 5), (1, PART_BYTES)]
+        );
+        let code = |numbers: &[u32]| plan.check_requested(numbers).unwrap_err().code;
+        assert_eq!(code(&[]), "missing_parts");
+        assert_eq!(code(&[0]), "bad_part_number");
+        assert_eq!(code(&[5]), "bad_part_number");
+        assert_eq!(code(&[2, 3, 2]), "repeated_part_number");
+        let big = PartPlan::for_size(GIB * 4).unwrap();
+        let many: Vec<u32> = (1..=MAX_PARTS_PER_REQUEST as u32 + 1).collect();
+        assert_eq!(
+            big.check_requested(&many).unwrap_err().code,
+            "too_many_parts"
+        );
+        let e = plan.check_requested(&[9]).unwrap_err();
+        assert!(
+            e.message.contains("part 9") && e.message.contains("1 to 4"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn complete_needs_every_part_at_its_planned_length() {
+        let plan = PartPlan::for_size(3 * PART_BYTES + 5).unwrap();
+        let mut parts = stored(&plan);
+        parts.reverse();
+        let ordered: Vec<u32> = plan
+            .check_complete(&parts)
+            .unwrap()
+            .iter()
+            .map(|p| p.number)
+            .collect();
+        assert_eq!(ordered, vec![1, 2, 3, 4]);
+
+        let missing: Vec<StoredPart> = stored(&plan)
+            .into_iter()
+            .filter(|p| p.number != 3)
+            .collect();
+        let e = plan.check_complete(&missing).unwrap_err();
+        assert_eq!((e.status, e.code), (409, "parts_missing"));
+        assert!(
+            e.message.contains("1 of 4") && e.message.ends_with(": 3"),
+            "{}",
+            e.message
+        );
+
+        let mut short = stored(&plan);
+        short[1].size -= 1;
+        let e = plan.check_complete(&short).unwrap_err();
+        assert_eq!((e.status, e.code), (409, "part_size_mismatch"));
+
+        let mut extra = stored(&plan);
+        extra.push(StoredPart {
+            number: 5,
+            size: 1,
+            etag: "x".into(),
+        });
+        assert_eq!(
+            plan.check_complete(&extra).unwrap_err().code,
+            "unplanned_part"
+        );
+
+        let none = plan.check_complete(&[]).unwrap_err();
+        assert!(none.message.starts_with("4 of 4"), "{}", none.message);
+    }
+
+    #[test]
+    fn many_missing_parts_are_listed_ten_at_most() {
+        let plan = PartPlan::for_size(GIB).unwrap();
+        let e = plan.check_complete(&[]).unwrap_err();
+        assert!(
+            e.message.ends_with("1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ..."),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn the_key_carries_the_declared_size() {
+        let key = format!("uploads/owner/{}/clip.mp4", key_segment("0a1b", 1234));
+        assert_eq!(declared_size_of_key(&key), Some(1234));
+        for key in [
+            "uploads/owner/0a1b/clip.mp4",
+            "uploads/owner/0a1b-/clip.mp4",
+            "uploads/owner/-12/clip.mp4",
+            "uploads/owner/zz-12/clip.mp4",
+            "uploads/owner/0a1b-0/clip.mp4",
+            "uploads/owner/0a1b-1e3/clip.mp4",
+            "0a1b-12/clip.mp4",
+        ] {
+            assert_eq!(declared_size_of_key(key), None, "{key}");
+        }
+    }
+
+    #[test]
+    fn an_upload_is_named_by_its_owner_only() {
+        let key = format!(
+            "uploads/me/{}/clip.mp4",
+            key_segment("0a1b", 3 * PART_BYTES)
+        );
+        let body = |input: &str, id: &str, parts: &str| {
+            format!(r#"{{"inputFile":{input:?},"uploadId":{id:?},"partNumbers":{parts}}}"#)
+        };
+        let (upload, plan, numbers) =
+            parse_parts_body(Some(&body(&key, "abc.DEF-1", "[2,3]")), "uploads/me/").unwrap();
+        assert_eq!(
+            (upload.key.as_str(), plan.count, numbers),
+            (key.as_str(), 3, vec![2, 3])
+        );
+        let code = |b: Option<&str>| parse_parts_body(b, "uploads/me/").unwrap_err();
+        let foreign = parse_parts_body(Some(&body(&key, "abc", "[1]")), "uploads/you/");
+        assert_eq!(foreign.unwrap_err().code, "no_such_upload");
+        assert_eq!(code(None).code, "missing_body");
+        assert_eq!(code(Some("[]")).code, "malformed_body");
+        assert_eq!(code(Some(&body(&key, "", "[1]"))).code, "empty");
+        assert_eq!(code(Some(&body(&key, "a b", "[1]"))).code, "bad_upload_id");
+        assert_eq!(
+            code(Some(&body(&key, "abc", "[-1]"))).code,
+            "bad_part_number"
+        );
+        assert_eq!(
+            code(Some(&body(&key, "abc", "[1.5]"))).code,
+            "bad_part_number"
+        );
+        let single = "uploads/me/0a1b/clip.mp4";
+        let e = code(Some(&body(single, "abc", "[1]")));
+        assert_eq!((e.status, e.code), (404, "no_such_upload"));
+    }
+
+    #[test]
+    fn held_parts_leave_out_those_of_another_length() {
+        let plan = PartPlan::for_size(2 * PART_BYTES + 1).unwrap();
+        let upload = UploadRef {
+            key: "k".into(),
+            upload_id: "u".into(),
+        };
+        let mut parts = stored(&plan);
+        parts[0].size = 5;
+        let view = HeldPartsView::new(&upload, &plan, &parts);
+        let numbers: Vec<u32> = view.parts.iter().map(|p| p.part_number).collect();
+        assert_eq!(numbers, vec![2, 3]);
+        assert_eq!(view.part_count, 3);
+    }
 }

@@ -156,6 +156,51 @@ fn status_api_presigns_an_upload_url_that_moto_accepts() {
     );
 }
 
+#[test]
+fn status_api_starts_a_multipart_upload_with_each_parts_length_signed() {
+    let aws = LocalAws::create(Moto::shared(), "rt-multipart");
+    let mut api = aws.spawn(STATUS_API, &[]);
+    let event = fixture("apigw/post-upload-multipart.json").to_string();
+    let answer = http_answer(&api.invoke(event, ANSWER));
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    assert_eq!(answer.body["method"], "MULTIPART");
+    // 158,008,374 bytes in 16 MiB parts; the first 8 come presigned.
+    assert_eq!(answer.body["partCount"], 10);
+    let parts = answer.body["parts"].as_array().unwrap();
+    assert_eq!(parts.len(), 8);
+    for part in parts {
+        let url = part["url"].as_str().unwrap();
+        let signed = query_param(url, "X-Amz-SignedHeaders")
+            .unwrap()
+            .replace("%3B", ";");
+        assert_eq!(signed, "content-length;host", "{url}");
+        assert_eq!(
+            part["headers"],
+            serde_json::json!({"content-length": "16777216"})
+        );
+    }
+
+    // Completing with no part uploaded goes to S3 (ListParts) from the binary and refuses.
+    let mut complete = fixture("apigw/post-upload-multipart.json");
+    complete["routeKey"] = "POST /uploads/complete".into();
+    complete["body"] = serde_json::json!({
+        "inputFile": answer.body["inputFile"],
+        "uploadId": answer.body["uploadId"],
+    })
+    .to_string()
+    .into();
+    let refused = http_answer(&api.invoke(complete.to_string(), ANSWER));
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert_eq!(refused.body["error"]["code"], "parts_missing");
+    assert!(
+        aws.object(
+            &aws.names.input_bucket,
+            answer.body["inputFile"].as_str().unwrap()
+        )
+        .is_none()
+    );
+}
+
 /// The raw (still percent-encoded) value of a URL's query parameter.
 fn query_param<'a>(url: &'a str, name: &str) -> Option<&'a str> {
     let (_, query) = url.split_once('?')?;

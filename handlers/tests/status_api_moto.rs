@@ -3,13 +3,12 @@
 
 mod common;
 
-use common::api::{ALICE, api_event, api_request, call};
+use common::api::{ALICE, api_event, api_request, assert_refused, call};
 use common::events::{SEQ, job_id, mediaconvert_event};
 use common::{Local, output_table};
 use handlers::domain::{StateUpdate, normalize_sequencer};
 use handlers::entrypoints::{JobStateHandler, StatusApi};
 use handlers::store::{InputFileTable, JobOutput, StatusTable, Ttl, now_epoch};
-use std::io::{Read, Write};
 use testkit::Moto;
 use testkit::fixtures::fixture;
 
@@ -138,27 +137,8 @@ async fn status_api_answers_a_job_and_the_latest_job_of_a_file() {
     );
 }
 
-/// A plain HTTP/1.1 PUT over a TcpStream: what a browser does with the presigned URL.
 fn http_put(url: &str, headers: &serde_json::Value, body: &[u8]) -> u16 {
-    let rest = url.strip_prefix("http://").expect("moto is plain HTTP");
-    let (host, path) = rest.split_at(rest.find('/').unwrap());
-    let mut conn = std::net::TcpStream::connect(host).unwrap();
-    let mut head = format!(
-        "PUT {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
-    // As a browser: Content-Length comes from the body, whatever length the URL signs.
-    for (name, value) in headers.as_object().unwrap() {
-        if name != "content-length" {
-            head.push_str(&format!("{name}: {}\r\n", value.as_str().unwrap()));
-        }
-    }
-    head.push_str("\r\n");
-    conn.write_all(head.as_bytes()).unwrap();
-    conn.write_all(body).unwrap();
-    let mut answer = String::new();
-    conn.read_to_string(&mut answer).unwrap();
-    answer.split_whitespace().nth(1).unwrap().parse().unwrap()
+    common::api::http_put(url, headers, body).0
 }
 
 #[tokio::test]
@@ -330,14 +310,7 @@ async fn bad_requests_get_a_4xx_json_error_and_change_nothing() {
     for (request, status, code) in cases {
         let what = format!("{} {}", request["routeKey"], request["rawQueryString"]);
         let answer = call(&api, request).await;
-        assert_eq!(answer.status, status, "{what}: {}", answer.body);
-        assert_eq!(answer.body["error"]["code"], code, "{what}");
-        assert!(
-            answer.body["error"]["message"]
-                .as_str()
-                .is_some_and(|m| !m.is_empty()),
-            "{what}"
-        );
+        assert_refused(&answer, status, code, &what);
         assert!(answer.headers.get("retry-after").is_none(), "{what}");
     }
     assert_eq!(local.snapshot().await, before);

@@ -24,6 +24,15 @@
 //! frames the body by that header, so a shorter body is a truncated request and a longer one
 //! leaves its extra bytes to be read as the next request.
 
+//! Multipart (`a_sigv4_checking_server_refuses_a_part_of_another_length`): each UploadPart
+//! URL signs its part's length, so s3s-fs refuses a part one byte short or long (403
+//! SignatureDoesNotMatch) and stores nothing of it; the API completes only when the parts S3
+//! lists make the declared size (409 `parts_missing` before, nothing stored). What neither
+//! moto 5.2.5 nor s3s-fs 0.14.1 enforces, and S3 does: an upload id belongs to one key (both
+//! list, sign and complete an upload under any key), and ListParts on an unknown upload id is
+//! NoSuchUpload (s3s-fs lists nothing). moto also signs nothing (the table above) and answers
+//! ListParts under a root S3 does not use (testkit's moto renames it).
+
 mod common;
 
 use std::collections::BTreeMap;
@@ -268,4 +277,110 @@ async fn moto_checks_no_signature_and_stores_any_length_or_type() {
             "moto stored the {case} body"
         );
     }
+}
+
+/// status-api with its tables in moto and its input bucket on s3s-fs, which checks every
+/// signature: the multipart routes as S3 would answer them.
+#[tokio::test]
+async fn a_sigv4_checking_server_refuses_a_part_of_another_length() {
+    use common::api::{api_request, call};
+    use handlers::domain::multipart::PART_BYTES;
+    let server = S3sFs::start();
+    let local = common::Local::create(&Moto::shared().endpoint(), "mp-length").await;
+    let s3 = moto::s3(&server.endpoint());
+    s3.create_bucket()
+        .bucket(&local.names.input_bucket)
+        .send()
+        .await
+        .unwrap();
+    let api = handlers::entrypoints::StatusApi::new(
+        local.status_api_config(),
+        local.dynamodb.clone(),
+        s3.clone(),
+    );
+    let size = PART_BYTES as usize + 10;
+    let file = video(size);
+    let body = serde_json::json!({"fileName": "family.mp4", "size": size}).to_string();
+    let started = call(
+        &api,
+        api_request("POST /uploads", "/uploads", &[], Some(&body)),
+    )
+    .await;
+    assert_eq!(started.status, 201, "{}", started.body);
+    let key = started.body["inputFile"].as_str().unwrap().to_string();
+    let upload = serde_json::json!({"inputFile": key, "uploadId": started.body["uploadId"]});
+    let part = |n: usize| {
+        let p = &started.body["parts"][n - 1];
+        let headers: BTreeMap<String, String> =
+            serde_json::from_value(p["headers"].clone()).unwrap();
+        (p["url"].as_str().unwrap().to_string(), headers)
+    };
+    let (url1, headers1) = part(1);
+    let first = &file[..PART_BYTES as usize];
+    for (case, bytes) in [
+        ("a byte short", &first[1..]),
+        ("a byte long", &file[..PART_BYTES as usize + 1]),
+    ] {
+        assert_eq!(
+            put(&url1, &headers1, bytes, None),
+            refused(403, "SignatureDoesNotMatch"),
+            "part 1 {case}"
+        );
+    }
+    let listed = |upload: &serde_json::Value| {
+        let query = [
+            (
+                "inputFile",
+                upload["inputFile"].as_str().unwrap().to_string(),
+            ),
+            ("uploadId", upload["uploadId"].as_str().unwrap().to_string()),
+        ];
+        api_request(
+            "GET /uploads/parts",
+            "/uploads/parts",
+            &query
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .collect::<Vec<_>>(),
+            None,
+        )
+    };
+    let held = call(&api, listed(&upload)).await;
+    assert_eq!(
+        held.body["parts"],
+        serde_json::json!([]),
+        "a refused part is not held"
+    );
+
+    let (url2, headers2) = part(2);
+    assert_eq!(
+        put(&url2, &headers2, &file[PART_BYTES as usize..], None),
+        status(200)
+    );
+    let complete = || {
+        api_request(
+            "POST /uploads/complete",
+            "/uploads/complete",
+            &[],
+            Some(&upload.to_string()),
+        )
+    };
+    let early = call(&api, complete()).await;
+    assert_eq!(
+        (early.status, early.body["error"]["code"].as_str()),
+        (409, Some("parts_missing")),
+        "{}",
+        early.body
+    );
+    let stored = |s3: aws_sdk_s3::Client, bucket: String, key: String| async move {
+        let object = s3.get_object().bucket(bucket).key(key).send().await.ok()?;
+        Some(object.body.collect().await.unwrap().into_bytes().to_vec())
+    };
+    let bucket = local.names.input_bucket.clone();
+    assert_eq!(stored(s3.clone(), bucket.clone(), key.clone()).await, None);
+
+    assert_eq!(put(&url1, &headers1, first, None), status(200));
+    let done = call(&api, complete()).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(stored(s3, bucket, key).await.as_deref(), Some(&file[..]));
 }

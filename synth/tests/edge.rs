@@ -32,14 +32,19 @@ fn upload_limit_parameters_have_their_defaults_and_bounds() {
         assert_eq!(p[name]["MinValue"], min, "{name}");
         assert_eq!(p[name]["MaxValue"], max, "{name}");
     };
-    // 1 GiB by default; never above what one presigned PUT can carry (5 GiB).
-    number("MaxUploadBytes", "1073741824", 1, 5 * 1024 * 1024 * 1024);
+    // 8 GiB by default; never above what S3's 10,000 parts of 5 GiB can make.
+    number(
+        "MaxUploadBytes",
+        "8589934592",
+        1,
+        10_000 * 5 * 1024 * 1024 * 1024,
+    );
     number("UploadsPerUserPerDay", "20", 1, 10000);
     number("InputRetentionDays", "7", 1, 3650);
     let why = p["MaxUploadBytes"]["Description"].as_str().unwrap();
     assert!(
-        why.contains("1 GiB") && why.contains("5 GiB"),
-        "the default is justified against S3's single-PUT limit: {why}"
+        why.contains("8 GiB") && why.contains("48.8 TiB"),
+        "the default is justified against S3's object limit: {why}"
     );
 }
 

@@ -421,6 +421,10 @@ fn api_serves_its_routes_and_the_page_through_status_api() {
             "GET /jobs/{jobId}".to_owned(),
             "GET /jobs/{jobId}/key".to_owned(),
             "POST /uploads".to_owned(),
+            "POST /uploads/parts".to_owned(),
+            "GET /uploads/parts".to_owned(),
+            "POST /uploads/complete".to_owned(),
+            "POST /uploads/abort".to_owned(),
             "GET /".to_owned(),
             "GET /assets/{file}".to_owned(),
         ])
@@ -456,6 +460,31 @@ fn cors_origins_come_from_the_parameter() {
             get_att("HttpApi", "ApiEndpoint")
         ]] }] }),
         "browsers PUT presigned uploads from the same origins and from the page the API serves"
+    );
+    let rule = &props(&t, "InputBucket")["CorsConfiguration"]["CorsRules"][0];
+    assert_eq!(rule["AllowedMethods"], json!(["PUT"]));
+    assert_eq!(
+        rule["ExposedHeaders"],
+        json!(["ETag"]),
+        "the page completes a multipart upload with the ETags UploadPart answers"
+    );
+}
+
+#[test]
+fn abandoned_multipart_uploads_are_aborted_after_a_day() {
+    let t = template();
+    let rules = props(&t, "InputBucket")["LifecycleConfiguration"]["Rules"].clone();
+    let aborting: Vec<_> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["Status"] == "Enabled" && r.get("Prefix").is_none())
+        .map(|r| r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"].clone())
+        .collect();
+    assert_eq!(
+        aborting,
+        vec![json!(1)],
+        "one bucket-wide rule aborts after 1 day"
     );
 }
 
@@ -770,7 +799,10 @@ fn each_role_is_granted_exactly_what_its_wiring_needs() {
                     // The key endpoint.
                     ("dynamodb:GetItem", table("JobOutputTable")),
                     ("dynamodb:UpdateItem", table("UploadQuotaTable")),
+                    // Covers CreateMultipartUpload, UploadPart and CompleteMultipartUpload.
                     ("s3:PutObject", input_objects(UPLOAD_PREFIX)),
+                    ("s3:ListMultipartUploadParts", input_objects(UPLOAD_PREFIX)),
+                    ("s3:AbortMultipartUpload", input_objects(UPLOAD_PREFIX)),
                 ],
             ]
             .concat(),

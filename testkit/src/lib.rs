@@ -59,6 +59,23 @@ pub struct Moto {
     port: u16,
 }
 
+/// moto 5.2.5 answers ListParts with the root element `ListPartsResponse`; S3 (and so the
+/// Rust SDK, which refuses any other root) uses `ListPartsResult`. boto3 does not check the
+/// root, which is how moto's own tests miss it. Renamed here; local/moto/server.py does the
+/// same for the local stack.
+const LIST_PARTS_ROOT_FIX: &str = r#"
+from moto.s3.responses import S3Response as _S3Response
+_list_parts = _S3Response.list_parts
+def _list_parts_result(self):
+    status, headers, body = _list_parts(self)
+    if isinstance(body, str):
+        body = body.replace("ListPartsResponse", "ListPartsResult")
+    else:
+        body = body.replace(b"ListPartsResponse", b"ListPartsResult")
+    return status, headers, body
+_S3Response.list_parts = _list_parts_result
+"#;
+
 const SUPERVISOR: &str = r#"
 import socket, sys
 from moto.server import ThreadedMotoServer
@@ -188,7 +205,7 @@ impl Moto {
         tool("moto_server");
         let mut child = Command::new(python)
             .arg("-c")
-            .arg(supervisor)
+            .arg(format!("{LIST_PARTS_ROOT_FIX}{supervisor}"))
             .env("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID)
             .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
             .env("AWS_DEFAULT_REGION", REGION)

@@ -109,6 +109,12 @@ pub mod routes {
     /// The job's AES key (owner only): the playlists' `#EXT-X-KEY` URI.
     pub const GET_KEY: &str = "GET /jobs/{jobId}/key";
     pub const CREATE_UPLOAD: &str = "POST /uploads";
+    /// A multipart upload's further routes (the upload named in the body or query): more
+    /// presigned part URLs, the parts S3 holds, complete, abort.
+    pub const UPLOAD_PARTS: &str = "POST /uploads/parts";
+    pub const HELD_PARTS: &str = "GET /uploads/parts";
+    pub const COMPLETE_UPLOAD: &str = "POST /uploads/complete";
+    pub const ABORT_UPLOAD: &str = "POST /uploads/abort";
     /// The front end (handlers/src/page.rs): no authorizer, the page signs in by itself.
     pub const PAGE: &str = "GET /";
     pub const PAGE_ASSET: &str = "GET /assets/{file}";

@@ -11,8 +11,9 @@ pub const MAX_KEY_BYTES: usize = 1024;
 /// [`MAX_OUTPUT_PATH_BYTES`](super::naming::MAX_OUTPUT_PATH_BYTES) leaves room for
 /// (it is also the usual file-system limit, so no real file is refused).
 pub const MAX_FILE_NAME_BYTES: usize = 255;
-/// A single PUT (what a presigned URL allows) is limited to 5 GiB.
-pub const MAX_SINGLE_PUT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+/// The largest object a multipart upload makes: S3's 10,000 parts of 5 GiB (48.8 TiB).
+pub const MAX_UPLOAD_LIMIT_BYTES: u64 =
+    super::multipart::S3_MAX_PARTS * super::multipart::S3_MAX_PART_BYTES;
 
 /// An API error: status, a stable code and a message for people. Never carries a secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +35,16 @@ impl ApiError {
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status: 404,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The request is well formed but conflicts with the upload's state (parts missing or of
+    /// the wrong length when completing).
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status: 409,
             code,
             message: message.into(),
         }

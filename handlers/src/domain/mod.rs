@@ -7,6 +7,7 @@ pub mod api;
 pub mod events;
 pub mod job_state;
 pub mod listing;
+pub mod multipart;
 pub mod naming;
 pub mod push;
 pub mod s3;

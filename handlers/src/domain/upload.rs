@@ -2,7 +2,8 @@
 //! into the presigned PUT, and the daily upload quota's counter key and clock.
 
 use super::api::check_text;
-use super::{ApiError, MAX_FILE_NAME_BYTES, MAX_KEY_BYTES, MAX_SINGLE_PUT_BYTES, utc_rfc3339};
+use super::multipart::{PartPlan, key_segment};
+use super::{ApiError, MAX_FILE_NAME_BYTES, MAX_KEY_BYTES, MAX_UPLOAD_LIMIT_BYTES, utc_rfc3339};
 use serde::Deserialize;
 
 /// The content types an upload may declare, by file name suffix (lower case). The presigned
@@ -39,6 +40,8 @@ pub struct UploadPlan {
     pub key: String,
     pub content_type: String,
     pub size: u64,
+    /// How the file is cut; one part is a single PUT.
+    pub parts: PartPlan,
 }
 
 /// Unicode's directional formatting characters: in a file name they make a list show
@@ -77,7 +80,18 @@ pub fn plan_upload(
         .file_name
         .as_deref()
         .ok_or_else(|| ApiError::bad_request("missing_field", "fileName is required"))?;
-    let key = format!("{upload_prefix}{owner}/{upload_id}/{name}");
+    let size = check_size(req.size.as_ref(), max_bytes);
+    // A multipart upload's key carries its declared size (see `multipart::key_segment`).
+    let parts = size
+        .as_ref()
+        .ok()
+        .map(|&s| PartPlan::for_size(s))
+        .transpose()?;
+    let segment = match parts {
+        Some(p) if !p.is_single_part() => key_segment(upload_id, p.size),
+        _ => upload_id.to_string(),
+    };
+    let key = format!("{upload_prefix}{owner}/{segment}/{name}");
     check_file_name(name, MAX_KEY_BYTES - (key.len() - name.len()))?;
     // The S3 trigger's suffix filter is case-sensitive, so this check is too: an upload it
     // would not see must not be accepted.
@@ -87,7 +101,7 @@ pub fn plan_upload(
             format!("fileName must end with one of {}", suffixes.join(", ")),
         ));
     }
-    let size = check_size(req.size.as_ref(), max_bytes)?;
+    let size = size?;
     let fitting = content_type_for(name).ok_or_else(|| {
         ApiError::bad_request(
             "bad_content_type",
@@ -109,6 +123,7 @@ pub fn plan_upload(
         key,
         content_type: fitting.to_string(),
         size,
+        parts: parts.expect("the size was checked"),
     })
 }
 
@@ -149,9 +164,9 @@ fn check_size(size: Option<&serde_json::Value>, max_bytes: u64) -> Result<u64, A
     }
 }
 
-/// The upload limit a stage may set: one presigned PUT carries at most 5 GiB.
+/// The upload limit a stage may set: at most what S3's multipart limits make one object.
 pub fn valid_max_upload_bytes(n: u64) -> bool {
-    (1..=MAX_SINGLE_PUT_BYTES).contains(&n)
+    (1..=MAX_UPLOAD_LIMIT_BYTES).contains(&n)
 }
 
 // ---------------------------------------------------------------------------------------

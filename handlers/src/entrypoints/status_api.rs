@@ -1,9 +1,11 @@
 //! status-api: the HTTP API (payload 2.0) -> the caller's jobs, the latest job of an upload,
 //! a job's key, upload URLs, and the front end's page and assets.
 
+use crate::adapters::MultipartError;
 use crate::adapters::{Storage, random_key};
 use crate::config::StatusApiConfig;
 use crate::domain::listing::{self, Cursor, JobListView, ListedJob};
+use crate::domain::multipart::{self, PartPlan, PartUrl, UploadRef};
 use crate::domain::upload;
 use crate::domain::{self, ApiError};
 use crate::http::{self, ApiRequest, Route};
@@ -49,6 +51,13 @@ fn unavailable(e: &dyn std::fmt::Display) -> ApiError {
 /// Another user's upload or job reads exactly like one that does not exist.
 fn no_such_file() -> ApiError {
     ApiError::not_found("no_such_file", "no job is recorded for this inputFile")
+}
+
+fn multipart_failed(e: MultipartError) -> ApiError {
+    match e {
+        MultipartError::NoSuchUpload => multipart::no_such_upload(),
+        MultipartError::Failed(e) => unavailable(&e),
+    }
 }
 
 fn no_such_job(job_id: &str) -> ApiError {
@@ -126,7 +135,50 @@ impl StatusApi {
             Route::GetJob(job_id) => self.job(request.owner()?, job_id).await,
             Route::GetKey(job_id) => self.key(request.owner()?, job_id).await,
             Route::CreateUpload => self.upload(request.owner()?, request.body.as_deref()).await,
+            Route::UploadParts => {
+                let owner = request.owner()?;
+                let (upload, plan, numbers) = multipart::parse_parts_body(
+                    request.body.as_deref(),
+                    &self.owner_prefix(owner),
+                )?;
+                self.part_urls(&upload, &plan, &numbers).await
+            }
+            Route::HeldParts => {
+                let owner = request.owner()?;
+                let (upload, plan) = multipart::check_upload_ref(
+                    request.query.get("inputFile").map(String::as_str),
+                    request.query.get("uploadId").map(String::as_str),
+                    &self.owner_prefix(owner),
+                )?;
+                self.held_parts(&upload, &plan).await
+            }
+            Route::CompleteUpload => {
+                let owner = request.owner()?;
+                let (upload, plan) = self.named_upload(owner, request.body.as_deref())?;
+                self.complete(&upload, &plan).await
+            }
+            Route::AbortUpload => {
+                let owner = request.owner()?;
+                let (upload, _) = self.named_upload(owner, request.body.as_deref())?;
+                self.abort(&upload).await
+            }
         }
+    }
+
+    /// The upload a complete or abort names; part numbers have no place there.
+    fn named_upload(
+        &self,
+        owner: &str,
+        body: Option<&str>,
+    ) -> Result<(UploadRef, PartPlan), ApiError> {
+        let (upload, plan, numbers) = multipart::parse_parts_body(body, &self.owner_prefix(owner))?;
+        if !numbers.is_empty() {
+            return Err(ApiError::bad_request(
+                "unexpected_part_numbers",
+                "partNumbers belongs to POST /uploads/parts only",
+            ));
+        }
+        Ok((upload, plan))
     }
 
     /// The caller's own upload keys start with this.
@@ -333,6 +385,9 @@ impl StatusApi {
                 &[("retry-after", retry_after.to_string())],
             ));
         }
+        if !plan.parts.is_single_part() {
+            return self.start_multipart(&plan, now).await;
+        }
         let presigned = self
             .storage
             .presign_put(
@@ -355,6 +410,161 @@ impl StatusApi {
                 expires_at: domain::utc_rfc3339(now + UPLOAD_URL_LIFETIME.as_secs() as i64),
                 expires_in_seconds: UPLOAD_URL_LIFETIME.as_secs(),
             },
+        ))
+    }
+
+    /// CreateMultipartUpload, then the first parts' URLs. The quota is already counted: the
+    /// further routes never count, so an upload counts once whatever its part count.
+    async fn start_multipart(
+        &self,
+        plan: &upload::UploadPlan,
+        now: i64,
+    ) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let upload_id = self
+            .storage
+            .create_multipart(&self.config.input_bucket, &plan.key, &plan.content_type)
+            .await
+            .map_err(|e| unavailable(&e))?;
+        let upload = UploadRef {
+            key: plan.key.clone(),
+            upload_id,
+        };
+        let parts = self
+            .presign_parts(&upload, &plan.parts, &multipart::first_parts(&plan.parts))
+            .await?;
+        tracing::info!(
+            parts = plan.parts.count,
+            decision = "multipart_upload",
+            "started a multipart upload"
+        );
+        Ok(ok_json(
+            201,
+            &multipart::MultipartView {
+                method: "MULTIPART",
+                input_file: upload.key,
+                upload_id: upload.upload_id,
+                size: plan.parts.size,
+                part_bytes: plan.parts.part_bytes,
+                part_count: plan.parts.count,
+                parts,
+                expires_at: domain::utc_rfc3339(now + UPLOAD_URL_LIFETIME.as_secs() as i64),
+                expires_in_seconds: UPLOAD_URL_LIFETIME.as_secs(),
+            },
+        ))
+    }
+
+    async fn presign_parts(
+        &self,
+        upload: &UploadRef,
+        plan: &PartPlan,
+        numbers: &[u32],
+    ) -> Result<Vec<PartUrl>, ApiError> {
+        let mut parts = Vec::with_capacity(numbers.len());
+        for (number, length) in plan.check_requested(numbers)? {
+            let presigned = self
+                .storage
+                .presign_part(
+                    &self.config.input_bucket,
+                    &upload.key,
+                    &upload.upload_id,
+                    number,
+                    length,
+                    UPLOAD_URL_LIFETIME,
+                )
+                .await
+                .map_err(|e| unavailable(&e))?;
+            parts.push(PartUrl {
+                part_number: number,
+                length,
+                url: presigned.url,
+                headers: presigned.headers,
+            });
+        }
+        Ok(parts)
+    }
+
+    /// URLs for more parts. The upload is checked with S3 first: presigning is local and
+    /// would sign URLs for an upload that is finished or another key's.
+    async fn part_urls(
+        &self,
+        upload: &UploadRef,
+        plan: &PartPlan,
+        numbers: &[u32],
+    ) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        plan.check_requested(numbers)?;
+        self.storage
+            .list_parts(&self.config.input_bucket, &upload.key, &upload.upload_id)
+            .await
+            .map_err(multipart_failed)?;
+        let parts = self.presign_parts(upload, plan, numbers).await?;
+        tracing::info!(
+            parts = parts.len(),
+            decision = "part_urls",
+            "presigned parts"
+        );
+        Ok(ok_json(
+            200,
+            &multipart::PartUrlsView {
+                parts,
+                expires_at: domain::utc_rfc3339(now_epoch() + UPLOAD_URL_LIFETIME.as_secs() as i64),
+                expires_in_seconds: UPLOAD_URL_LIFETIME.as_secs(),
+            },
+        ))
+    }
+
+    async fn held_parts(
+        &self,
+        upload: &UploadRef,
+        plan: &PartPlan,
+    ) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let stored = self
+            .storage
+            .list_parts(&self.config.input_bucket, &upload.key, &upload.upload_id)
+            .await
+            .map_err(multipart_failed)?;
+        let view = multipart::HeldPartsView::new(upload, plan, &stored);
+        tracing::info!(held = view.parts.len(), decision = "held_parts", "answered");
+        Ok(ok_json(200, &view))
+    }
+
+    /// Completes only when S3's parts make exactly the declared size: a client that sent
+    /// fewer, extra or other-length parts stores nothing and may still fix the upload.
+    async fn complete(
+        &self,
+        upload: &UploadRef,
+        plan: &PartPlan,
+    ) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let bucket = &self.config.input_bucket;
+        let stored = self
+            .storage
+            .list_parts(bucket, &upload.key, &upload.upload_id)
+            .await
+            .map_err(multipart_failed)?;
+        let parts = plan.check_complete(&stored)?;
+        self.storage
+            .complete_multipart(bucket, &upload.key, &upload.upload_id, &parts)
+            .await
+            .map_err(multipart_failed)?;
+        tracing::info!(
+            parts = parts.len(),
+            decision = "completed",
+            "completed an upload"
+        );
+        Ok(ok_json(
+            200,
+            &serde_json::json!({"inputFile": upload.key, "size": plan.size}),
+        ))
+    }
+
+    async fn abort(&self, upload: &UploadRef) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        self.storage
+            .abort_multipart(&self.config.input_bucket, &upload.key, &upload.upload_id)
+            .await
+            .map_err(multipart_failed)?;
+        tracing::info!(decision = "aborted", "aborted an upload");
+        Ok(ok_json(
+            200,
+            &serde_json::json!({"inputFile": upload.key, "aborted": true}),
         ))
     }
 }

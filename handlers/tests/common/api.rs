@@ -128,3 +128,48 @@ pub async fn api_and_tables(label: &str) -> (Local, StatusApi, InputFileTable, S
     let statuses = StatusTable::new(local.dynamodb.clone(), &local.names.job_status_table, ttl);
     (local, api, inputs, statuses)
 }
+
+/// A plain HTTP/1.1 PUT over a TcpStream, what a browser does with a presigned URL: the
+/// status and the answer's `ETag` (UploadPart's, which completing the upload needs).
+pub fn http_put(url: &str, headers: &serde_json::Value, body: &[u8]) -> (u16, Option<String>) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("moto is plain HTTP");
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut conn = std::net::TcpStream::connect(host).unwrap();
+    let mut head = format!(
+        "PUT {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    // As a browser: Content-Length comes from the body, whatever length the URL signs.
+    for (name, value) in headers.as_object().unwrap() {
+        if name != "content-length" {
+            head.push_str(&format!("{name}: {}\r\n", value.as_str().unwrap()));
+        }
+    }
+    head.push_str("\r\n");
+    conn.write_all(head.as_bytes()).unwrap();
+    conn.write_all(body).unwrap();
+    let mut answer = Vec::new();
+    conn.read_to_end(&mut answer).unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    let status = answer.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let head = answer.split("\r\n\r\n").next().unwrap_or_default();
+    let etag = head.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case("etag")
+            .then(|| value.trim().to_string())
+    });
+    (status, etag)
+}
+
+/// `answer` is the refusal `status` with the JSON error `code` and a message for people.
+pub fn assert_refused(answer: &Answer, status: u16, code: &str, what: &str) {
+    assert_eq!(answer.status, status, "{what}: {}", answer.body);
+    assert_eq!(answer.body["error"]["code"], code, "{what}");
+    assert!(
+        answer.body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{what}"
+    );
+}

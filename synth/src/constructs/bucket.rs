@@ -97,6 +97,9 @@ impl Bucket {
                     allowed_origins: origins,
                     allowed_methods: vec!["PUT".to_owned()],
                     allowed_headers: vec!["*".to_owned()],
+                    // A multipart upload is completed with each part's ETag, which a page
+                    // reads from UploadPart's answer only when CORS exposes it.
+                    exposed_headers: vec!["ETag".to_owned()],
                     max_age: 3600,
                 }],
             }),
@@ -209,6 +212,16 @@ impl Bucket {
     pub fn grant_put(&self, to: &mut impl Grantee, prefix: &str) {
         to.policy()
             .allow(&["s3:PutObject"], vec![self.objects_arn(prefix)]);
+    }
+
+    /// What a multipart upload needs beyond [`Bucket::grant_put`] (which covers
+    /// CreateMultipartUpload, UploadPart and CompleteMultipartUpload): ListParts and
+    /// AbortMultipartUpload, under `prefix` only.
+    pub fn grant_multipart(&self, to: &mut impl Grantee, prefix: &str) {
+        to.policy().allow(
+            &["s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
+            vec![self.objects_arn(prefix)],
+        );
     }
 
     /// Invokes `function` for every object created under `prefix` with one of `suffixes`

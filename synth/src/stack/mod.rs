@@ -11,7 +11,7 @@
 
 mod parameters;
 
-pub use parameters::{DEFAULT_MAX_UPLOAD_BYTES, LOG_RETENTION_DAYS, S3_SINGLE_PUT_LIMIT_BYTES};
+pub use parameters::{DEFAULT_MAX_UPLOAD_BYTES, LOG_RETENTION_DAYS, S3_MULTIPART_LIMIT_BYTES};
 
 use crate::constructs::bucket::BucketOptions;
 use crate::constructs::cdn::DistributionOptions;
@@ -45,11 +45,15 @@ pub const UPLOAD_ROUTE_BURST_LIMIT: i64 = 5;
 pub const UPLOAD_ROUTE_RATE_LIMIT: f64 = 1.0;
 
 /// The data routes of the HTTP API, all behind the JWT authorizer.
-pub const API_ROUTES: [&str; 4] = [
+pub const API_ROUTES: [&str; 8] = [
     wiring::routes::LIST_JOBS,
     wiring::routes::GET_JOB,
     wiring::routes::GET_KEY,
     UPLOAD_ROUTE,
+    wiring::routes::UPLOAD_PARTS,
+    wiring::routes::HELD_PARTS,
+    wiring::routes::COMPLETE_UPLOAD,
+    wiring::routes::ABORT_UPLOAD,
 ];
 
 /// The front end's routes: public, status-api serves the page and its assets.
@@ -454,6 +458,7 @@ fn api(t: &mut Template, p: &Parameters, sign_in: &SignIn, input: &Bucket, table
     tables.job_outputs.grant_read(&mut status_api);
     tables.upload_quota.grant_update(&mut status_api);
     input.grant_put(&mut status_api, UPLOAD_PREFIX);
+    input.grant_multipart(&mut status_api, UPLOAD_PREFIX);
     Api { status_api, http }
 }
 

@@ -11,11 +11,11 @@ pub const LOG_RETENTION_DAYS: [u32; 22] = [
     3288, 3653,
 ];
 
-/// Default of `MaxUploadBytes`: 1 GiB.
-pub const DEFAULT_MAX_UPLOAD_BYTES: i64 = 1 << 30;
-/// S3's limit for one PUT, the upper bound of `MaxUploadBytes`: the upload is a single
-/// presigned PUT.
-pub const S3_SINGLE_PUT_LIMIT_BYTES: i64 = 5 << 30;
+/// Default of `MaxUploadBytes`: 8 GiB (docs/deploy.md says why).
+pub const DEFAULT_MAX_UPLOAD_BYTES: i64 = 8 << 30;
+/// The largest object a multipart upload makes, the upper bound of `MaxUploadBytes`: S3's
+/// 10,000 parts of at most 5 GiB (48.8 TiB, S3's documented object limit).
+pub const S3_MULTIPART_LIMIT_BYTES: i64 = 10_000 * (5 << 30);
 
 pub(super) struct Parameters {
     pub(super) stage: Id,
@@ -75,13 +75,14 @@ pub(super) fn parameters(t: &mut Template) -> Parameters {
         max_upload_bytes: t.parameter(
             "MaxUploadBytes",
             Parameter::number(
-                "Largest upload status-api presigns, in bytes (signed into the PUT). Default \
-                 1 GiB: about 14 minutes of 1080p phone video, and a single PUT that a home \
-                 uplink finishes in minutes; S3's 5 GiB single-PUT limit would let one URL \
-                 take an hour with no resume and multiply what each upload and job can cost.",
+                "Largest upload status-api accepts, in bytes (every part's length is signed). \
+                 Default 8 GiB: twice a long phone video (an hour of 1080p at 10 Mbit/s is \
+                 4.4 GiB), which resumable multipart uploads make practical; at most S3's \
+                 48.8 TiB object limit. Each upload is one MediaConvert job, so the default \
+                 also bounds what one upload can cost.",
             )
             .default(DEFAULT_MAX_UPLOAD_BYTES)
-            .range(1, S3_SINGLE_PUT_LIMIT_BYTES),
+            .range(1, S3_MULTIPART_LIMIT_BYTES),
         ),
         uploads_per_user_per_day: t.parameter(
             "UploadsPerUserPerDay",

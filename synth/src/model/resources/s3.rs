@@ -115,6 +115,8 @@ pub struct CorsRule {
     pub allowed_origins: Expr,
     pub allowed_methods: Vec<String>,
     pub allowed_headers: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exposed_headers: Vec<String>,
     pub max_age: i64,
 }
 
