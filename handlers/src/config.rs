@@ -144,6 +144,10 @@ pub struct StatusApiConfig {
     pub job_output_table: String,
     pub job_status_table: String,
     pub input_bucket: String,
+    /// Where a video's HLS and key files are (deleted with it).
+    pub output_bucket: String,
+    /// Days a delete's tombstone stays.
+    pub ttl_days: u32,
     pub video_suffixes: Vec<String>,
     /// Where uploads go in the input bucket; the stack scopes the function's s3:PutObject
     /// grant to the same prefix, so a URL outside it would be refused by S3.
@@ -166,6 +170,8 @@ impl StatusApiConfig {
             job_output_table,
             job_status_table,
             input_bucket,
+            output_bucket,
+            ttl_days: ttl,
             video_suffixes: raw,
             upload_prefix: prefix,
             max_upload_bytes,
@@ -213,6 +219,8 @@ impl StatusApiConfig {
             job_output_table,
             job_status_table,
             input_bucket,
+            output_bucket,
+            ttl_days: ttl_days(ttl)?,
             video_suffixes,
             upload_prefix: upload_prefix(prefix)?,
             max_upload_bytes,

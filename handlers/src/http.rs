@@ -14,7 +14,9 @@ use aws_lambda_events::http::{HeaderMap, HeaderName, HeaderValue};
 use base64::Engine;
 use std::collections::BTreeMap;
 
-use wiring::routes::{CREATE_UPLOAD, GET_JOB, GET_KEY, LIST_JOBS, PAGE, PAGE_ASSET};
+use wiring::routes::{
+    CANCEL_JOB, CREATE_UPLOAD, DELETE_JOB, GET_JOB, GET_KEY, LIST_JOBS, PAGE, PAGE_ASSET,
+};
 
 /// Every route status-api serves: the front end's two public ones and the API's.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +31,10 @@ pub enum Route {
     /// The job's AES key; the job id as matched, not yet validated.
     GetKey(String),
     CreateUpload,
+    /// Removes the video; the job id as matched, not yet validated.
+    DeleteJob(String),
+    /// Stops the job; the job id as matched, not yet validated.
+    CancelJob(String),
 }
 
 impl Route {
@@ -112,6 +118,8 @@ pub fn read_event(mut event: serde_json::Value) -> Result<ApiRequest, ApiError> 
         GET_JOB => Route::GetJob(job_id_parameter(&event)),
         GET_KEY => Route::GetKey(job_id_parameter(&event)),
         CREATE_UPLOAD => Route::CreateUpload,
+        DELETE_JOB => Route::DeleteJob(job_id_parameter(&event)),
+        CANCEL_JOB => Route::CancelJob(job_id_parameter(&event)),
         other => {
             return Err(ApiError::not_found(
                 "no_such_route",
@@ -310,5 +318,15 @@ pub fn bytes_response(
         ],
         base64::engine::general_purpose::STANDARD.encode(bytes),
         true,
+    )
+}
+
+/// An answer without a body (`204 No Content`), never cached.
+pub fn empty_response(status: u16) -> ApiGatewayV2httpResponse {
+    response(
+        status,
+        &[("cache-control", "no-store")],
+        String::new(),
+        false,
     )
 }

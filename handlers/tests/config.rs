@@ -141,6 +141,8 @@ fn job_state_and_status_api_configs() {
         ("JOB_OUTPUT_TABLE", "out"),
         ("JOB_STATUS_TABLE", "status"),
         ("INPUT_BUCKET", "b"),
+        ("OUTPUT_BUCKET", "out-b"),
+        ("TTL_DAYS", "3"),
         ("VIDEO_SUFFIXES", ".mp4, .mov"),
         ("UPLOAD_PREFIX", "in/coming/"),
         ("MAX_UPLOAD_BYTES", "1073741824"),
@@ -163,6 +165,10 @@ fn job_state_and_status_api_configs() {
     assert_eq!(config.uploads_per_user_per_day, 20);
     assert_eq!(config.upload_quota_table, "quota");
     assert_eq!(config.job_output_table, "out");
+    assert_eq!(
+        (config.output_bucket.as_str(), config.ttl_days),
+        ("out-b", 3)
+    );
     assert_eq!(config.playback_url, "https://d111111abcdef8.cloudfront.net");
     // A presigned PUT carries at most 5 GiB; a day allows at least one upload.
     for (name, bad) in [
@@ -174,6 +180,8 @@ fn job_state_and_status_api_configs() {
         ("UPLOAD_QUOTA_TABLE", " "),
         ("PLAYBACK_URL", "d111111abcdef8.cloudfront.net"),
         ("JOB_OUTPUT_TABLE", " "),
+        ("OUTPUT_BUCKET", " "),
+        ("TTL_DAYS", "0"),
         ("STATUS_UPDATE_INTERVAL_SECONDS", "11"),
         ("SIGN_IN_KIND", "saml"),
         ("SIGN_IN_URL", "http://issuer.example.com"),

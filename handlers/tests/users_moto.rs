@@ -295,6 +295,7 @@ async fn uploads_over_the_daily_quota_get_429_with_retry_after_and_no_url() {
         local.status_api_config(),
         local.dynamodb.clone(),
         local.s3.clone(),
+        common::mediaconvert(&[]).1,
     );
     let upload = || {
         api_request(

@@ -85,6 +85,8 @@ pub const STATUS_API_VARS: &[&str] = &[
     "JOB_OUTPUT_TABLE",
     "JOB_STATUS_TABLE",
     "INPUT_BUCKET",
+    "OUTPUT_BUCKET",
+    "TTL_DAYS",
     "VIDEO_SUFFIXES",
     "UPLOAD_PREFIX",
     "MAX_UPLOAD_BYTES",

@@ -181,6 +181,10 @@ function_env! {
         job_output_table: JOB_OUTPUT_TABLE,
         job_status_table: JOB_STATUS_TABLE,
         input_bucket: INPUT_BUCKET,
+        // Delete removes the video's objects there.
+        output_bucket: OUTPUT_BUCKET,
+        // How long a delete's tombstone is kept.
+        ttl_days: TTL_DAYS,
         video_suffixes: VIDEO_SUFFIXES,
         upload_prefix: UPLOAD_PREFIX,
         max_upload_bytes: MAX_UPLOAD_BYTES,

@@ -105,6 +105,10 @@ pub mod routes {
     /// The job's AES key (owner only): the playlists' `#EXT-X-KEY` URI.
     pub const GET_KEY: &str = "GET /jobs/{jobId}/key";
     pub const CREATE_UPLOAD: &str = "POST /uploads";
+    /// Removes a video (owner only): its job, objects and items.
+    pub const DELETE_JOB: &str = "DELETE /jobs/{jobId}";
+    /// Stops a job not yet finished (owner only): MediaConvert CancelJob.
+    pub const CANCEL_JOB: &str = "POST /jobs/{jobId}/cancel";
     /// The front end (handlers/src/page.rs): no authorizer, the page signs in by itself.
     pub const PAGE: &str = "GET /";
     pub const PAGE_ASSET: &str = "GET /assets/{file}";

@@ -170,10 +170,11 @@ impl CreateJob {
             .await?;
 
         self.statuses
-            .apply(
+            .apply_for_input(
                 &StateUpdate::submitted(&job_id, Some(&mediaconvert_job_id)),
                 None,
                 owner,
+                Some(&key),
                 now,
             )
             .await?;

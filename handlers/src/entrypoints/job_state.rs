@@ -22,6 +22,8 @@ pub enum Handled {
     },
     /// No valid `job` user metadata: not a job this stack's create-job started.
     NotOurs,
+    /// The job was deleted: its tombstone wins, nothing is written.
+    Deleted,
     Merged(crate::store::Applied),
 }
 
@@ -83,12 +85,29 @@ impl JobStateHandler {
         if let Some(details) = update.complete.as_ref() {
             // The files come before the status: once COMPLETE is visible, the key file and
             // info.json exist. A retried COMPLETE rewrites the same bytes.
-            let output = stored.ok_or_else(|| {
-                format!(
+            let Some(output) = stored else {
+                // A deleted job's COMPLETE (late, or a job that ended before its CancelJob):
+                // its tombstone has the last word and nothing is written.
+                if self
+                    .statuses
+                    .get(job_id)
+                    .await?
+                    .is_some_and(|s| s.state.status == crate::domain::JobStatus::Deleted)
+                {
+                    tracing::info!(
+                        job_id,
+                        mediaconvert_job_id,
+                        decision = "deleted",
+                        "event of a deleted job dropped"
+                    );
+                    return Ok(Handled::Deleted);
+                }
+                return Err(format!(
                     "COMPLETE for job {job_id}, but the job output table has no item for it: \
                      cannot write the key file"
                 )
-            })?;
+                .into());
+            };
             let key = domain::hex_decode_key(&output.key_value)
                 .map_err(|e| format!("job {job_id}: {e}"))?;
             let bucket = &self.config.output_bucket;

@@ -171,6 +171,18 @@ impl Table {
         }
     }
 
+    /// Deletes the item under `key = value`; deleting a missing item succeeds.
+    async fn delete(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.name)
+            .key(key, s(value))
+            .send()
+            .await
+            .map_err(|e| store_error("DeleteItem", &self.name, e))?;
+        Ok(())
+    }
+
     /// A strongly consistent read: the handlers decide on it right after conditional writes.
     async fn get(&self, key: &str, value: &str) -> Result<Option<Item>, StoreError> {
         let out = self

@@ -77,6 +77,11 @@ impl OutputTable {
         }
     }
 
+    /// Removes the job's item (a delete); an item already gone is no error.
+    pub async fn delete(&self, id: &str) -> Result<(), StoreError> {
+        self.t.delete(JOB_ID, id).await
+    }
+
     pub async fn get(&self, id: &str) -> Result<Option<JobOutput>, StoreError> {
         match self.t.get(JOB_ID, id).await? {
             Some(item) => self.read_output(id, &item).map(Some),

@@ -35,8 +35,10 @@ pub struct StoredJob {
     /// The owner segment of the user whose upload started the job (absent on items written
     /// before jobs had owners: those belong to nobody).
     pub owner: Option<String>,
-    /// The MediaConvert job the stored state came from, for operators.
+    /// The MediaConvert job the stored state came from, for operators (and cancel).
     pub mediaconvert_job_id: Option<String>,
+    /// The upload the job transcodes (absent on items written before it was recorded).
+    pub input_file: Option<String>,
 }
 
 /// The status item's attributes that come from the update stored: an update that lacks one
@@ -73,12 +75,32 @@ impl StatusTable {
         owner: Option<&str>,
         now: i64,
     ) -> Result<Applied, StoreError> {
+        self.apply_for_input(update, output_path, owner, None, now)
+            .await
+    }
+
+    /// [`Self::apply`], also recording the upload the job transcodes (`InputFile`): what a
+    /// delete removes besides the job's own objects. A delete's tombstone restarts the
+    /// item's expiry at the transient `TtlDays`: it only has to outlive late events.
+    pub async fn apply_for_input(
+        &self,
+        update: &StateUpdate,
+        output_path: Option<&str>,
+        owner: Option<&str>,
+        input_file: Option<&str>,
+        now: i64,
+    ) -> Result<Applied, StoreError> {
+        let times = if update.status == JobStatus::Deleted {
+            "CreationTime = if_not_exists(CreationTime, :now), ExpirationTime = :exp"
+        } else {
+            KEEP_TIMES
+        };
         let mut sets = vec![
             "MergeOrder = :order".to_string(),
             "JobStatus = :status".to_string(),
             "StatusRank = :rank".to_string(),
             "ProgressRate = :progress".to_string(),
-            KEEP_TIMES.to_string(),
+            times.to_string(),
         ];
         let mut values: HashMap<String, AttributeValue> = HashMap::from([
             (":order".into(), s(update.order())),
@@ -97,6 +119,10 @@ impl StatusTable {
             values.insert(":owner".into(), s(o));
             HashMap::from([("#owner".to_string(), OWNER.to_string())])
         });
+        if let Some(input_file) = input_file {
+            sets.push("InputFile = :input".to_string());
+            values.insert(":input".into(), s(input_file));
+        }
         let mut set = |attr: &'static str, value: AttributeValue| {
             sets.push(format!("{attr} = :{attr}"));
             values.insert(format!(":{attr}"), value);
@@ -281,5 +307,6 @@ fn read_status_item(item: &Item) -> StoredJob {
         output_path: get_s(item, "OutputPath"),
         owner: get_s(item, OWNER),
         mediaconvert_job_id: get_s(item, "MediaConvertJobId"),
+        input_file: get_s(item, wiring::table::INPUT_FILE),
     }
 }

@@ -120,6 +120,8 @@ impl Local {
             job_output_table: n.job_output_table.clone(),
             job_status_table: n.job_status_table.clone(),
             input_bucket: n.input_bucket.clone(),
+            output_bucket: n.output_bucket.clone(),
+            ttl_days: TTL_DAYS,
             video_suffixes: vec![".mp4".into(), ".mov".into()],
             upload_prefix: "uploads/".into(),
             max_upload_bytes: MAX_UPLOAD_BYTES,

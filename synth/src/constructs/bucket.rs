@@ -1,6 +1,6 @@
 use super::function::Function;
 use super::{Grantee, add};
-use crate::model::iam::{Effect, PolicyDocument, Principal, Statement};
+use crate::model::iam::{Conditions, Effect, PolicyDocument, Principal, Statement};
 use crate::model::resources::{
     AbortIncompleteMultipartUpload, Bucket as BucketProps, BucketEncryption, BucketPolicy,
     CorsConfiguration, CorsRule, FilterRule, LambdaConfiguration, LifecycleConfiguration,
@@ -209,6 +209,25 @@ impl Bucket {
     pub fn grant_put(&self, to: &mut impl Grantee, prefix: &str) {
         to.policy()
             .allow(&["s3:PutObject"], vec![self.objects_arn(prefix)]);
+    }
+
+    /// Deleting every version of the objects under each of `prefixes`, and listing the
+    /// versions there to find them (ListObjectVersions is `s3:ListBucketVersions` on the
+    /// bucket, narrowed by `s3:prefix` to the same prefixes).
+    pub fn grant_delete_versions(&self, to: &mut impl Grantee, prefixes: &[&str]) {
+        to.policy().allow(
+            &["s3:DeleteObject", "s3:DeleteObjectVersion"],
+            prefixes.iter().map(|p| self.objects_arn(p)).collect(),
+        );
+        to.policy().allow_if(
+            &["s3:ListBucketVersions"],
+            vec![self.arn()],
+            Conditions::default().with(
+                "StringLike",
+                "s3:prefix",
+                Expr::strs(&prefixes.iter().map(|p| format!("{p}*")).collect::<Vec<_>>()),
+            ),
+        );
     }
 
     /// Invokes `function` for every object created under `prefix` with one of `suffixes`

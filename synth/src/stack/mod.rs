@@ -44,11 +44,13 @@ pub const UPLOAD_ROUTE_BURST_LIMIT: i64 = 5;
 pub const UPLOAD_ROUTE_RATE_LIMIT: f64 = 1.0;
 
 /// The data routes of the HTTP API, all behind the JWT authorizer.
-pub const API_ROUTES: [&str; 4] = [
+pub const API_ROUTES: [&str; 6] = [
     wiring::routes::LIST_JOBS,
     wiring::routes::GET_JOB,
     wiring::routes::GET_KEY,
     UPLOAD_ROUTE,
+    wiring::routes::DELETE_JOB,
+    wiring::routes::CANCEL_JOB,
 ];
 
 /// The front end's routes: public, status-api serves the page and its assets.
@@ -90,14 +92,21 @@ pub fn stack() -> Template {
     let mut job_state = job_state(&mut t, &p, &transcode.output);
     let tables = tables(&mut t, &mut ingest.create_job, &mut job_state.function);
     let sign_in = sign_in(&mut t, &p, origins);
-    let mut api = api(&mut t, &p, &sign_in, &ingest.input, &tables);
+    let mut api = api(&mut t, &p, &sign_in, &transcode, &ingest.input, &tables);
 
     // Every resource is known: tell each function where its resources are.
     let env = create_job_env(&p, &transcode, &tables, api.http.url());
     set_env(&mut ingest.create_job, env.into_pairs());
     let env = job_state_env(&p, &transcode.output, &tables);
     set_env(&mut job_state.function, env.into_pairs());
-    let env = status_api_env(&p, &ingest.input, &tables, &playback, &sign_in);
+    let env = status_api_env(
+        &p,
+        &ingest.input,
+        &transcode.output,
+        &tables,
+        &playback,
+        &sign_in,
+    );
     set_env(&mut api.status_api, env.into_pairs());
 
     let watched = finish_functions(
@@ -393,7 +402,14 @@ struct Api {
 
 /// The front end's API: the page, presigned uploads and job status, the data for signed-in
 /// users only.
-fn api(t: &mut Template, p: &Parameters, sign_in: &SignIn, input: &Bucket, tables: &Tables) -> Api {
+fn api(
+    t: &mut Template,
+    p: &Parameters,
+    sign_in: &SignIn,
+    transcode: &Transcode,
+    input: &Bucket,
+    tables: &Tables,
+) -> Api {
     let mut status_api = Function::new(t, "StatusApi", p.function(wiring::STATUS_API, 10, false));
     let mut http = HttpApi::new(
         t,
@@ -432,6 +448,16 @@ fn api(t: &mut Template, p: &Parameters, sign_in: &SignIn, input: &Bucket, table
     tables.job_outputs.grant_read(&mut status_api);
     tables.upload_quota.grant_update(&mut status_api);
     input.grant_put(&mut status_api, UPLOAD_PREFIX);
+    // Delete: the tombstone, the video's items, its objects (every version) and its upload;
+    // cancel (and delete of a running job): CancelJob.
+    tables.job_statuses.grant_update(&mut status_api);
+    tables.input_files.grant_delete(&mut status_api);
+    tables.job_outputs.grant_delete(&mut status_api);
+    transcode
+        .output
+        .grant_delete_versions(&mut status_api, &[PLAYBACK_PREFIX, KEY_FILE_PREFIX]);
+    input.grant_delete_versions(&mut status_api, &[UPLOAD_PREFIX]);
+    transcode.job_template.grant_cancel_job(&mut status_api);
     Api { status_api, http }
 }
 
@@ -470,6 +496,7 @@ fn job_state_env(p: &Parameters, output: &Bucket, tables: &Tables) -> JobStateEn
 fn status_api_env(
     p: &Parameters,
     input: &Bucket,
+    output: &Bucket,
     tables: &Tables,
     playback: &Distribution,
     sign_in: &SignIn,
@@ -479,6 +506,8 @@ fn status_api_env(
         job_output_table: tables.job_outputs.name(),
         job_status_table: tables.job_statuses.name(),
         input_bucket: input.name(),
+        output_bucket: output.name(),
+        ttl_days: p.ttl_days.r(),
         video_suffixes: VIDEO_SUFFIXES.join(",").into(),
         upload_prefix: UPLOAD_PREFIX.into(),
         max_upload_bytes: p.max_upload_bytes.r(),
