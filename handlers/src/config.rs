@@ -114,25 +114,34 @@ impl CreateJobConfig {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobStateConfig {
+    pub input_file_table: String,
     pub job_output_table: String,
     pub job_status_table: String,
     pub output_bucket: String,
     pub ttl_days: u32,
+    /// Days a finished video's items are kept; 0: until its owner deletes it.
+    pub video_retention_days: u32,
 }
 
 impl JobStateConfig {
     pub fn load<F: Fn(&str) -> Option<String>>(v: &Vars<F>) -> Result<Self, ConfigError> {
         let JobStateEnv {
+            input_file_table,
             job_output_table,
             job_status_table,
             output_bucket,
             ttl_days: ttl,
+            video_retention_days: video,
         } = JobStateEnv::read(|name| v.required(name))?;
         Ok(JobStateConfig {
+            input_file_table,
             job_output_table,
             job_status_table,
             output_bucket,
             ttl_days: ttl_days(ttl)?,
+            video_retention_days: number(wiring::env::VIDEO_RETENTION_DAYS.name, video, |n| {
+                n <= 3650
+            })?,
         })
     }
 }

@@ -127,12 +127,25 @@ fn malformed_numbers_are_named() {
 #[test]
 fn job_state_and_status_api_configs() {
     let job_state = [
+        ("INPUT_FILE_TABLE", "in"),
         ("JOB_OUTPUT_TABLE", "out"),
         ("JOB_STATUS_TABLE", "status"),
         ("OUTPUT_BUCKET", "b"),
         ("TTL_DAYS", "1"),
+        ("VIDEO_RETENTION_DAYS", "0"),
     ];
-    assert_eq!(JobStateConfig::load(&vars(&job_state)).unwrap().ttl_days, 1);
+    let config = JobStateConfig::load(&vars(&job_state)).unwrap();
+    assert_eq!((config.ttl_days, config.video_retention_days), (1, 0));
+    let config = JobStateConfig::load(&vars(&with(&job_state, "VIDEO_RETENTION_DAYS", "3650")));
+    assert_eq!(config.unwrap().video_retention_days, 3650);
+    for bad in ["-1", "3651", "a year"] {
+        let err = JobStateConfig::load(&vars(&with(&job_state, "VIDEO_RETENTION_DAYS", bad)))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("VIDEO_RETENTION_DAYS"),
+            "{bad}: {err}"
+        );
+    }
     let err = JobStateConfig::load(&vars(&without(&job_state, "OUTPUT_BUCKET"))).unwrap_err();
     assert!(err.to_string().contains("OUTPUT_BUCKET"));
 

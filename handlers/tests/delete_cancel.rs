@@ -1,4 +1,4 @@
-//! `DELETE /jobs/{jobId}` and `POST /jobs/{jobId}/cancel` through the real binaries over the
+//! A video's lifecycle, `DELETE /jobs/{jobId}` and `POST /jobs/{jobId}/cancel` through the real binaries over the
 //! Runtime API, DynamoDB and S3 on moto, MediaConvert on a loopback stand-in that records
 //! CancelJob (`DELETE /2017-08-29/jobs/{id}`, 202 as the service answers).
 
@@ -77,6 +77,11 @@ fn cancel_requests(stub: &HttpStub) -> Vec<String> {
 /// A job of the fixtures' caller: its upload (object and item), its output item, and the
 /// events `fixtures` delivered to job-state; returns the upload's key.
 fn recorded_job(aws: &LocalAws, job: &str, fixtures: &[&str]) -> String {
+    recorded_job_with(aws, job, fixtures, &[])
+}
+
+/// [`recorded_job`] with job-state's environment changed by `env`.
+fn recorded_job_with(aws: &LocalAws, job: &str, fixtures: &[&str], env: &[(&str, &str)]) -> String {
     let owner = fixture_owner();
     let upload = format!("uploads/{owner}/u-{job}/clip.mp4");
     aws.rt
@@ -117,31 +122,36 @@ fn recorded_job(aws: &LocalAws, job: &str, fixtures: &[&str]) -> String {
             )
             .expect("put an HLS object");
     }
-    let mut job_state = aws.spawn(JOB_STATE, &[]);
+    // ... and on the output item, before CreateJob.
+    record_upload(aws, &aws.names.job_output_table, job, &upload);
+    let mut job_state = aws.spawn(JOB_STATE, env);
     for f in fixtures {
-        job_state.invoke_ok(event_of(f, job, &upload), ANSWER);
+        job_state.invoke_ok(event_of(f, job), ANSWER);
     }
     // The upload, as create-job records it on the status item with SUBMITTED.
+    record_upload(aws, &aws.names.job_status_table, job, &upload);
+    upload
+}
+
+/// Sets `InputFile` on the item of `job` in `table`, as create-job writes it.
+fn record_upload(aws: &LocalAws, table: &str, job: &str, upload: &str) {
     aws.rt
         .block_on(
             aws.dynamodb
                 .update_item()
-                .table_name(&aws.names.job_status_table)
+                .table_name(table)
                 .key("JobId", AttributeValue::S(job.into()))
                 .update_expression("SET InputFile = :f")
-                .expression_attribute_values(":f", AttributeValue::S(upload.clone()))
+                .expression_attribute_values(":f", AttributeValue::S(upload.into()))
                 .send(),
         )
-        .expect("record the upload on the status item");
-    upload
+        .expect("record the upload on the item");
 }
 
-fn event_of(fixture: &str, job: &str, upload: &str) -> Vec<u8> {
-    let mut event: serde_json::Value =
-        serde_json::from_slice(&owned_mediaconvert_event(fixture, job, &fixture_owner()))
-            .expect("JSON");
-    event["detail"]["userMetadata"]["inputFile"] = upload.into();
-    event.to_string().into_bytes()
+/// A MediaConvert event of `job` with the metadata create-job sets (no file name: the
+/// upload is found through the job's items).
+fn event_of(fixture: &str, job: &str) -> Vec<u8> {
+    owned_mediaconvert_event(fixture, job, &fixture_owner())
 }
 
 fn status_of(aws: &LocalAws, job: &str) -> String {
@@ -244,7 +254,7 @@ fn delete_removes_a_video_and_its_late_events_never_bring_it_back() {
         "mediaconvert/status-update.json",
         "mediaconvert/complete.json",
     ] {
-        job_state.invoke_ok(event_of(f, job, &upload), ANSWER);
+        job_state.invoke_ok(event_of(f, job), ANSWER);
         assert_eq!(status_of(&aws, job), "DELETED", "{f} brought the job back");
     }
     let output_keys = aws.keys(&aws.names.output_bucket);
@@ -299,7 +309,7 @@ fn a_delete_that_fails_half_way_is_repeated_and_finishes() {
 fn cancel_sends_cancel_job_for_a_running_job_and_refuses_a_finished_one() {
     let aws = LocalAws::create(Moto::shared(), "rt-cancel");
     let job = &job_id("can001");
-    let upload = recorded_job(&aws, job, &["mediaconvert/status-update.json"]);
+    recorded_job(&aws, job, &["mediaconvert/status-update.json"]);
     let stub = mediaconvert(false);
     let mut api = status_api(&aws, &stub, &[]);
 
@@ -321,7 +331,7 @@ fn cancel_sends_cancel_job_for_a_running_job_and_refuses_a_finished_one() {
 
     // The status moves through the job's own event.
     let mut job_state = aws.spawn(JOB_STATE, &[]);
-    job_state.invoke_ok(event_of("mediaconvert/canceled.json", job, &upload), ANSWER);
+    job_state.invoke_ok(event_of("mediaconvert/canceled.json", job), ANSWER);
     assert_eq!(status_of(&aws, job), "CANCELED");
     let (status, body) =
         answer(&api.invoke(api_event(wiring::routes::CANCEL_JOB, job, None), ANSWER));
@@ -349,4 +359,74 @@ fn cancel_of_a_job_that_ended_in_mediaconvert_meanwhile_is_a_409() {
         (status, body["error"]["code"].as_str()),
         (409, Some("job_finished"))
     );
+}
+
+/// `ExpirationTime` of the video's three items (status, output, upload), `None` when absent.
+fn expirations(aws: &LocalAws, job: &str, upload: &str) -> [Option<i64>; 3] {
+    let n = &aws.names;
+    [
+        aws.item(&n.job_status_table, "JobId", job),
+        aws.item(&n.job_output_table, "JobId", job),
+        aws.item(&n.input_file_table, "InputFile", upload),
+    ]
+    .map(|item| {
+        let item = item.expect("the item exists");
+        item.get("ExpirationTime")
+            .map(|v| v.as_n().expect("a number").parse().expect("epoch seconds"))
+    })
+}
+
+#[test]
+fn a_finished_video_is_kept_until_deleted_or_for_the_stages_retention() {
+    let aws = LocalAws::create(Moto::shared(), "rt-lifecycle");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+
+    // In flight: the transient TtlDays (7 here) of create-job's items stays.
+    let running = &job_id("life01");
+    let upload = recorded_job(&aws, running, &["mediaconvert/status-update.json"]);
+    let [status, output, _] = expirations(&aws, running, &upload);
+    for at in [status, output] {
+        let at = at.expect("an in-flight job's items expire");
+        assert!((now + 6 * 86_400..=now + 8 * 86_400).contains(&at), "{at}");
+    }
+
+    // VideoRetentionDays 0 (the default): COMPLETE removes every expiry.
+    let kept = &job_id("life02");
+    let upload = recorded_job(
+        &aws,
+        kept,
+        &[
+            "mediaconvert/status-update.json",
+            "mediaconvert/complete.json",
+        ],
+    );
+    assert_eq!(expirations(&aws, kept, &upload), [None, None, None]);
+
+    // 30 days: the three items expire together, at the UTC midnight after 30 days, when S3
+    // expires the objects written before COMPLETE.
+    let retained = &job_id("life03");
+    let upload = recorded_job_with(
+        &aws,
+        retained,
+        &["mediaconvert/complete.json"],
+        &[("VIDEO_RETENTION_DAYS", "30")],
+    );
+    let [status, output, input] = expirations(&aws, retained, &upload);
+    assert_eq!(status, output);
+    assert_eq!(status, input);
+    let at = status.expect("an expiry");
+    assert_eq!(at % 86_400, 0, "not a UTC midnight: {at}");
+    assert!(
+        (now + 30 * 86_400..=now + 31 * 86_400).contains(&at),
+        "{at}"
+    );
+
+    // A job that ends in ERROR keeps the transient expiry.
+    let failed = &job_id("life04");
+    let upload = recorded_job(&aws, failed, &["mediaconvert/error.json"]);
+    let [status, _, _] = expirations(&aws, failed, &upload);
+    assert!(status.is_some_and(|at| at <= now + 8 * 86_400));
 }

@@ -68,6 +68,7 @@ async fn status_api_answers_a_job_and_the_latest_job_of_a_file() {
                 key_file: format!("keys/{job_id}/a.key"),
                 key_value: key_hex.into(),
                 owner: None,
+                input_file: None,
             },
             now_epoch(),
         )

@@ -72,6 +72,7 @@ async fn another_users_upload_and_job_read_exactly_like_unknown_ones() {
                 key_file: format!("keys/{bobs_job}/b.key"),
                 key_value: "00112233445566778899aabbccddeeff".into(),
                 owner: None,
+                input_file: None,
             },
             now_epoch(),
         )

@@ -798,6 +798,9 @@ fn each_role_is_granted_exactly_what_its_wiring_needs() {
                     ("s3:PutObject", objects(output.clone(), KEY_FILE_PREFIX)),
                     ("dynamodb:GetItem", table("JobOutputTable")),
                     ("dynamodb:UpdateItem", table("JobStatusTable")),
+                    // COMPLETE: the video's lifetime on its output and upload items.
+                    ("dynamodb:UpdateItem", table("JobOutputTable")),
+                    ("dynamodb:UpdateItem", table("InputFileTable")),
                 ],
             ]
             .concat(),
@@ -1092,4 +1095,44 @@ fn stage_files_give_valid_values_for_template_parameters() {
         }
         assert_eq!(given["Stage"], stage);
     }
+}
+
+/// `VideoRetentionDays` is the one count for a finished video: 0 (the default) keeps it, N
+/// expires `hls/` and `keys/` after N days (old versions a day later), the same N job-state
+/// gives its items; the rules exist in every stage, enabled only when N is set.
+#[test]
+fn the_output_bucket_expires_videos_by_the_same_retention_as_their_items() {
+    let t = template();
+    let parameter = &t["Parameters"]["VideoRetentionDays"];
+    assert_eq!(
+        (&parameter["Default"], &parameter["MinValue"]),
+        (&json!("0"), &json!(0))
+    );
+    assert_eq!(
+        t["Conditions"]["VideoRetentionIsSet"],
+        json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "VideoRetentionDays"}, "0"]}]})
+    );
+    let rules = props(&t, "OutputBucket")["LifecycleConfiguration"]["Rules"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let when =
+        |then: Value, otherwise: Value| json!({"Fn::If": ["VideoRetentionIsSet", then, otherwise]});
+    for prefix in [PLAYBACK_PREFIX, KEY_FILE_PREFIX] {
+        let rule = rules
+            .iter()
+            .find(|r| r["Prefix"] == prefix)
+            .unwrap_or_else(|| panic!("no rule for {prefix}"));
+        assert_eq!(rule["Status"], when(json!("Enabled"), json!("Disabled")));
+        assert_eq!(
+            rule["ExpirationInDays"],
+            when(json!({"Ref": "VideoRetentionDays"}), json!(1))
+        );
+        assert_eq!(rule["NoncurrentVersionExpiration"]["NoncurrentDays"], 1);
+    }
+    let env = &props(&t, "JobStateFunction")["Environment"]["Variables"];
+    assert_eq!(
+        env["VIDEO_RETENTION_DAYS"],
+        json!({"Ref": "VideoRetentionDays"})
+    );
 }

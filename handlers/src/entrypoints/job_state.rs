@@ -5,12 +5,14 @@ use super::{Error, OWNER_METADATA};
 use crate::adapters::Storage;
 use crate::config::JobStateConfig;
 use crate::domain::{self, JobStateChange};
-use crate::store::{OutputTable, StatusTable, Ttl, now_epoch};
+use crate::store::{InputFileTable, OutputTable, StatusTable, Ttl, VideoRetention, now_epoch};
 
 pub struct JobStateHandler {
     config: JobStateConfig,
+    inputs: InputFileTable,
     outputs: OutputTable,
     statuses: StatusTable,
+    video: VideoRetention,
     storage: Storage,
 }
 
@@ -36,9 +38,15 @@ impl JobStateHandler {
         let ttl = Ttl {
             days: config.ttl_days,
         };
+        let video = VideoRetention {
+            days: config.video_retention_days,
+        };
         JobStateHandler {
+            inputs: InputFileTable::new(dynamodb.clone(), &config.input_file_table, ttl),
             outputs: OutputTable::new(dynamodb.clone(), &config.job_output_table, ttl),
-            statuses: StatusTable::new(dynamodb, &config.job_status_table, ttl),
+            statuses: StatusTable::new(dynamodb, &config.job_status_table, ttl)
+                .keeping_videos(video),
+            video,
             storage: Storage::new(s3),
             config,
         }
@@ -75,12 +83,18 @@ impl JobStateHandler {
             .and_then(|m| m.get(wiring::metadata::OWNER_ON_OUTPUT))
             .is_some_and(|v| v == "true");
         let needs_output = update.complete.is_some() || owner_on_output;
-        let stored = if needs_output {
+        let stored = if update.complete.is_some() {
+            // One request reads the key and gives the item the video's lifetime.
+            self.outputs
+                .keep_as_video(job_id, self.video, now_epoch())
+                .await?
+        } else if needs_output {
             self.outputs.get(job_id).await?
         } else {
             None
         };
         let owner = metadata_owner.or_else(|| stored.as_ref().and_then(|o| o.owner.clone()));
+        let input_file = stored.as_ref().and_then(|o| o.input_file.clone());
         let mut output_path = None;
         if let Some(details) = update.complete.as_ref() {
             // The files come before the status: once COMPLETE is visible, the key file and
@@ -129,14 +143,20 @@ impl JobStateHandler {
                 .await?;
             output_path = Some(output.output_path);
         }
+        let now = now_epoch();
+        if update.complete.is_some()
+            && let Some(input_file) = &input_file
+        {
+            // Before the status: once COMPLETE is visible, every item of the video lasts as
+            // long as it (the output item's lifetime was set when it was read above; items
+            // of a deleted job are gone and stay so).
+            self.inputs
+                .keep_as_video(input_file, job_id, self.video, now)
+                .await?;
+        }
         let applied = self
             .statuses
-            .apply(
-                &update,
-                output_path.as_deref(),
-                owner.as_deref(),
-                now_epoch(),
-            )
+            .apply(&update, output_path.as_deref(), owner.as_deref(), now)
             .await?;
         tracing::info!(
             job_id,

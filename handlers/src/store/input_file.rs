@@ -89,6 +89,27 @@ impl InputFileTable {
         }
     }
 
+    /// Gives the upload's item a finished video's lifetime (at COMPLETE), if it still points
+    /// at `job_id`: the listing reads this item, so it must last as long as the video.
+    pub async fn keep_as_video(
+        &self,
+        input_file: &str,
+        job_id: &str,
+        retention: super::VideoRetention,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let kept = super::keep_as_video(
+            &self.t,
+            (INPUT_FILE, input_file),
+            "JobId = :job",
+            job_id,
+            retention,
+            now,
+        )
+        .await?;
+        Ok(kept.is_some())
+    }
+
     /// Removes the upload's item if it still points at `job_id` (a delete): a claim of a
     /// newer upload of the same key is left alone.
     pub async fn forget(&self, input_file: &str, job_id: &str) -> Result<(), StoreError> {

@@ -14,6 +14,8 @@ const BATCH_ATTEMPTS: u32 = 3;
 #[derive(Debug, Clone)]
 pub struct StatusTable {
     t: Table,
+    /// Set: a COMPLETE gives the item a finished video's lifetime.
+    video: Option<super::VideoRetention>,
 }
 
 /// What one update did to the stored job.
@@ -60,7 +62,15 @@ impl StatusTable {
     pub fn new(client: Client, name: impl Into<String>, ttl: Ttl) -> Self {
         StatusTable {
             t: Table::new(client, name, ttl),
+            video: None,
         }
+    }
+
+    /// The table as job-state writes it: a COMPLETE that wins the merge sets the item's
+    /// `ExpirationTime` to the video's (or removes it: kept until deleted).
+    pub fn keeping_videos(mut self, retention: super::VideoRetention) -> Self {
+        self.video = Some(retention);
+        self
     }
 
     /// Applies one update as `domain::merge` does, in one conditional `UpdateItem`: the item
@@ -90,17 +100,22 @@ impl StatusTable {
         input_file: Option<&str>,
         now: i64,
     ) -> Result<Applied, StoreError> {
-        let times = if update.status == JobStatus::Deleted {
-            "CreationTime = if_not_exists(CreationTime, :now), ExpirationTime = :exp"
-        } else {
-            KEEP_TIMES
+        const CREATED: &str = "CreationTime = if_not_exists(CreationTime, :now)";
+        let video = self.video.filter(|_| update.status == JobStatus::Complete);
+        let video_expiry = video.map(|v| v.expiry(now));
+        let times = match (update.status, video_expiry) {
+            (JobStatus::Deleted, _) => format!("{CREATED}, ExpirationTime = :exp"),
+            (_, Some(Some(_))) => format!("{CREATED}, ExpirationTime = :video_exp"),
+            // Kept until its owner deletes it: no expiry at all (REMOVE below).
+            (_, Some(None)) => CREATED.to_string(),
+            _ => KEEP_TIMES.to_string(),
         };
         let mut sets = vec![
             "MergeOrder = :order".to_string(),
             "JobStatus = :status".to_string(),
             "StatusRank = :rank".to_string(),
             "ProgressRate = :progress".to_string(),
-            times.to_string(),
+            times,
         ];
         let mut values: HashMap<String, AttributeValue> = HashMap::from([
             (":order".into(), s(update.order())),
@@ -111,8 +126,13 @@ impl StatusTable {
                 n(update.status.progress_of(update.progress)),
             ),
             (":now".into(), n(now)),
-            (":exp".into(), self.t.ttl.expiry(now)),
         ]);
+        // DynamoDB refuses a value the expression does not use.
+        match video_expiry {
+            Some(Some(at)) => drop(values.insert(":video_exp".into(), n(at))),
+            Some(None) => {}
+            None => drop(values.insert(":exp".into(), self.t.ttl.expiry(now))),
+        }
         // `Owner` is a DynamoDB reserved word: it needs a name placeholder.
         let names = owner.map(|o| {
             sets.push("#owner = :owner".to_string());
@@ -170,6 +190,10 @@ impl StatusTable {
             .into_iter()
             .filter(|attr| !values.contains_key(&format!(":{attr}")))
             .collect();
+        let mut removes: Vec<&str> = removes;
+        if video_expiry == Some(None) {
+            removes.push(wiring::table::TTL_ATTRIBUTE);
+        }
         let mut expression = format!("SET {}", sets.join(", "));
         if !removes.is_empty() {
             expression.push_str(&format!(" REMOVE {}", removes.join(", ")));

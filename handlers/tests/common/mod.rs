@@ -106,10 +106,12 @@ impl Local {
     pub fn job_state_config(&self) -> JobStateConfig {
         let n = &self.names;
         JobStateConfig {
+            input_file_table: n.input_file_table.clone(),
             job_output_table: n.job_output_table.clone(),
             job_status_table: n.job_status_table.clone(),
             output_bucket: n.output_bucket.clone(),
             ttl_days: TTL_DAYS,
+            video_retention_days: 0,
         }
     }
 

@@ -238,6 +238,21 @@ fn transcode(t: &mut Template, p: &Parameters, ingest: &mut Ingest) -> Transcode
     );
     // MediaConvert writes playlists and segments, under the served prefix only.
     output.grant_put(&mut role, PLAYBACK_PREFIX);
+    // A finished video's objects expire on the day its items do (job-state sets them at
+    // COMPLETE), or never.
+    let keeps_videos_for_days = t.condition(
+        "VideoRetentionIsSet",
+        !Expr::equals(p.video_retention_days.r(), "0".into()),
+    );
+    output.expire_prefixes_when(
+        t,
+        &keeps_videos_for_days,
+        &[
+            ("ExpireVideosHls", PLAYBACK_PREFIX),
+            ("ExpireVideosKeys", KEY_FILE_PREFIX),
+        ],
+        p.video_retention_days.r(),
+    );
     Transcode {
         role: role.finish(t),
         job_template,
@@ -324,6 +339,9 @@ fn tables(t: &mut Template, create_job: &mut Function, job_state: &mut Function)
     job_statuses.grant_read(create_job);
     job_outputs.grant_read(job_state);
     job_statuses.grant_update(job_state);
+    // COMPLETE gives a video's output and upload items the video's lifetime.
+    job_outputs.grant_update(job_state);
+    input_files.grant_update(job_state);
     Tables {
         input_files,
         job_outputs,
@@ -486,10 +504,12 @@ fn create_job_env(
 
 fn job_state_env(p: &Parameters, output: &Bucket, tables: &Tables) -> JobStateEnv<Expr> {
     JobStateEnv {
+        input_file_table: tables.input_files.name(),
         job_output_table: tables.job_outputs.name(),
         job_status_table: tables.job_statuses.name(),
         output_bucket: output.name(),
         ttl_days: p.ttl_days.r(),
+        video_retention_days: p.video_retention_days.r(),
     }
 }
 
