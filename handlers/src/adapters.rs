@@ -62,6 +62,101 @@ impl Storage {
         Ok(())
     }
 
+    /// Deletes every version (and delete marker) of the objects under `prefix`; with
+    /// `exact`, of the object named `prefix` only. S3 lists at most 1,000 versions a page
+    /// and DeleteObjects takes as many, so each page is one delete. Returns how many
+    /// versions went. Nothing left is no error: a repeated delete finds nothing.
+    pub async fn delete_all_versions(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        exact: bool,
+    ) -> Result<usize, AdapterError> {
+        use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+        let failed = |what: &str, e: String| {
+            AdapterError(format!(
+                "{what} under {prefix:?} in bucket {bucket} failed: {e}"
+            ))
+        };
+        let mut deleted = 0;
+        let mut key_marker: Option<String> = None;
+        let mut version_marker: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .list_object_versions()
+                .bucket(bucket)
+                .prefix(prefix)
+                .set_key_marker(key_marker.take())
+                .set_version_id_marker(version_marker.take())
+                .send()
+                .await
+                .map_err(|e| {
+                    failed(
+                        "ListObjectVersions",
+                        aws_sdk_s3::error::DisplayErrorContext(e).to_string(),
+                    )
+                })?;
+            let versions = page.versions().iter().map(|v| (v.key(), v.version_id()));
+            let markers = page
+                .delete_markers()
+                .iter()
+                .map(|m| (m.key(), m.version_id()));
+            let objects = versions
+                .chain(markers)
+                .filter_map(|(key, version)| {
+                    let key = key?;
+                    if exact && key != prefix {
+                        return None;
+                    }
+                    ObjectIdentifier::builder()
+                        .key(key)
+                        .set_version_id(version.map(str::to_string))
+                        .build()
+                        .ok()
+                })
+                .collect::<Vec<_>>();
+            if !objects.is_empty() {
+                let count = objects.len();
+                let delete = Delete::builder()
+                    .set_objects(Some(objects))
+                    .quiet(true)
+                    .build()
+                    .map_err(|e| failed("DeleteObjects request", e.to_string()))?;
+                let out = self
+                    .client
+                    .delete_objects()
+                    .bucket(bucket)
+                    .delete(delete)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        failed(
+                            "DeleteObjects",
+                            aws_sdk_s3::error::DisplayErrorContext(e).to_string(),
+                        )
+                    })?;
+                if let Some(error) = out.errors().first() {
+                    return Err(failed(
+                        "DeleteObjects",
+                        format!(
+                            "{} of {count} versions not deleted, first {:?}: {}",
+                            out.errors().len(),
+                            error.key().unwrap_or_default(),
+                            error.message().unwrap_or_default()
+                        ),
+                    ));
+                }
+                deleted += count;
+            }
+            if page.is_truncated() != Some(true) {
+                return Ok(deleted);
+            }
+            key_marker = page.next_key_marker().map(str::to_string);
+            version_marker = page.next_version_id_marker().map(str::to_string);
+        }
+    }
+
     /// Presigning is local (no request is sent): it signs with the function's credentials.
     ///
     /// The body's length (`content-length`) and, when given, the content type are signed, so
@@ -468,6 +563,40 @@ pub fn job_input(file_input: &str) -> aws_sdk_mediaconvert::types::Input {
                 .build(),
         )
         .build()
+}
+
+/// What CancelJob did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Canceled {
+    /// MediaConvert took the request; the job's CANCELED event follows.
+    Sent,
+    /// MediaConvert refused it because of the job's state (409: it already ended) or knows
+    /// no such job (404): there is nothing left to stop.
+    AlreadyEnded,
+}
+
+impl Transcoder {
+    pub async fn cancel_job(&self, mediaconvert_job_id: &str) -> Result<Canceled, AdapterError> {
+        use aws_sdk_mediaconvert::operation::cancel_job::CancelJobError;
+        match self
+            .client
+            .cancel_job()
+            .id(mediaconvert_job_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(Canceled::Sent),
+            Err(e) => match e.as_service_error() {
+                Some(
+                    CancelJobError::ConflictException(_) | CancelJobError::NotFoundException(_),
+                ) => Ok(Canceled::AlreadyEnded),
+                _ => Err(AdapterError(format!(
+                    "CancelJob of {mediaconvert_job_id} failed: {}",
+                    aws_sdk_mediaconvert::error::DisplayErrorContext(e)
+                ))),
+            },
+        }
+    }
 }
 
 /// 16 bytes from the operating system's random source.

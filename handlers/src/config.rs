@@ -114,29 +114,38 @@ impl CreateJobConfig {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobStateConfig {
+    pub input_file_table: String,
     pub job_output_table: String,
     pub job_status_table: String,
     pub output_bucket: String,
     pub ttl_days: u32,
     /// `https://<Dns.Http>/event` (`http` on loopback, the local stand-in).
     pub events_publish_url: String,
+    /// Days a finished video's items are kept; 0: until its owner deletes it.
+    pub video_retention_days: u32,
 }
 
 impl JobStateConfig {
     pub fn load<F: Fn(&str) -> Option<String>>(v: &Vars<F>) -> Result<Self, ConfigError> {
         let JobStateEnv {
+            input_file_table,
             job_output_table,
             job_status_table,
             output_bucket,
             ttl_days: ttl,
             events_publish_url,
+            video_retention_days: video,
         } = JobStateEnv::read(|name| v.required(name))?;
         Ok(JobStateConfig {
+            input_file_table,
             job_output_table,
             job_status_table,
             output_bucket,
             ttl_days: ttl_days(ttl)?,
             events_publish_url: publish_url(events_publish_url)?,
+            video_retention_days: number(wiring::env::VIDEO_RETENTION_DAYS.name, video, |n| {
+                n <= 3650
+            })?,
         })
     }
 }
@@ -148,6 +157,10 @@ pub struct StatusApiConfig {
     pub job_output_table: String,
     pub job_status_table: String,
     pub input_bucket: String,
+    /// Where a video's HLS and key files are (deleted with it).
+    pub output_bucket: String,
+    /// Days a delete's tombstone stays.
+    pub ttl_days: u32,
     pub video_suffixes: Vec<String>,
     /// Where uploads go in the input bucket; the stack scopes the function's s3:PutObject
     /// grant to the same prefix, so a URL outside it would be refused by S3.
@@ -170,6 +183,8 @@ impl StatusApiConfig {
             job_output_table,
             job_status_table,
             input_bucket,
+            output_bucket,
+            ttl_days: ttl,
             video_suffixes: raw,
             upload_prefix: prefix,
             max_upload_bytes,
@@ -220,6 +235,8 @@ impl StatusApiConfig {
             job_output_table,
             job_status_table,
             input_bucket,
+            output_bucket,
+            ttl_days: ttl_days(ttl)?,
             video_suffixes,
             upload_prefix: upload_prefix(prefix)?,
             max_upload_bytes,

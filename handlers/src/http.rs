@@ -15,8 +15,8 @@ use base64::Engine;
 use std::collections::BTreeMap;
 
 use wiring::routes::{
-    ABORT_UPLOAD, COMPLETE_UPLOAD, CREATE_UPLOAD, GET_JOB, GET_KEY, HELD_PARTS, LIST_JOBS, PAGE,
-    PAGE_ASSET, UPLOAD_PARTS,
+    ABORT_UPLOAD, CANCEL_JOB, COMPLETE_UPLOAD, CREATE_UPLOAD, DELETE_JOB, GET_JOB, GET_KEY,
+    HELD_PARTS, LIST_JOBS, PAGE, PAGE_ASSET, UPLOAD_PARTS,
 };
 
 /// Every route status-api serves: the front end's two public ones and the API's.
@@ -38,6 +38,10 @@ pub enum Route {
     HeldParts,
     CompleteUpload,
     AbortUpload,
+    /// Removes the video; the job id as matched, not yet validated.
+    DeleteJob(String),
+    /// Stops the job; the job id as matched, not yet validated.
+    CancelJob(String),
 }
 
 impl Route {
@@ -125,6 +129,8 @@ pub fn read_event(mut event: serde_json::Value) -> Result<ApiRequest, ApiError> 
         HELD_PARTS => Route::HeldParts,
         COMPLETE_UPLOAD => Route::CompleteUpload,
         ABORT_UPLOAD => Route::AbortUpload,
+        DELETE_JOB => Route::DeleteJob(job_id_parameter(&event)),
+        CANCEL_JOB => Route::CancelJob(job_id_parameter(&event)),
         other => {
             return Err(ApiError::not_found(
                 "no_such_route",
@@ -307,5 +313,15 @@ pub fn bytes_response(
         ],
         base64::engine::general_purpose::STANDARD.encode(bytes),
         true,
+    )
+}
+
+/// An answer without a body (`204 No Content`), never cached.
+pub fn empty_response(status: u16) -> ApiGatewayV2httpResponse {
+    response(
+        status,
+        &[("cache-control", "no-store")],
+        String::new(),
+        false,
     )
 }

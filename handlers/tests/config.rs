@@ -127,6 +127,7 @@ fn malformed_numbers_are_named() {
 #[test]
 fn job_state_and_status_api_configs() {
     let job_state = [
+        ("INPUT_FILE_TABLE", "in"),
         ("JOB_OUTPUT_TABLE", "out"),
         ("JOB_STATUS_TABLE", "status"),
         ("OUTPUT_BUCKET", "b"),
@@ -135,8 +136,20 @@ fn job_state_and_status_api_configs() {
             "EVENTS_PUBLISH_URL",
             "https://abc.appsync-api.us-east-1.amazonaws.com/event",
         ),
+        ("VIDEO_RETENTION_DAYS", "0"),
     ];
-    assert_eq!(JobStateConfig::load(&vars(&job_state)).unwrap().ttl_days, 1);
+    let config = JobStateConfig::load(&vars(&job_state)).unwrap();
+    assert_eq!((config.ttl_days, config.video_retention_days), (1, 0));
+    let config = JobStateConfig::load(&vars(&with(&job_state, "VIDEO_RETENTION_DAYS", "3650")));
+    assert_eq!(config.unwrap().video_retention_days, 3650);
+    for bad in ["-1", "3651", "a year"] {
+        let err = JobStateConfig::load(&vars(&with(&job_state, "VIDEO_RETENTION_DAYS", bad)))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("VIDEO_RETENTION_DAYS"),
+            "{bad}: {err}"
+        );
+    }
     // The publish endpoint: https (http on loopback only), the path /event.
     for bad in [
         "http://abc.appsync-api.us-east-1.amazonaws.com/event",
@@ -163,6 +176,8 @@ fn job_state_and_status_api_configs() {
         ("JOB_OUTPUT_TABLE", "out"),
         ("JOB_STATUS_TABLE", "status"),
         ("INPUT_BUCKET", "b"),
+        ("OUTPUT_BUCKET", "out-b"),
+        ("TTL_DAYS", "3"),
         ("VIDEO_SUFFIXES", ".mp4, .mov"),
         ("UPLOAD_PREFIX", "in/coming/"),
         ("MAX_UPLOAD_BYTES", "1073741824"),
@@ -197,6 +212,10 @@ fn job_state_and_status_api_configs() {
     assert_eq!(config.uploads_per_user_per_day, 20);
     assert_eq!(config.upload_quota_table, "quota");
     assert_eq!(config.job_output_table, "out");
+    assert_eq!(
+        (config.output_bucket.as_str(), config.ttl_days),
+        ("out-b", 3)
+    );
     assert_eq!(config.playback_url, "https://d111111abcdef8.cloudfront.net");
     // S3's multipart limits make at most 10,000 x 5 GiB; a day allows at least one upload.
     for (name, bad) in [
@@ -208,6 +227,8 @@ fn job_state_and_status_api_configs() {
         ("UPLOAD_QUOTA_TABLE", " "),
         ("PLAYBACK_URL", "d111111abcdef8.cloudfront.net"),
         ("JOB_OUTPUT_TABLE", " "),
+        ("OUTPUT_BUCKET", " "),
+        ("TTL_DAYS", "0"),
         ("STATUS_UPDATE_INTERVAL_SECONDS", "11"),
         ("SIGN_IN_KIND", "saml"),
         ("SIGN_IN_URL", "http://issuer.example.com"),

@@ -280,9 +280,11 @@ async fn a_create_job_retried_after_the_token_window_completes_one_item() {
         ("mediaconvert/progressing.json", first, 1),
         ("mediaconvert/status-update.json", first, 1),
         ("mediaconvert/progressing.json", second, 1),
-        ("mediaconvert/complete.json", first, 2),
+        // COMPLETE: the output item read with the video's lifetime set, the upload's item
+        // given the same lifetime, the status.
+        ("mediaconvert/complete.json", first, 3),
         ("mediaconvert/status-update.json", second, 1),
-        ("mediaconvert/complete.json", second, 2),
+        ("mediaconvert/complete.json", second, 3),
     ];
     for (path, mediaconvert_job_id, requests) in events {
         let before = counted.count();

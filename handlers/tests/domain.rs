@@ -909,6 +909,7 @@ fn debug_output_of_a_job_output_hides_the_key() {
         key_file: "a.key".into(),
         key_value: "00112233445566778899aabbccddeeff".into(),
         owner: Some("owner-1".into()),
+        input_file: None,
     };
     let text = format!("{output:?}");
     assert!(!text.contains("00112233445566778899aabbccddeeff"), "{text}");

@@ -18,6 +18,7 @@ async fn api(label: &str) -> (Local, StatusApi) {
         local.status_api_config(),
         local.dynamodb.clone(),
         local.s3.clone(),
+        common::mediaconvert(&[]).1,
     );
     (local, api)
 }

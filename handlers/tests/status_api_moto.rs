@@ -19,6 +19,7 @@ async fn status_api_answers_a_job_and_the_latest_job_of_a_file() {
         local.status_api_config(),
         local.dynamodb.clone(),
         local.s3.clone(),
+        common::mediaconvert(&[]).1,
     );
     let job_id = &job_id(4);
     let ttl = Ttl { days: 1 };
@@ -66,6 +67,7 @@ async fn status_api_answers_a_job_and_the_latest_job_of_a_file() {
                 key_file: format!("keys/{job_id}/a.key"),
                 key_value: key_hex.into(),
                 owner: None,
+                input_file: None,
             },
             now_epoch(),
         )
@@ -148,6 +150,7 @@ async fn uploads_get_a_presigned_put_that_moto_accepts() {
         local.status_api_config(),
         local.dynamodb.clone(),
         local.s3.clone(),
+        common::mediaconvert(&[]).1,
     );
     let first = call(&api, fixture("apigw/post-upload.json")).await;
     assert_eq!(first.status, 201, "{}", first.body);
@@ -212,6 +215,7 @@ async fn bad_requests_get_a_4xx_json_error_and_change_nothing() {
         local.status_api_config(),
         local.dynamodb.clone(),
         local.s3.clone(),
+        common::mediaconvert(&[]).1,
     );
     let long = "a".repeat(1025);
     let before = local.snapshot().await;
@@ -252,7 +256,7 @@ async fn bad_requests_get_a_4xx_json_error_and_change_nothing() {
             "no_such_route",
         ),
         (
-            api_request("DELETE /jobs/{jobId}", "/jobs/1-a", &[], None),
+            api_request("PUT /jobs/{jobId}", "/jobs/1-a", &[], None),
             404,
             "no_such_route",
         ),

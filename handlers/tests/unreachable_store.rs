@@ -28,6 +28,7 @@ async fn an_unreachable_store_fails_every_handler_so_lambda_retries() {
         local.status_api_config(),
         local.dynamodb.clone(),
         local.s3.clone(),
+        common::mediaconvert(&[]).1,
     );
     let event = mediaconvert_event("mediaconvert/status-update.json", &job_id(1));
     job_state

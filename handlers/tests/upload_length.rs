@@ -297,6 +297,7 @@ async fn a_sigv4_checking_server_refuses_a_part_of_another_length() {
         local.status_api_config(),
         local.dynamodb.clone(),
         s3.clone(),
+        common::mediaconvert(&[]).1,
     );
     let size = PART_BYTES as usize + 10;
     let file = video(size);

@@ -72,6 +72,7 @@ async fn another_users_upload_and_job_read_exactly_like_unknown_ones() {
                 key_file: format!("keys/{bobs_job}/b.key"),
                 key_value: "00112233445566778899aabbccddeeff".into(),
                 owner: None,
+                input_file: None,
             },
             now_epoch(),
         )
@@ -295,6 +296,7 @@ async fn uploads_over_the_daily_quota_get_429_with_retry_after_and_no_url() {
         local.status_api_config(),
         local.dynamodb.clone(),
         local.s3.clone(),
+        common::mediaconvert(&[]).1,
     );
     let upload = || {
         api_request(

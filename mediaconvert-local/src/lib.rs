@@ -116,6 +116,9 @@ pub fn job_template_from_stack(text: &str) -> Result<(String, Value, Option<Stri
 struct JobEntry {
     job: Value,
     percent: Arc<AtomicU32>,
+    /// Its events' identity and its run, for CancelJob.
+    identity: JobIdentity,
+    run: Option<tokio::task::AbortHandle>,
 }
 
 struct State {
@@ -416,6 +419,7 @@ impl State {
                 Err(answer) => answer,
             },
             ("GET", p) if p.starts_with("/jobs/") => self.get_job(&percent_decode(&p[6..])),
+            ("DELETE", p) if p.starts_with("/jobs/") => self.cancel_job(&percent_decode(&p[6..])),
             ("GET", p) if p.starts_with("/jobTemplates/") => {
                 let name = percent_decode(&p["/jobTemplates/".len()..]);
                 match self.templates.lock().expect("templates lock").get(&name) {
@@ -579,6 +583,8 @@ impl State {
             JobEntry {
                 job: job.clone(),
                 percent: percent.clone(),
+                identity: identity.clone(),
+                run: None,
             },
         );
         if let Some(token) = token {
@@ -603,11 +609,62 @@ impl State {
             events: sink,
             interval_scale: o.interval_scale,
         };
-        tokio::spawn(transcode::run(runner, identity, plan, percent));
+        // Under the jobs lock, so a CancelJob right after this answer finds the run.
+        let mut jobs = self.jobs.lock().expect("jobs lock");
+        let run = tokio::spawn(transcode::run(runner, identity, plan, percent));
+        if let Some(entry) = jobs.get_mut(&id) {
+            entry.run = Some(run.abort_handle());
+        }
+        drop(jobs);
         Answer {
             status: 201,
             error_type: None,
             body: json!({"job": job}),
+        }
+    }
+
+    /// CancelJob (`DELETE /jobs/{id}`, 202 with an empty object, as the model's
+    /// `CancelJobResponse`): a job not yet finished stops where it is (its run is aborted:
+    /// ffmpeg, started with `kill_on_drop`, is killed, its scratch folder removed, nothing
+    /// more is uploaded) and the CANCELED event follows, as the service sends it. The job
+    /// lock is held from the status check to the event, so a run cannot complete between:
+    /// its COMPLETE goes through [`Self::record`], which takes the same lock.
+    fn cancel_job(&self, id: &str) -> Answer {
+        // The id travels in the path, so the model names it by its member name.
+        if let Err(invalid) =
+            self.options
+                .model
+                .validate("CancelJobRequest", &json!({"Id": id}), Naming::MemberNames)
+        {
+            return bad_request(format!("CancelJobRequest is invalid: {invalid}"));
+        }
+        let mut jobs = self.jobs.lock().expect("jobs lock");
+        let Some(entry) = jobs.get_mut(id) else {
+            return error(
+                404,
+                "NotFoundException",
+                format!("The job with id {id:?} was not found"),
+            );
+        };
+        let status = entry.job["status"].as_str().unwrap_or_default().to_string();
+        if !matches!(status.as_str(), "SUBMITTED" | "PROGRESSING") {
+            return error(
+                409,
+                "ConflictException",
+                format!("The job {id:?} is {status} and can no longer be canceled"),
+            );
+        }
+        if let Some(run) = entry.run.take() {
+            run.abort();
+        }
+        entry.job["status"] = "CANCELED".into();
+        let event = entry.identity.event("CANCELED", serde_json::Map::new());
+        drop(jobs);
+        (self.options.events)(event);
+        Answer {
+            status: 202,
+            error_type: None,
+            body: json!({}),
         }
     }
 

@@ -759,3 +759,107 @@ async fn a_rotated_phone_clip_comes_out_portrait_and_never_above_its_size() {
         (360, 640)
     );
 }
+
+/// Every key under `prefix` in the output bucket.
+async fn output_keys(stack: &Stack, prefix: &str) -> Vec<String> {
+    output_sizes(stack, prefix).await.into_keys().collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_job_stops_a_running_job_with_the_canceled_event_and_nothing_more_written() {
+    use handlers::adapters::Canceled;
+    let mut stack = stack(mediaconvert_local::TOKEN_WINDOW).await;
+    let scratch = tempfile::tempdir().unwrap();
+    let input_key = "uploads/owner-1/u-4/long.mp4";
+    upload_clip(&stack, input_key, "1280x720", scratch.path()).await;
+    let key_hex = stack.key_hex.clone();
+    let job = request(
+        &key_hex,
+        input_key,
+        "jobs/j-5/",
+        "token-dddddddddddddddddddddddddddddd",
+    );
+    let id = stack.transcoder.create_job(&job).await.expect("CreateJob");
+    // Wait until it runs: its PROGRESSING event.
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(30), stack.events.recv())
+            .await
+            .expect("PROGRESSING within 30 s")
+            .expect("the sink stays open");
+        assert_eq!(event["detail"]["jobId"], id.as_str());
+        let status = event["detail"]["status"].as_str().unwrap_or_default();
+        assert_ne!(
+            status, "COMPLETE",
+            "the job ended before the test could cancel it"
+        );
+        if status == "PROGRESSING" {
+            break;
+        }
+    }
+
+    let canceled = stack.transcoder.cancel_job(&id).await.expect("CancelJob");
+    assert_eq!(canceled, Canceled::Sent);
+    // The next event of the job is CANCELED, shaped as the service's fixture.
+    let event = loop {
+        let event = tokio::time::timeout(Duration::from_secs(10), stack.events.recv())
+            .await
+            .expect("CANCELED within 10 s")
+            .expect("the sink stays open");
+        if event["detail"]["status"] != "STATUS_UPDATE" {
+            break event;
+        }
+    };
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../handlers/tests/fixtures/mediaconvert/canceled.json"),
+        )
+        .expect("the CANCELED fixture"),
+    )
+    .expect("JSON");
+    assert_eq!(event["detail"]["status"], "CANCELED");
+    assert_eq!(event["detail"]["jobId"], id.as_str());
+    let members = |v: &Value| -> Vec<String> {
+        let mut m: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        m.sort();
+        m
+    };
+    assert_eq!(members(&event), members(&fixture));
+    assert_eq!(members(&event["detail"]), members(&fixture["detail"]));
+
+    // Nothing more: no event, no object written after the cancel.
+    let written = output_keys(&stack, "jobs/j-5/").await;
+    let quiet = tokio::time::timeout(Duration::from_secs(3), stack.events.recv()).await;
+    assert!(quiet.is_err(), "an event after CANCELED: {quiet:?}");
+    assert_eq!(
+        output_keys(&stack, "jobs/j-5/").await,
+        written,
+        "written after CANCELED"
+    );
+    let client = mediaconvert(&stack.server.endpoint());
+    let got = client.get_job().id(&id).send().await.expect("GetJob");
+    assert_eq!(
+        got.job().and_then(|j| j.status()).map(|s| s.as_str()),
+        Some("CANCELED")
+    );
+
+    // A job that ended answers 409, an unknown one 404: the adapter reads both as ended.
+    let again = client
+        .cancel_job()
+        .id(&id)
+        .send()
+        .await
+        .expect_err("a canceled job");
+    assert!(again.into_service_error().is_conflict_exception());
+    let unknown = client
+        .cancel_job()
+        .id("1763942400123-nojob0")
+        .send()
+        .await
+        .expect_err("an unknown job");
+    assert!(unknown.into_service_error().is_not_found_exception());
+    assert_eq!(
+        stack.transcoder.cancel_job(&id).await.expect("CancelJob"),
+        Canceled::AlreadyEnded
+    );
+}

@@ -425,6 +425,8 @@ fn api_serves_its_routes_and_the_page_through_status_api() {
             "GET /uploads/parts".to_owned(),
             "POST /uploads/complete".to_owned(),
             "POST /uploads/abort".to_owned(),
+            "DELETE /jobs/{jobId}".to_owned(),
+            "POST /jobs/{jobId}/cancel".to_owned(),
             "GET /".to_owned(),
             "GET /assets/{file}".to_owned(),
         ])
@@ -691,7 +693,7 @@ fn create_job_is_scoped_to_the_template_the_default_queue_and_jobs() {
     let mut resources_granted = Vec::new();
     for (role, _) in resources(&t, "AWS::IAM::Role") {
         for (action, resource, _) in grants(&t, role) {
-            if action.starts_with("mediaconvert:") {
+            if action.starts_with("mediaconvert:") && action != "mediaconvert:CancelJob" {
                 assert_eq!(action, "mediaconvert:CreateJob", "{role}");
                 assert_eq!(role, "CreateJobFunctionRole");
                 resources_granted.push(resource);
@@ -708,8 +710,58 @@ fn create_job_is_scoped_to_the_template_the_default_queue_and_jobs() {
     );
 }
 
+/// CancelJob only for status-api (cancel, and delete of a running job), only on this
+/// account's jobs in the stack's region: a job's ARN holds nothing else to scope by.
+#[test]
+fn only_status_api_cancels_jobs_and_only_jobs() {
+    let t = template();
+    let mut granted = Vec::new();
+    for (role, _) in resources(&t, "AWS::IAM::Role") {
+        for (action, resource, condition) in grants(&t, role) {
+            if action == "mediaconvert:CancelJob" {
+                granted.push((role, resource, condition));
+            }
+        }
+    }
+    assert_eq!(
+        granted,
+        vec![("StatusApiFunctionRole", regional("jobs/*"), Value::Null)]
+    );
+}
+
+/// Listing versions (what a delete must do to find every version) is narrowed by
+/// `s3:prefix` to the prefixes the same role may delete under.
+#[test]
+fn status_api_lists_versions_only_under_the_prefixes_it_deletes() {
+    let t = template();
+    let listed: Vec<(Value, Value)> = grants(&t, "StatusApiFunctionRole")
+        .into_iter()
+        .filter(|(a, _, _)| a == "s3:ListBucketVersions")
+        .map(|(_, r, c)| (r, c))
+        .collect();
+    let input_bucket = input_bucket_arn();
+    let mut want = vec![
+        (
+            get_att("OutputBucket", "Arn"),
+            json!({"StringLike": {"s3:prefix": [format!("{PLAYBACK_PREFIX}*"), format!("{KEY_FILE_PREFIX}*")]}}),
+        ),
+        (
+            input_bucket,
+            json!({"StringLike": {"s3:prefix": [format!("{UPLOAD_PREFIX}*")]}}),
+        ),
+    ];
+    let mut listed = listed;
+    listed.sort_by_key(|(r, _)| r.to_string());
+    want.sort_by_key(|(r, _)| r.to_string());
+    assert_eq!(listed, want);
+}
+
 fn objects(bucket_arn: Value, prefix: &str) -> Value {
     json!({ "Fn::Sub": format!("${{{}.Arn}}/{prefix}*", bucket_arn["Fn::GetAtt"][0].as_str().unwrap()) })
+}
+
+fn input_bucket_arn() -> Value {
+    props(&template(), "InputBucketInvokeCreateJobPermission")["SourceArn"].clone()
 }
 
 fn input_objects(prefix: &str) -> Value {
@@ -780,6 +832,9 @@ fn each_role_is_granted_exactly_what_its_wiring_needs() {
                         "appsync:EventPublish",
                         get_att("EventApiNamespace", "ChannelNamespaceArn"),
                     ),
+                    // COMPLETE: the video's lifetime on its output and upload items.
+                    ("dynamodb:UpdateItem", table("JobOutputTable")),
+                    ("dynamodb:UpdateItem", table("InputFileTable")),
                 ],
             ]
             .concat(),
@@ -803,6 +858,26 @@ fn each_role_is_granted_exactly_what_its_wiring_needs() {
                     ("s3:PutObject", input_objects(UPLOAD_PREFIX)),
                     ("s3:ListMultipartUploadParts", input_objects(UPLOAD_PREFIX)),
                     ("s3:AbortMultipartUpload", input_objects(UPLOAD_PREFIX)),
+                    // Delete: the tombstone, the two items, every version of the video's
+                    // objects and its upload; cancel.
+                    ("dynamodb:UpdateItem", table("JobStatusTable")),
+                    ("dynamodb:DeleteItem", table("InputFileTable")),
+                    ("dynamodb:DeleteItem", table("JobOutputTable")),
+                    ("s3:DeleteObject", objects(output.clone(), PLAYBACK_PREFIX)),
+                    ("s3:DeleteObject", objects(output.clone(), KEY_FILE_PREFIX)),
+                    (
+                        "s3:DeleteObjectVersion",
+                        objects(output.clone(), PLAYBACK_PREFIX),
+                    ),
+                    (
+                        "s3:DeleteObjectVersion",
+                        objects(output.clone(), KEY_FILE_PREFIX),
+                    ),
+                    ("s3:ListBucketVersions", output.clone()),
+                    ("s3:DeleteObject", input_objects(UPLOAD_PREFIX)),
+                    ("s3:DeleteObjectVersion", input_objects(UPLOAD_PREFIX)),
+                    ("s3:ListBucketVersions", input_bucket_arn()),
+                    ("mediaconvert:CancelJob", regional("jobs/*")),
                 ],
             ]
             .concat(),
@@ -840,16 +915,25 @@ fn each_role_is_granted_exactly_what_its_wiring_needs() {
     }
 }
 
-/// No function deletes anything from a table: items leave by TTL.
+/// Only a user's delete removes items, and never a job's status item: that one becomes the
+/// tombstone late events lose against, and leaves by TTL.
 #[test]
-fn no_function_deletes_items() {
+fn only_status_api_deletes_items_and_never_a_status() {
     let t = template();
-    let deletes: Vec<_> = resources(&t, "AWS::IAM::Role")
+    let mut deletes: Vec<_> = resources(&t, "AWS::IAM::Role")
         .into_iter()
         .flat_map(|(role, _)| grants(&t, role).into_iter().map(move |g| (role, g)))
         .filter(|(_, (action, _, _))| action == "dynamodb:DeleteItem")
+        .map(|(role, (_, resource, _))| (role, resource))
         .collect();
-    assert_eq!(deletes, vec![]);
+    deletes.sort_by_key(|(_, r)| r.to_string());
+    assert_eq!(
+        deletes,
+        vec![
+            ("StatusApiFunctionRole", table("InputFileTable")),
+            ("StatusApiFunctionRole", table("JobOutputTable")),
+        ]
+    );
 }
 
 #[test]
@@ -1048,4 +1132,44 @@ fn stage_files_give_valid_values_for_template_parameters() {
         }
         assert_eq!(given["Stage"], stage);
     }
+}
+
+/// `VideoRetentionDays` is the one count for a finished video: 0 (the default) keeps it, N
+/// expires `hls/` and `keys/` after N days (old versions a day later), the same N job-state
+/// gives its items; the rules exist in every stage, enabled only when N is set.
+#[test]
+fn the_output_bucket_expires_videos_by_the_same_retention_as_their_items() {
+    let t = template();
+    let parameter = &t["Parameters"]["VideoRetentionDays"];
+    assert_eq!(
+        (&parameter["Default"], &parameter["MinValue"]),
+        (&json!("0"), &json!(0))
+    );
+    assert_eq!(
+        t["Conditions"]["VideoRetentionIsSet"],
+        json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "VideoRetentionDays"}, "0"]}]})
+    );
+    let rules = props(&t, "OutputBucket")["LifecycleConfiguration"]["Rules"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let when =
+        |then: Value, otherwise: Value| json!({"Fn::If": ["VideoRetentionIsSet", then, otherwise]});
+    for prefix in [PLAYBACK_PREFIX, KEY_FILE_PREFIX] {
+        let rule = rules
+            .iter()
+            .find(|r| r["Prefix"] == prefix)
+            .unwrap_or_else(|| panic!("no rule for {prefix}"));
+        assert_eq!(rule["Status"], when(json!("Enabled"), json!("Disabled")));
+        assert_eq!(
+            rule["ExpirationInDays"],
+            when(json!({"Ref": "VideoRetentionDays"}), json!(1))
+        );
+        assert_eq!(rule["NoncurrentVersionExpiration"]["NoncurrentDays"], 1);
+    }
+    let env = &props(&t, "JobStateFunction")["Environment"]["Variables"];
+    assert_eq!(
+        env["VIDEO_RETENTION_DAYS"],
+        json!({"Ref": "VideoRetentionDays"})
+    );
 }

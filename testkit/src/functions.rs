@@ -77,11 +77,13 @@ pub const CREATE_JOB_VARS: &[&str] = &[
 ];
 
 pub const JOB_STATE_VARS: &[&str] = &[
+    "INPUT_FILE_TABLE",
     "JOB_OUTPUT_TABLE",
     "JOB_STATUS_TABLE",
     "OUTPUT_BUCKET",
     "TTL_DAYS",
     "EVENTS_PUBLISH_URL",
+    "VIDEO_RETENTION_DAYS",
 ];
 
 pub const STATUS_API_VARS: &[&str] = &[
@@ -89,6 +91,8 @@ pub const STATUS_API_VARS: &[&str] = &[
     "JOB_OUTPUT_TABLE",
     "JOB_STATUS_TABLE",
     "INPUT_BUCKET",
+    "OUTPUT_BUCKET",
+    "TTL_DAYS",
     "VIDEO_SUFFIXES",
     "UPLOAD_PREFIX",
     "MAX_UPLOAD_BYTES",
@@ -149,6 +153,8 @@ impl LocalAws {
             "MEDIACONVERT_JOB_TEMPLATE" => JOB_TEMPLATE.into(),
             "STATUS_UPDATE_INTERVAL_SECONDS" => STATUS_UPDATE_INTERVAL_SECONDS.into(),
             "TTL_DAYS" => "7".into(),
+            // The stack's default: a finished video is kept until its owner deletes it.
+            "VIDEO_RETENTION_DAYS" => "0".into(),
             "STACK_NAME" => STACK_NAME.into(),
             "VIDEO_SUFFIXES" => VIDEO_SUFFIXES.into(),
             "UPLOAD_PREFIX" => UPLOAD_PREFIX.into(),

@@ -46,6 +46,11 @@ pub const TTL_DAYS: Var = Var {
     name: "TTL_DAYS",
     value: "days until `ExpirationTime` (1..=3650)",
 };
+pub const VIDEO_RETENTION_DAYS: Var = Var {
+    name: "VIDEO_RETENTION_DAYS",
+    value: "days a finished video's items are kept (0..=3650; 0: until its owner deletes \
+            it): the output bucket's `hls/` and `keys/` lifecycle rules use the same count",
+};
 pub const STACK_NAME: Var = Var {
     name: "STACK_NAME",
     value: "written to the job's user metadata as `stack`; the EventBridge rule matches it",
@@ -113,7 +118,7 @@ pub const EVENTS_REALTIME_URL: Var = Var {
 };
 
 /// Every variable, in the order docs/wiring.md lists them.
-pub const ALL: [Var; 23] = [
+pub const ALL: [Var; 24] = [
     INPUT_FILE_TABLE,
     JOB_OUTPUT_TABLE,
     JOB_STATUS_TABLE,
@@ -123,6 +128,7 @@ pub const ALL: [Var; 23] = [
     MEDIACONVERT_JOB_TEMPLATE,
     STATUS_UPDATE_INTERVAL_SECONDS,
     TTL_DAYS,
+    VIDEO_RETENTION_DAYS,
     STACK_NAME,
     VIDEO_SUFFIXES,
     UPLOAD_PREFIX,
@@ -185,11 +191,14 @@ function_env! {
 function_env! {
     /// job-state's environment.
     JobStateEnv {
+        // A finished video's upload item is kept as long as the video.
+        input_file_table: INPUT_FILE_TABLE,
         job_output_table: JOB_OUTPUT_TABLE,
         job_status_table: JOB_STATUS_TABLE,
         output_bucket: OUTPUT_BUCKET,
         ttl_days: TTL_DAYS,
         events_publish_url: EVENTS_PUBLISH_URL,
+        video_retention_days: VIDEO_RETENTION_DAYS,
     }
 }
 
@@ -200,6 +209,10 @@ function_env! {
         job_output_table: JOB_OUTPUT_TABLE,
         job_status_table: JOB_STATUS_TABLE,
         input_bucket: INPUT_BUCKET,
+        // Delete removes the video's objects there.
+        output_bucket: OUTPUT_BUCKET,
+        // How long a delete's tombstone is kept.
+        ttl_days: TTL_DAYS,
         video_suffixes: VIDEO_SUFFIXES,
         upload_prefix: UPLOAD_PREFIX,
         max_upload_bytes: MAX_UPLOAD_BYTES,

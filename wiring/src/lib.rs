@@ -115,6 +115,10 @@ pub mod routes {
     pub const HELD_PARTS: &str = "GET /uploads/parts";
     pub const COMPLETE_UPLOAD: &str = "POST /uploads/complete";
     pub const ABORT_UPLOAD: &str = "POST /uploads/abort";
+    /// Removes a video (owner only): its job, objects and items.
+    pub const DELETE_JOB: &str = "DELETE /jobs/{jobId}";
+    /// Stops a job not yet finished (owner only): MediaConvert CancelJob.
+    pub const CANCEL_JOB: &str = "POST /jobs/{jobId}/cancel";
     /// The front end (handlers/src/page.rs): no authorizer, the page signs in by itself.
     pub const PAGE: &str = "GET /";
     pub const PAGE_ASSET: &str = "GET /assets/{file}";

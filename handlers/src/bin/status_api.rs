@@ -22,6 +22,7 @@ async fn main() -> Result<(), Error> {
         config,
         aws_sdk_dynamodb::Client::new(&aws),
         aws_sdk_s3::Client::new(&aws),
+        aws_sdk_mediaconvert::Client::new(&aws),
     );
     let api = &api;
     // The raw event, not lambda_http's Request: see handlers::http.

@@ -11,6 +11,9 @@ pub enum JobStatus {
     Complete,
     Error,
     Canceled,
+    /// The tombstone `DELETE /jobs/{jobId}` writes: it outranks every MediaConvert status, so
+    /// no late or redelivered event of a deleted job brings it back.
+    Deleted,
 }
 
 impl JobStatus {
@@ -21,6 +24,7 @@ impl JobStatus {
             JobStatus::Complete => "COMPLETE",
             JobStatus::Error => "ERROR",
             JobStatus::Canceled => "CANCELED",
+            JobStatus::Deleted => "DELETED",
         }
     }
 
@@ -31,22 +35,25 @@ impl JobStatus {
             "COMPLETE" => JobStatus::Complete,
             "ERROR" => JobStatus::Error,
             "CANCELED" => JobStatus::Canceled,
+            "DELETED" => JobStatus::Deleted,
             _ => return None,
         })
     }
 
     /// All terminal states share one rank: a job's terminal state is never replaced by a
-    /// non-terminal one.
+    /// non-terminal one. The delete tombstone ranks above them all.
     pub fn rank(self) -> u8 {
         match self {
             JobStatus::Submitted => 1,
             JobStatus::Progressing => 2,
             JobStatus::Complete | JobStatus::Error | JobStatus::Canceled => 3,
+            JobStatus::Deleted => 4,
         }
     }
 
+    /// Nothing more will happen to the job: it ended (or was deleted).
     pub fn is_terminal(self) -> bool {
-        self.rank() == 3
+        self.rank() >= 3
     }
 
     /// The progress an update in this status stands for: terminal states are 100 (done,
@@ -125,6 +132,20 @@ impl StateUpdate {
         }
     }
 
+    /// The tombstone of a deleted job, at `now_ms` (epoch milliseconds): the greatest update
+    /// a job can have, so the merge keeps it whatever MediaConvert sends afterwards.
+    pub fn deleted(job_id: &str, now_ms: i64) -> Self {
+        StateUpdate {
+            job_id: job_id.to_string(),
+            mediaconvert_job_id: None,
+            status: JobStatus::Deleted,
+            progress: None,
+            event_time: Some(now_ms),
+            complete: None,
+            error: None,
+        }
+    }
+
     /// The update's place in the merge's total order, as a string whose byte order is that
     /// order (DynamoDB compares strings by their UTF-8 bytes, so one condition `order < :new`
     /// enforces it): status rank, then progress, then event time, each zero-padded; then the
@@ -175,8 +196,8 @@ pub struct JobState {
 /// on the repetition of the updates; and since terminal states rank highest and carry 100,
 /// a job never moves backwards: SUBMITTED never overwrites, a terminal state is final (only
 /// another terminal update of the same job id with a later time replaces it: the second
-/// MediaConvert job of a retried upload, writing the same files), progress never goes down.
-/// The store enforces it with one conditional write per update.
+/// MediaConvert job of a retried upload, writing the same files), progress never goes down;
+/// and a delete's tombstone ([`StateUpdate::deleted`]) outranks everything. The store enforces it with one conditional write per update.
 pub fn merge(state: Option<(String, JobState)>, update: &StateUpdate) -> (String, JobState) {
     let order = update.order();
     match state {

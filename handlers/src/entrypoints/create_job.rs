@@ -143,6 +143,7 @@ impl CreateJob {
             ),
             key_value: domain::hex_encode(&random_key()?),
             owner: owner.map(str::to_string),
+            input_file: Some(key.to_string()),
         };
         let (output, _) = self.outputs.put_once(&job_id, candidate, now).await?;
         let user_metadata = domain::user_metadata(
@@ -170,10 +171,11 @@ impl CreateJob {
             .await?;
 
         self.statuses
-            .apply(
+            .apply_for_input(
                 &StateUpdate::submitted(&job_id, Some(&mediaconvert_job_id)),
                 None,
                 owner,
+                Some(&key),
                 now,
             )
             .await?;

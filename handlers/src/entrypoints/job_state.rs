@@ -6,12 +6,14 @@ use crate::adapters::Storage;
 use crate::config::JobStateConfig;
 use crate::domain::{self, JobStateChange, StateUpdate};
 use crate::push::Publisher;
-use crate::store::{OutputTable, StatusTable, Ttl, now_epoch};
+use crate::store::{InputFileTable, OutputTable, StatusTable, Ttl, VideoRetention, now_epoch};
 
 pub struct JobStateHandler {
     config: JobStateConfig,
+    inputs: InputFileTable,
     outputs: OutputTable,
     statuses: StatusTable,
+    video: VideoRetention,
     storage: Storage,
     publisher: Option<Publisher>,
 }
@@ -24,6 +26,8 @@ pub enum Handled {
     },
     /// No valid `job` user metadata: not a job this stack's create-job started.
     NotOurs,
+    /// The job was deleted: its tombstone wins, nothing is written.
+    Deleted,
     Merged(crate::store::Applied),
 }
 
@@ -36,9 +40,15 @@ impl JobStateHandler {
         let ttl = Ttl {
             days: config.ttl_days,
         };
+        let video = VideoRetention {
+            days: config.video_retention_days,
+        };
         JobStateHandler {
+            inputs: InputFileTable::new(dynamodb.clone(), &config.input_file_table, ttl),
             outputs: OutputTable::new(dynamodb.clone(), &config.job_output_table, ttl),
-            statuses: StatusTable::new(dynamodb, &config.job_status_table, ttl),
+            statuses: StatusTable::new(dynamodb, &config.job_status_table, ttl)
+                .keeping_videos(video),
+            video,
             storage: Storage::new(s3),
             publisher: None,
             config,
@@ -113,22 +123,45 @@ impl JobStateHandler {
             .and_then(|m| m.get(wiring::metadata::OWNER_ON_OUTPUT))
             .is_some_and(|v| v == "true");
         let needs_output = update.complete.is_some() || owner_on_output;
-        let stored = if needs_output {
+        let stored = if update.complete.is_some() {
+            // One request reads the key and gives the item the video's lifetime.
+            self.outputs
+                .keep_as_video(job_id, self.video, now_epoch())
+                .await?
+        } else if needs_output {
             self.outputs.get(job_id).await?
         } else {
             None
         };
         let owner = metadata_owner.or_else(|| stored.as_ref().and_then(|o| o.owner.clone()));
+        let input_file = stored.as_ref().and_then(|o| o.input_file.clone());
         let mut output_path = None;
         if let Some(details) = update.complete.as_ref() {
             // The files come before the status: once COMPLETE is visible, the key file and
             // info.json exist. A retried COMPLETE rewrites the same bytes.
-            let output = stored.ok_or_else(|| {
-                format!(
+            let Some(output) = stored else {
+                // A deleted job's COMPLETE (late, or a job that ended before its CancelJob):
+                // its tombstone has the last word and nothing is written.
+                if self
+                    .statuses
+                    .get(job_id)
+                    .await?
+                    .is_some_and(|s| s.state.status == crate::domain::JobStatus::Deleted)
+                {
+                    tracing::info!(
+                        job_id,
+                        mediaconvert_job_id,
+                        decision = "deleted",
+                        "event of a deleted job dropped"
+                    );
+                    return Ok(Handled::Deleted);
+                }
+                return Err(format!(
                     "COMPLETE for job {job_id}, but the job output table has no item for it: \
                      cannot write the key file"
                 )
-            })?;
+                .into());
+            };
             let key = domain::hex_decode_key(&output.key_value)
                 .map_err(|e| format!("job {job_id}: {e}"))?;
             let bucket = &self.config.output_bucket;
@@ -150,14 +183,20 @@ impl JobStateHandler {
                 .await?;
             output_path = Some(output.output_path);
         }
+        let now = now_epoch();
+        if update.complete.is_some()
+            && let Some(input_file) = &input_file
+        {
+            // Before the status: once COMPLETE is visible, every item of the video lasts as
+            // long as it (the output item's lifetime was set when it was read above; items
+            // of a deleted job are gone and stay so).
+            self.inputs
+                .keep_as_video(input_file, job_id, self.video, now)
+                .await?;
+        }
         let applied = self
             .statuses
-            .apply(
-                &update,
-                output_path.as_deref(),
-                owner.as_deref(),
-                now_epoch(),
-            )
+            .apply(&update, output_path.as_deref(), owner.as_deref(), now)
             .await?;
         tracing::info!(
             job_id,

@@ -2,15 +2,18 @@
 //! a job's key, upload URLs, and the front end's page and assets.
 
 use crate::adapters::MultipartError;
-use crate::adapters::{Storage, random_key};
+use crate::adapters::{Canceled, Storage, Transcoder, random_key};
 use crate::config::StatusApiConfig;
 use crate::domain::listing::{self, Cursor, JobListView, ListedJob};
 use crate::domain::multipart::{self, PartPlan, PartUrl, UploadRef};
 use crate::domain::upload;
 use crate::domain::{self, ApiError};
+use crate::domain::{JobStatus, StateUpdate};
 use crate::http::{self, ApiRequest, Route};
 use crate::page::{self, Page};
-use crate::store::{InputFileTable, OutputTable, PageKey, QuotaTable, StatusTable, Ttl, now_epoch};
+use crate::store::{
+    InputFileTable, OutputTable, PageKey, QuotaTable, StatusTable, StoredJob, Ttl, now_epoch,
+};
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use std::time::Duration;
 
@@ -21,6 +24,7 @@ pub struct StatusApi {
     statuses: StatusTable,
     quota: QuotaTable,
     storage: Storage,
+    transcoder: Transcoder,
     page: Page,
 }
 
@@ -69,9 +73,12 @@ impl StatusApi {
         config: StatusApiConfig,
         dynamodb: aws_sdk_dynamodb::Client,
         s3: aws_sdk_s3::Client,
+        mediaconvert: aws_sdk_mediaconvert::Client,
     ) -> Self {
-        // The API only reads the job tables; the TTL is irrelevant to reads.
-        let ttl = Ttl { days: 1 };
+        // Its one write with an expiry is a delete's tombstone: transient, so `TtlDays`.
+        let ttl = Ttl {
+            days: config.ttl_days,
+        };
         let storage = Storage::new(s3);
         StatusApi {
             inputs: InputFileTable::new(dynamodb.clone(), &config.input_file_table, ttl),
@@ -85,6 +92,7 @@ impl StatusApi {
                 &config.upload_prefix,
             ),
             storage,
+            transcoder: Transcoder::new(mediaconvert),
             config,
         }
     }
@@ -162,6 +170,8 @@ impl StatusApi {
                 let (upload, _) = self.named_upload(owner, request.body.as_deref())?;
                 self.abort(&upload).await
             }
+            Route::DeleteJob(job_id) => self.delete(request.owner()?, job_id).await,
+            Route::CancelJob(job_id) => self.cancel(request.owner()?, job_id).await,
         }
     }
 
@@ -208,6 +218,12 @@ impl StatusApi {
             .get(&job_id)
             .await
             .map_err(|e| unavailable(&e))?;
+        if stored
+            .as_ref()
+            .is_some_and(|s| s.state.status == JobStatus::Deleted)
+        {
+            return Err(no_such_file());
+        }
         tracing::info!(job_id, decision = "latest_job", "answered");
         Ok(ok_json(
             200,
@@ -253,9 +269,14 @@ impl StatusApi {
                 .await
                 .map_err(|e| unavailable(&e))?
         };
+        // A delete that stopped half-way leaves its upload's item behind its tombstone.
         let jobs = page
             .uploads
             .iter()
+            .filter(|u| {
+                let stored = u.job_id.as_ref().and_then(|id| statuses.get(id));
+                stored.is_none_or(|s| s.state.status != JobStatus::Deleted)
+            })
             .map(|u| {
                 let stored = u
                     .job_id
@@ -287,15 +308,26 @@ impl StatusApi {
         Ok(ok_json(200, &JobListView { jobs, next_cursor }))
     }
 
-    async fn job(&self, owner: &str, job_id: &str) -> Result<ApiGatewayV2httpResponse, ApiError> {
-        let job_id = domain::validate_job_id(job_id)?;
-        let stored = self
-            .statuses
+    /// The caller's job, deleted ones included (only a repeated delete wants those).
+    async fn owned_job(&self, owner: &str, job_id: &str) -> Result<StoredJob, ApiError> {
+        self.statuses
             .get(job_id)
             .await
             .map_err(|e| unavailable(&e))?
             .filter(|s| s.owner.as_deref() == Some(owner))
-            .ok_or_else(|| no_such_job(job_id))?;
+            .ok_or_else(|| no_such_job(job_id))
+    }
+
+    /// The caller's job as every route but delete sees it: a deleted one is gone.
+    async fn live_job(&self, owner: &str, job_id: &str) -> Result<StoredJob, ApiError> {
+        Some(self.owned_job(owner, job_id).await?)
+            .filter(|s| s.state.status != JobStatus::Deleted)
+            .ok_or_else(|| no_such_job(job_id))
+    }
+
+    async fn job(&self, owner: &str, job_id: &str) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let job_id = domain::validate_job_id(job_id)?;
+        let stored = self.live_job(owner, job_id).await?;
         tracing::info!(
             job_id,
             status = stored.state.status.as_str(),
@@ -319,12 +351,7 @@ impl StatusApi {
     /// body is the one place the key leaves the stack; nothing here logs it.
     async fn key(&self, owner: &str, job_id: &str) -> Result<ApiGatewayV2httpResponse, ApiError> {
         let job_id = domain::validate_job_id(job_id)?;
-        self.statuses
-            .get(job_id)
-            .await
-            .map_err(|e| unavailable(&e))?
-            .filter(|s| s.owner.as_deref() == Some(owner))
-            .ok_or_else(|| no_such_job(job_id))?;
+        self.live_job(owner, job_id).await?;
         let output = self
             .outputs
             .get(job_id)
@@ -335,6 +362,118 @@ impl StatusApi {
             .map_err(|e| unavailable(&format!("job {job_id}: {e}")))?;
         tracing::info!(job_id, decision = "key", "answered");
         Ok(http::bytes_response(200, &key, "application/octet-stream"))
+    }
+
+    /// Removes everything of the video, in an order that a failure at any step can be
+    /// repeated from: the running job is canceled (nothing written yet if MediaConvert
+    /// fails), then the tombstone makes the job gone for every route and wins over any late
+    /// event, then the objects (every version) and the upload, then the items. A repeated
+    /// delete of the caller's deleted job runs the same steps again and answers 204 too:
+    /// after a failure half-way (a 503) the client's retry finishes the removal, and a
+    /// retry after a lost 204 is told the same. Another user's or an unknown job: 404.
+    async fn delete(
+        &self,
+        owner: &str,
+        job_id: &str,
+    ) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let job_id = domain::validate_job_id(job_id)?;
+        let stored = self.owned_job(owner, job_id).await?;
+        if !stored.state.status.is_terminal()
+            && let Some(mediaconvert_job_id) = &stored.mediaconvert_job_id
+        {
+            self.transcoder
+                .cancel_job(mediaconvert_job_id)
+                .await
+                .map_err(|e| unavailable(&e))?;
+        }
+        let now = now_epoch();
+        self.statuses
+            .apply_for_input(
+                &StateUpdate::deleted(job_id, now * 1000),
+                None,
+                Some(owner),
+                stored.input_file.as_deref(),
+                now,
+            )
+            .await
+            .map_err(|e| unavailable(&e))?;
+        let output = &self.config.output_bucket;
+        let mut versions = 0;
+        for folder in [domain::output_path(job_id), domain::key_folder(job_id)] {
+            versions += self
+                .storage
+                .delete_all_versions(output, &folder, false)
+                .await
+                .map_err(|e| unavailable(&e))?;
+        }
+        // Only an upload of the caller's own: the key holds its owner segment.
+        let upload = stored
+            .input_file
+            .as_deref()
+            .filter(|f| f.starts_with(&self.owner_prefix(owner)));
+        if let Some(input_file) = upload {
+            versions += self
+                .storage
+                .delete_all_versions(&self.config.input_bucket, input_file, true)
+                .await
+                .map_err(|e| unavailable(&e))?;
+            self.inputs
+                .forget(input_file, job_id)
+                .await
+                .map_err(|e| unavailable(&e))?;
+        }
+        self.outputs
+            .delete(job_id)
+            .await
+            .map_err(|e| unavailable(&e))?;
+        tracing::info!(job_id, versions, decision = "deleted", "job deleted");
+        Ok(http::empty_response(204))
+    }
+
+    /// Asks MediaConvert to stop a job not yet finished; the job's own CANCELED event then
+    /// moves its status (the answer carries the status as it is now).
+    async fn cancel(
+        &self,
+        owner: &str,
+        job_id: &str,
+    ) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let job_id = domain::validate_job_id(job_id)?;
+        let stored = self.live_job(owner, job_id).await?;
+        let finished = || ApiError {
+            status: 409,
+            code: "job_finished",
+            message: format!(
+                "job {job_id} has already ended ({}); only a job not yet finished can be canceled",
+                stored.state.status
+            ),
+        };
+        if stored.state.status.is_terminal() {
+            return Err(finished());
+        }
+        let mediaconvert_job_id = stored
+            .mediaconvert_job_id
+            .as_deref()
+            .ok_or_else(|| unavailable(&format!("job {job_id} has no MediaConvert job id")))?;
+        match self
+            .transcoder
+            .cancel_job(mediaconvert_job_id)
+            .await
+            .map_err(|e| unavailable(&e))?
+        {
+            Canceled::Sent => {}
+            // Ended in MediaConvert, its event not yet here.
+            Canceled::AlreadyEnded => return Err(finished()),
+        }
+        tracing::info!(
+            job_id,
+            mediaconvert_job_id,
+            decision = "cancel",
+            "CancelJob sent"
+        );
+        Ok(ok_json(
+            202,
+            &serde_json::json!({"jobId": job_id, "status": stored.state.status.as_str()}),
+        ))
     }
 
     /// Validation first (nothing counted for a bad request), then the day's quota, then the

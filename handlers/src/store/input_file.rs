@@ -1,7 +1,7 @@
 //! Input file: InputFile -> JobId (the latest job of an upload), Sequencer, JobSequencer:
 //! an upload's claim before CreateJob.
 
-use super::{KEEP_TIMES, OWNER, StoreError, Table, Ttl, get_s, n, s, written_or_old};
+use super::{KEEP_TIMES, OWNER, StoreError, Table, Ttl, conditional, get_s, n, s, written_or_old};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use std::collections::HashMap;
@@ -87,6 +87,43 @@ impl InputFileTable {
         } else {
             Ok(Claim::Again)
         }
+    }
+
+    /// Gives the upload's item a finished video's lifetime (at COMPLETE), if it still points
+    /// at `job_id`: the listing reads this item, so it must last as long as the video.
+    pub async fn keep_as_video(
+        &self,
+        input_file: &str,
+        job_id: &str,
+        retention: super::VideoRetention,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let kept = super::keep_as_video(
+            &self.t,
+            (INPUT_FILE, input_file),
+            "JobId = :job",
+            job_id,
+            retention,
+            now,
+        )
+        .await?;
+        Ok(kept.is_some())
+    }
+
+    /// Removes the upload's item if it still points at `job_id` (a delete): a claim of a
+    /// newer upload of the same key is left alone.
+    pub async fn forget(&self, input_file: &str, job_id: &str) -> Result<(), StoreError> {
+        let result = self
+            .t
+            .client
+            .delete_item()
+            .table_name(&self.t.name)
+            .key(INPUT_FILE, s(input_file))
+            .condition_expression("JobId = :job")
+            .expression_attribute_values(":job", s(job_id))
+            .send()
+            .await;
+        conditional("DeleteItem", &self.t.name, result).map(|_| ())
     }
 
     /// The latest job id of an upload, if one is recorded.

@@ -136,6 +136,72 @@ impl Ttl {
     }
 }
 
+/// How long a finished video's items are kept (`VideoRetentionDays`): 0 for as long as its
+/// owner keeps it, else N days, to the UTC midnight after: S3 expires an object at the UTC
+/// midnight after its creation plus N days, and every object of a video is created before its
+/// COMPLETE, so the items never expire before the objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VideoRetention {
+    pub days: u32,
+}
+
+impl VideoRetention {
+    /// The `ExpirationTime` of a video finished at `now` (epoch seconds); `None`: never.
+    pub fn expiry(&self, now: i64) -> Option<i64> {
+        (self.days > 0).then(|| {
+            let at = now + i64::from(self.days) * 86_400;
+            (at / 86_400 + 1) * 86_400
+        })
+    }
+
+    /// `SET ExpirationTime = :video_exp` or `REMOVE ExpirationTime`, and the value.
+    fn update(&self, now: i64) -> (&'static str, Option<AttributeValue>) {
+        match self.expiry(now) {
+            Some(at) => ("SET ExpirationTime = :video_exp", Some(n(at))),
+            None => ("REMOVE ExpirationTime", None),
+        }
+    }
+}
+
+/// Gives the item under `key = value` a finished video's lifetime, if it exists and
+/// `condition` (over `:job`) holds, and returns the item as it is now; `Ok(None)` when the
+/// condition fails.
+async fn keep_as_video(
+    t: &Table,
+    (key, value): (&str, &str),
+    condition: &str,
+    job_id: &str,
+    retention: VideoRetention,
+    now: i64,
+) -> Result<Option<Item>, StoreError> {
+    let (expression, expiry) = retention.update(now);
+    let mut values = HashMap::from([(":job".to_string(), s(job_id))]);
+    if let Some(v) = expiry {
+        values.insert(":video_exp".to_string(), v);
+    }
+    let result = t
+        .client
+        .update_item()
+        .table_name(&t.name)
+        .key(key, s(value))
+        .update_expression(expression)
+        .condition_expression(condition)
+        .set_expression_attribute_values(Some(values))
+        .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+        .send()
+        .await;
+    match result {
+        Ok(out) => Ok(Some(out.attributes.unwrap_or_default())),
+        Err(e)
+            if e.as_service_error().and_then(|e| e.code())
+                == Some("ConditionalCheckFailedException") =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(store_error("UpdateItem", &t.name, e)),
+    }
+}
+
 fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
@@ -169,6 +235,18 @@ impl Table {
             name: name.into(),
             ttl,
         }
+    }
+
+    /// Deletes the item under `key = value`; deleting a missing item succeeds.
+    async fn delete(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.name)
+            .key(key, s(value))
+            .send()
+            .await
+            .map_err(|e| store_error("DeleteItem", &self.name, e))?;
+        Ok(())
     }
 
     /// A strongly consistent read: the handlers decide on it right after conditional writes.

@@ -1,10 +1,11 @@
-//! Job output: JobId -> OutputPath, KeyFile, KeyValue, Owner (written once, before CreateJob).
+//! Job output: JobId -> OutputPath, KeyFile, KeyValue, Owner, InputFile (written once, before
+//! CreateJob).
 
 use super::{Item, StoreError, Table, Ttl, get_s, n, s, written_or_old};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use std::fmt;
-use wiring::table::{JOB_ID, OWNER, TTL_ATTRIBUTE};
+use wiring::table::{INPUT_FILE, JOB_ID, OWNER, TTL_ATTRIBUTE};
 
 /// Where a job writes and the key it encrypts with. `Debug` hides the key value so that no
 /// log or error can print it by accident.
@@ -19,6 +20,9 @@ pub struct JobOutput {
     /// The owner segment of the upload (none for keys not made by `POST /uploads`): where
     /// job-state finds an owner that the job's user metadata cannot carry.
     pub owner: Option<String>,
+    /// The upload the job transcodes: job-state gives its item the video's lifetime at
+    /// COMPLETE (absent on items written before it was recorded).
+    pub input_file: Option<String>,
 }
 
 impl fmt::Debug for JobOutput {
@@ -28,6 +32,7 @@ impl fmt::Debug for JobOutput {
             .field("key_file", &self.key_file)
             .field("key_value", &"<redacted>")
             .field("owner", &self.owner)
+            .field("input_file", &self.input_file)
             .finish()
     }
 }
@@ -64,6 +69,9 @@ impl OutputTable {
         if let Some(owner) = &output.owner {
             put = put.item(OWNER, s(owner));
         }
+        if let Some(input_file) = &output.input_file {
+            put = put.item(INPUT_FILE, s(input_file));
+        }
         let result = put
             .item("CreationTime", n(now))
             .item(TTL_ATTRIBUTE, self.t.ttl.expiry(now))
@@ -75,6 +83,28 @@ impl OutputTable {
             None => Ok((output, true)),
             Some(old) => Ok((self.read_output(id, &old)?, false)),
         }
+    }
+
+    /// Gives the job's item a finished video's lifetime (at COMPLETE) and returns it, in
+    /// one request (COMPLETE needs the key anyway); `None` when there is no item (a deleted
+    /// job's is gone and stays so).
+    pub async fn keep_as_video(
+        &self,
+        id: &str,
+        retention: super::VideoRetention,
+        now: i64,
+    ) -> Result<Option<JobOutput>, StoreError> {
+        let kept =
+            super::keep_as_video(&self.t, (JOB_ID, id), "JobId = :job", id, retention, now).await?;
+        match kept {
+            Some(item) => self.read_output(id, &item).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Removes the job's item (a delete); an item already gone is no error.
+    pub async fn delete(&self, id: &str) -> Result<(), StoreError> {
+        self.t.delete(JOB_ID, id).await
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<JobOutput>, StoreError> {
@@ -95,6 +125,7 @@ impl OutputTable {
                 key_file,
                 key_value,
                 owner: get_s(item, OWNER),
+                input_file: get_s(item, INPUT_FILE),
             }),
             _ => Err(StoreError(format!(
                 "item {id} of table {} lacks OutputPath, KeyFile or KeyValue",

@@ -14,6 +14,8 @@ const BATCH_ATTEMPTS: u32 = 3;
 #[derive(Debug, Clone)]
 pub struct StatusTable {
     t: Table,
+    /// Set: a COMPLETE gives the item a finished video's lifetime.
+    video: Option<super::VideoRetention>,
 }
 
 /// What one update did to the stored job.
@@ -35,8 +37,10 @@ pub struct StoredJob {
     /// The owner segment of the user whose upload started the job (absent on items written
     /// before jobs had owners: those belong to nobody).
     pub owner: Option<String>,
-    /// The MediaConvert job the stored state came from, for operators.
+    /// The MediaConvert job the stored state came from, for operators (and cancel).
     pub mediaconvert_job_id: Option<String>,
+    /// The upload the job transcodes (absent on items written before it was recorded).
+    pub input_file: Option<String>,
 }
 
 /// The status item's attributes that come from the update stored: an update that lacks one
@@ -58,7 +62,15 @@ impl StatusTable {
     pub fn new(client: Client, name: impl Into<String>, ttl: Ttl) -> Self {
         StatusTable {
             t: Table::new(client, name, ttl),
+            video: None,
         }
+    }
+
+    /// The table as job-state writes it: a COMPLETE that wins the merge sets the item's
+    /// `ExpirationTime` to the video's (or removes it: kept until deleted).
+    pub fn keeping_videos(mut self, retention: super::VideoRetention) -> Self {
+        self.video = Some(retention);
+        self
     }
 
     /// Applies one update as `domain::merge` does, in one conditional `UpdateItem`: the item
@@ -73,12 +85,37 @@ impl StatusTable {
         owner: Option<&str>,
         now: i64,
     ) -> Result<Applied, StoreError> {
+        self.apply_for_input(update, output_path, owner, None, now)
+            .await
+    }
+
+    /// [`Self::apply`], also recording the upload the job transcodes (`InputFile`): what a
+    /// delete removes besides the job's own objects. A delete's tombstone restarts the
+    /// item's expiry at the transient `TtlDays`: it only has to outlive late events.
+    pub async fn apply_for_input(
+        &self,
+        update: &StateUpdate,
+        output_path: Option<&str>,
+        owner: Option<&str>,
+        input_file: Option<&str>,
+        now: i64,
+    ) -> Result<Applied, StoreError> {
+        const CREATED: &str = "CreationTime = if_not_exists(CreationTime, :now)";
+        let video = self.video.filter(|_| update.status == JobStatus::Complete);
+        let video_expiry = video.map(|v| v.expiry(now));
+        let times = match (update.status, video_expiry) {
+            (JobStatus::Deleted, _) => format!("{CREATED}, ExpirationTime = :exp"),
+            (_, Some(Some(_))) => format!("{CREATED}, ExpirationTime = :video_exp"),
+            // Kept until its owner deletes it: no expiry at all (REMOVE below).
+            (_, Some(None)) => CREATED.to_string(),
+            _ => KEEP_TIMES.to_string(),
+        };
         let mut sets = vec![
             "MergeOrder = :order".to_string(),
             "JobStatus = :status".to_string(),
             "StatusRank = :rank".to_string(),
             "ProgressRate = :progress".to_string(),
-            KEEP_TIMES.to_string(),
+            times,
         ];
         let mut values: HashMap<String, AttributeValue> = HashMap::from([
             (":order".into(), s(update.order())),
@@ -89,14 +126,23 @@ impl StatusTable {
                 n(update.status.progress_of(update.progress)),
             ),
             (":now".into(), n(now)),
-            (":exp".into(), self.t.ttl.expiry(now)),
         ]);
+        // DynamoDB refuses a value the expression does not use.
+        match video_expiry {
+            Some(Some(at)) => drop(values.insert(":video_exp".into(), n(at))),
+            Some(None) => {}
+            None => drop(values.insert(":exp".into(), self.t.ttl.expiry(now))),
+        }
         // `Owner` is a DynamoDB reserved word: it needs a name placeholder.
         let names = owner.map(|o| {
             sets.push("#owner = :owner".to_string());
             values.insert(":owner".into(), s(o));
             HashMap::from([("#owner".to_string(), OWNER.to_string())])
         });
+        if let Some(input_file) = input_file {
+            sets.push("InputFile = :input".to_string());
+            values.insert(":input".into(), s(input_file));
+        }
         let mut set = |attr: &'static str, value: AttributeValue| {
             sets.push(format!("{attr} = :{attr}"));
             values.insert(format!(":{attr}"), value);
@@ -144,6 +190,10 @@ impl StatusTable {
             .into_iter()
             .filter(|attr| !values.contains_key(&format!(":{attr}")))
             .collect();
+        let mut removes: Vec<&str> = removes;
+        if video_expiry == Some(None) {
+            removes.push(wiring::table::TTL_ATTRIBUTE);
+        }
         let mut expression = format!("SET {}", sets.join(", "));
         if !removes.is_empty() {
             expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
@@ -281,5 +331,6 @@ fn read_status_item(item: &Item) -> StoredJob {
         output_path: get_s(item, "OutputPath"),
         owner: get_s(item, OWNER),
         mediaconvert_job_id: get_s(item, "MediaConvertJobId"),
+        input_file: get_s(item, wiring::table::INPUT_FILE),
     }
 }

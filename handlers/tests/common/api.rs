@@ -122,6 +122,7 @@ pub async fn api_and_tables(label: &str) -> (Local, StatusApi, InputFileTable, S
         local.status_api_config(),
         local.dynamodb.clone(),
         local.s3.clone(),
+        super::mediaconvert(&[]).1,
     );
     let ttl = Ttl { days: 1 };
     let inputs = InputFileTable::new(local.dynamodb.clone(), &local.names.input_file_table, ttl);

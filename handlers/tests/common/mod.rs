@@ -108,11 +108,13 @@ impl Local {
     pub fn job_state_config(&self) -> JobStateConfig {
         let n = &self.names;
         JobStateConfig {
+            input_file_table: n.input_file_table.clone(),
             job_output_table: n.job_output_table.clone(),
             job_status_table: n.job_status_table.clone(),
             output_bucket: n.output_bucket.clone(),
             ttl_days: TTL_DAYS,
             events_publish_url: EVENTS_PUBLISH_URL.into(),
+            video_retention_days: 0,
         }
     }
 
@@ -123,6 +125,8 @@ impl Local {
             job_output_table: n.job_output_table.clone(),
             job_status_table: n.job_status_table.clone(),
             input_bucket: n.input_bucket.clone(),
+            output_bucket: n.output_bucket.clone(),
+            ttl_days: TTL_DAYS,
             video_suffixes: vec![".mp4".into(), ".mov".into()],
             upload_prefix: "uploads/".into(),
             max_upload_bytes: MAX_UPLOAD_BYTES,

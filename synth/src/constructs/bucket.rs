@@ -1,6 +1,6 @@
 use super::function::Function;
 use super::{Grantee, add};
-use crate::model::iam::{Effect, PolicyDocument, Principal, Statement};
+use crate::model::iam::{Conditions, Effect, PolicyDocument, Principal, Statement};
 use crate::model::resources::{
     AbortIncompleteMultipartUpload, Bucket as BucketProps, BucketEncryption, BucketPolicy,
     CorsConfiguration, CorsRule, FilterRule, LambdaConfiguration, LifecycleConfiguration,
@@ -63,12 +63,12 @@ impl Bucket {
                 }],
             },
             versioning_configuration: Some(VersioningConfiguration {
-                status: "Enabled".to_owned(),
+                status: "Enabled".into(),
             }),
             lifecycle_configuration: Some(LifecycleConfiguration {
                 rules: std::iter::once(LifecycleRule {
                     id: "ExpireOldVersionsAndAbandonedUploads".to_owned(),
-                    status: "Enabled".to_owned(),
+                    status: "Enabled".into(),
                     prefix: None,
                     expiration_in_days: options.expire_after_days,
                     abort_incomplete_multipart_upload: Some(AbortIncompleteMultipartUpload {
@@ -83,7 +83,7 @@ impl Bucket {
                         .expire_prefix_after_days
                         .map(|(prefix, days)| LifecycleRule {
                             id: "ExpireUnderPrefix".to_owned(),
-                            status: "Enabled".to_owned(),
+                            status: "Enabled".into(),
                             prefix: Some(prefix.to_owned()),
                             expiration_in_days: Some(days),
                             abort_incomplete_multipart_upload: None,
@@ -221,6 +221,59 @@ impl Bucket {
         to.policy().allow(
             &["s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
             vec![self.objects_arn(prefix)],
+        );
+    }
+
+    /// Objects under each of `prefixes` expire `days` after creation when `condition` holds
+    /// (the rules are there but `Disabled` otherwise: a rule cannot expire after 0 days),
+    /// and their old versions a day after that, so nothing of them outlives the rule's day
+    /// by more than one.
+    pub fn expire_prefixes_when(
+        &self,
+        t: &mut Template,
+        condition: &Id,
+        prefixes: &[(&str, &str)],
+        days: Expr,
+    ) {
+        let resource = t
+            .resource_mut(&self.id)
+            .expect("the bucket was added by Bucket::new");
+        let Properties::Bucket(props) = &mut resource.properties else {
+            return;
+        };
+        let Some(lifecycle) = props.lifecycle_configuration.as_mut() else {
+            return;
+        };
+        for (id, prefix) in prefixes {
+            lifecycle.rules.push(LifecycleRule {
+                id: (*id).to_owned(),
+                status: Expr::when(condition, "Enabled".into(), "Disabled".into()),
+                prefix: Some((*prefix).to_owned()),
+                expiration_in_days: Some(Expr::when(condition, days.clone(), 1.into())),
+                abort_incomplete_multipart_upload: None,
+                noncurrent_version_expiration: Some(NoncurrentVersionExpiration {
+                    noncurrent_days: 1,
+                }),
+            });
+        }
+    }
+
+    /// Deleting every version of the objects under each of `prefixes`, and listing the
+    /// versions there to find them (ListObjectVersions is `s3:ListBucketVersions` on the
+    /// bucket, narrowed by `s3:prefix` to the same prefixes).
+    pub fn grant_delete_versions(&self, to: &mut impl Grantee, prefixes: &[&str]) {
+        to.policy().allow(
+            &["s3:DeleteObject", "s3:DeleteObjectVersion"],
+            prefixes.iter().map(|p| self.objects_arn(p)).collect(),
+        );
+        to.policy().allow_if(
+            &["s3:ListBucketVersions"],
+            vec![self.arn()],
+            Conditions::default().with(
+                "StringLike",
+                "s3:prefix",
+                Expr::strs(&prefixes.iter().map(|p| format!("{p}*")).collect::<Vec<_>>()),
+            ),
         );
     }
 

@@ -85,6 +85,16 @@ impl JobTemplate {
         self.id.arn()
     }
 
+    /// `mediaconvert:CancelJob` on this account's jobs in the stack's region. A job's ARN
+    /// (`jobs/<id>`) holds only MediaConvert's random id, so no ARN names this stack's jobs;
+    /// the caller cancels only the MediaConvert job id recorded on a job item it owns.
+    pub fn grant_cancel_job(&self, to: &mut Function) {
+        to.policy().allow(
+            &["mediaconvert:CancelJob"],
+            vec![regional_arn("mediaconvert", "jobs/*")],
+        );
+    }
+
     /// `mediaconvert:CreateJob` from this template on the account's default queue, and
     /// `iam:PassRole` of `role`, only towards MediaConvert.
     ///

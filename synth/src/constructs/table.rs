@@ -153,6 +153,12 @@ impl Table {
             .allow(&["dynamodb:UpdateItem"], vec![self.arn()]);
     }
 
+    /// Deleting items by key.
+    pub fn grant_delete(&self, to: &mut impl Grantee) {
+        to.policy()
+            .allow(&["dynamodb:DeleteItem"], vec![self.arn()]);
+    }
+
     /// Deleting items whose partition key starts with `key_prefix`, and no others.
     pub fn grant_delete_keys_starting_with(&self, to: &mut impl Grantee, key_prefix: &str) {
         to.policy().allow_if(

@@ -45,7 +45,7 @@ pub const UPLOAD_ROUTE_BURST_LIMIT: i64 = 5;
 pub const UPLOAD_ROUTE_RATE_LIMIT: f64 = 1.0;
 
 /// The data routes of the HTTP API, all behind the JWT authorizer.
-pub const API_ROUTES: [&str; 8] = [
+pub const API_ROUTES: [&str; 10] = [
     wiring::routes::LIST_JOBS,
     wiring::routes::GET_JOB,
     wiring::routes::GET_KEY,
@@ -54,6 +54,8 @@ pub const API_ROUTES: [&str; 8] = [
     wiring::routes::HELD_PARTS,
     wiring::routes::COMPLETE_UPLOAD,
     wiring::routes::ABORT_UPLOAD,
+    wiring::routes::DELETE_JOB,
+    wiring::routes::CANCEL_JOB,
 ];
 
 /// The front end's routes: public, status-api serves the page and its assets.
@@ -96,14 +98,22 @@ pub fn stack() -> Template {
     let tables = tables(&mut t, &mut ingest.create_job, &mut job_state.function);
     let sign_in = sign_in(&mut t, &p, origins);
     let events = push(&mut t, &p, &sign_in, &mut job_state.function);
-    let mut api = api(&mut t, &p, &sign_in, &ingest.input, &tables);
+    let mut api = api(&mut t, &p, &sign_in, &transcode, &ingest.input, &tables);
 
     // Every resource is known: tell each function where its resources are.
     let env = create_job_env(&p, &transcode, &tables, api.http.url());
     set_env(&mut ingest.create_job, env.into_pairs());
     let env = job_state_env(&p, &transcode.output, &tables, &events);
     set_env(&mut job_state.function, env.into_pairs());
-    let env = status_api_env(&p, &ingest.input, &tables, &playback, &sign_in, &events);
+    let env = status_api_env(
+        &p,
+        &ingest.input,
+        &transcode.output,
+        &tables,
+        &playback,
+        &sign_in,
+        &events,
+    );
     set_env(&mut api.status_api, env.into_pairs());
 
     let watched = finish_functions(
@@ -235,6 +245,21 @@ fn transcode(t: &mut Template, p: &Parameters, ingest: &mut Ingest) -> Transcode
     );
     // MediaConvert writes playlists and segments, under the served prefix only.
     output.grant_put(&mut role, PLAYBACK_PREFIX);
+    // A finished video's objects expire on the day its items do (job-state sets them at
+    // COMPLETE), or never.
+    let keeps_videos_for_days = t.condition(
+        "VideoRetentionIsSet",
+        !Expr::equals(p.video_retention_days.r(), "0".into()),
+    );
+    output.expire_prefixes_when(
+        t,
+        &keeps_videos_for_days,
+        &[
+            ("ExpireVideosHls", PLAYBACK_PREFIX),
+            ("ExpireVideosKeys", KEY_FILE_PREFIX),
+        ],
+        p.video_retention_days.r(),
+    );
     Transcode {
         role: role.finish(t),
         job_template,
@@ -321,6 +346,9 @@ fn tables(t: &mut Template, create_job: &mut Function, job_state: &mut Function)
     job_statuses.grant_read(create_job);
     job_outputs.grant_read(job_state);
     job_statuses.grant_update(job_state);
+    // COMPLETE gives a video's output and upload items the video's lifetime.
+    job_outputs.grant_update(job_state);
+    input_files.grant_update(job_state);
     Tables {
         input_files,
         job_outputs,
@@ -419,7 +447,14 @@ struct Api {
 
 /// The front end's API: the page, presigned uploads and job status, the data for signed-in
 /// users only.
-fn api(t: &mut Template, p: &Parameters, sign_in: &SignIn, input: &Bucket, tables: &Tables) -> Api {
+fn api(
+    t: &mut Template,
+    p: &Parameters,
+    sign_in: &SignIn,
+    transcode: &Transcode,
+    input: &Bucket,
+    tables: &Tables,
+) -> Api {
     let mut status_api = Function::new(t, "StatusApi", p.function(wiring::STATUS_API, 10, false));
     let mut http = HttpApi::new(
         t,
@@ -459,6 +494,16 @@ fn api(t: &mut Template, p: &Parameters, sign_in: &SignIn, input: &Bucket, table
     tables.upload_quota.grant_update(&mut status_api);
     input.grant_put(&mut status_api, UPLOAD_PREFIX);
     input.grant_multipart(&mut status_api, UPLOAD_PREFIX);
+    // Delete: the tombstone, the video's items, its objects (every version) and its upload;
+    // cancel (and delete of a running job): CancelJob.
+    tables.job_statuses.grant_update(&mut status_api);
+    tables.input_files.grant_delete(&mut status_api);
+    tables.job_outputs.grant_delete(&mut status_api);
+    transcode
+        .output
+        .grant_delete_versions(&mut status_api, &[PLAYBACK_PREFIX, KEY_FILE_PREFIX]);
+    input.grant_delete_versions(&mut status_api, &[UPLOAD_PREFIX]);
+    transcode.job_template.grant_cancel_job(&mut status_api);
     Api { status_api, http }
 }
 
@@ -492,6 +537,7 @@ fn job_state_env(
     events: &EventApi,
 ) -> JobStateEnv<Expr> {
     JobStateEnv {
+        input_file_table: tables.input_files.name(),
         job_output_table: tables.job_outputs.name(),
         job_status_table: tables.job_statuses.name(),
         output_bucket: output.name(),
@@ -500,12 +546,14 @@ fn job_state_env(
             "",
             vec!["https://".into(), events.http_domain(), "/event".into()],
         ),
+        video_retention_days: p.video_retention_days.r(),
     }
 }
 
 fn status_api_env(
     p: &Parameters,
     input: &Bucket,
+    output: &Bucket,
     tables: &Tables,
     playback: &Distribution,
     sign_in: &SignIn,
@@ -516,6 +564,8 @@ fn status_api_env(
         job_output_table: tables.job_outputs.name(),
         job_status_table: tables.job_statuses.name(),
         input_bucket: input.name(),
+        output_bucket: output.name(),
+        ttl_days: p.ttl_days.r(),
         video_suffixes: VIDEO_SUFFIXES.join(",").into(),
         upload_prefix: UPLOAD_PREFIX.into(),
         max_upload_bytes: p.max_upload_bytes.r(),

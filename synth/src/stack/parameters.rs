@@ -27,6 +27,7 @@ pub(super) struct Parameters {
     pub(super) max_upload_bytes: Id,
     pub(super) uploads_per_user_per_day: Id,
     pub(super) input_retention_days: Id,
+    pub(super) video_retention_days: Id,
     pub(super) self_sign_up: Id,
     pub(super) oidc_issuer: Id,
     pub(super) oidc_audience: Id,
@@ -97,6 +98,15 @@ pub(super) fn parameters(t: &mut Template) -> Parameters {
             Parameter::number("Days until uploaded videos expire from the input bucket.")
                 .default(7)
                 .range(1, 3650),
+        ),
+        video_retention_days: t.parameter(
+            "VideoRetentionDays",
+            Parameter::number(
+                "Days a finished video (its items, hls/<job>/ and keys/<job>/) is kept; 0: until \
+                 its owner deletes it.",
+            )
+            .default(0)
+            .range(0, 3650),
         ),
         self_sign_up: t.parameter(
             "SelfSignUp",

@@ -79,7 +79,8 @@ pub struct LifecycleConfiguration {
 #[serde(rename_all = "PascalCase")]
 pub struct LifecycleRule {
     pub id: String,
-    pub status: String,
+    /// `Enabled` or `Disabled`; an expression when a condition decides.
+    pub status: Expr,
     /// The rule applies to keys with this prefix only; `None`: to the whole bucket.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prefix: Option<String>,
