@@ -223,7 +223,7 @@ class LocalStack:
     """`local` started with two users; its printed URLs read from its output."""
 
     def __init__(self, binary, folder):
-        args = [str(binary), "--api-port", "0", "--auth-port", "0", "--playback-port", "0",
+        args = [str(binary), "--api-port", "0", "--auth-port", "0", "--playback-port", "0", "--events-port", "0",
                 "--no-build", "--interval-scale", "0.2", "--ffmpeg", str(slow_ffmpeg(folder))]
         for email, password in USERS.values():
             args += ["--user", f"{email}:{password}"]

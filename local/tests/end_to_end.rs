@@ -211,37 +211,7 @@ fn upload_transcode_progress_playback_and_key_through_the_local_stack() {
     let api = stack.printed("api");
     let playback = stack.printed("playback");
 
-    // The authorizer refuses a request without a token; API Gateway answers CORS preflights.
-    let anonymous = request("GET", &format!("{api}/jobs"), &[], b"");
-    assert_eq!(anonymous.status, 401);
-    let preflight = request(
-        "OPTIONS",
-        &format!("{api}/uploads"),
-        &[
-            ("origin", &api),
-            ("access-control-request-method", "POST"),
-            (
-                "access-control-request-headers",
-                "authorization,content-type",
-            ),
-        ],
-        b"",
-    );
-    assert_eq!(preflight.status, 204);
-    assert_eq!(
-        preflight.header("access-control-allow-origin"),
-        Some(api.as_str())
-    );
-    let foreign = request(
-        "OPTIONS",
-        &format!("{api}/uploads"),
-        &[
-            ("origin", "http://evil.example"),
-            ("access-control-request-method", "POST"),
-        ],
-        b"",
-    );
-    assert_eq!(foreign.header("access-control-allow-origin"), None);
+    api_gateway_edge(&api);
 
     let client = Client {
         api: api.clone(),
@@ -271,22 +241,7 @@ fn upload_transcode_progress_playback_and_key_through_the_local_stack() {
     );
     assert_eq!(progress.last(), Some(&100));
     let job_id = job["jobId"].as_str().unwrap();
-    let pushed = watcher.join().expect("the subscriber ran");
-    eprintln!("pushed: {pushed:?}");
-    assert!(pushed.iter().all(|e| e["jobId"] == job_id), "{pushed:?}");
-    assert_eq!(
-        pushed.last().map(|e| e["status"].clone()),
-        Some(json!("COMPLETE"))
-    );
-    assert!(
-        pushed.iter().any(|e| e["status"] == "PROGRESSING"),
-        "{pushed:?}"
-    );
-    let sequences: Vec<&str> = pushed
-        .iter()
-        .map(|e| e["sequence"].as_str().unwrap())
-        .collect();
-    assert!(sequences.windows(2).all(|w| w[0] < w[1]), "{sequences:?}");
+    pushed_progress(watcher.join().expect("the subscriber ran"), job_id);
     assert_eq!(
         (job["widthPx"].as_u64(), job["heightPx"].as_u64()),
         (Some(640), Some(360))
@@ -333,31 +288,7 @@ fn upload_transcode_progress_playback_and_key_through_the_local_stack() {
     let segment = request("GET", &format!("{base}/{segment_name}"), &[], b"");
     assert_eq!(segment.status, 200);
 
-    // The poster: the template's frame capture, beside the playlists on the distribution, a
-    // JPEG of the clip's size, and the same URL in the caller's listing.
-    let poster_url = job["posterUrl"].as_str().expect("a poster URL");
-    assert!(
-        poster_url.starts_with(&format!("{base}/poster.")) && poster_url.ends_with(".jpg"),
-        "{poster_url}"
-    );
-    let poster = request("GET", poster_url, &[("origin", &api)], b"");
-    assert_eq!(poster.status, 200, "{}", poster.text());
-    assert_eq!(poster.header("content-type"), Some("image/jpeg"));
-    assert_eq!(
-        testkit::jpeg_size(&ffmpeg(), &poster.body, scratch.path()),
-        (640, 360)
-    );
-    let listed = client.call("GET", "/jobs", None).json();
-    let item = listed["jobs"]
-        .as_array()
-        .and_then(|jobs| jobs.iter().find(|j| j["jobId"] == job_id))
-        .unwrap_or_else(|| panic!("the job is listed: {listed}"));
-    assert_eq!(item["posterUrl"], poster_url, "{item}");
-    assert_eq!(item["widthPx"], 640, "{item}");
-    assert!(
-        item["durationMs"].as_u64().is_some_and(|d| d > 1000),
-        "{item}"
-    );
+    poster(&client, &job, &base, &api, scratch.path());
 
     // The key only through the API, for its owner.
     let key = client.call("GET", &format!("/jobs/{job_id}/key"), None);
@@ -379,7 +310,105 @@ fn upload_transcode_progress_playback_and_key_through_the_local_stack() {
         *top_size
     );
 
-    // A file ffmpeg cannot read ends in ERROR, with a message naming no bucket or account.
+    unreadable_upload_fails_without_naming_storage(&client);
+
+    // Ctrl-C stops everything: moto's launcher and the three functions, found before by name.
+    let running = processes_of(&stack.stack_name);
+    assert!(running.len() >= 4, "{running:?}");
+    stack.interrupt();
+    let status = stack.wait_exit(Duration::from_secs(20));
+    assert!(status.success(), "{status}: {}", stack.stderr());
+    assert_eq!(processes_of(&stack.stack_name), Vec::<String>::new());
+    let log = stack.stderr();
+    assert!(
+        !log.contains(&hex(&key.body)),
+        "the key appears in the stack's log"
+    );
+}
+
+/// The edge before any sign-in: the authorizer refuses a request without a token; API Gateway
+/// answers CORS preflights for the stage's origin only.
+fn api_gateway_edge(api: &str) {
+    let anonymous = request("GET", &format!("{api}/jobs"), &[], b"");
+    assert_eq!(anonymous.status, 401);
+    let preflight = request(
+        "OPTIONS",
+        &format!("{api}/uploads"),
+        &[
+            ("origin", api),
+            ("access-control-request-method", "POST"),
+            (
+                "access-control-request-headers",
+                "authorization,content-type",
+            ),
+        ],
+        b"",
+    );
+    assert_eq!(preflight.status, 204);
+    assert_eq!(preflight.header("access-control-allow-origin"), Some(api));
+    let foreign = request(
+        "OPTIONS",
+        &format!("{api}/uploads"),
+        &[
+            ("origin", "http://evil.example"),
+            ("access-control-request-method", "POST"),
+        ],
+        b"",
+    );
+    assert_eq!(foreign.header("access-control-allow-origin"), None);
+}
+
+/// What the user's own subscription saw: only this job's events, PROGRESSING on the way, COMPLETE
+/// last, in increasing merge order.
+fn pushed_progress(pushed: Vec<Value>, job_id: &str) {
+    eprintln!("pushed: {pushed:?}");
+    assert!(pushed.iter().all(|e| e["jobId"] == job_id), "{pushed:?}");
+    assert_eq!(
+        pushed.last().map(|e| e["status"].clone()),
+        Some(json!("COMPLETE"))
+    );
+    assert!(
+        pushed.iter().any(|e| e["status"] == "PROGRESSING"),
+        "{pushed:?}"
+    );
+    let sequences: Vec<&str> = pushed
+        .iter()
+        .map(|e| e["sequence"].as_str().unwrap())
+        .collect();
+    assert!(sequences.windows(2).all(|w| w[0] < w[1]), "{sequences:?}");
+}
+
+/// The poster: the template's frame capture, beside the playlists on the distribution, a JPEG
+/// of the clip's size, and the same URL in the caller's listing.
+fn poster(client: &Client, job: &Value, base: &str, api: &str, scratch: &std::path::Path) {
+    let job_id = job["jobId"].as_str().unwrap();
+    let poster_url = job["posterUrl"].as_str().expect("a poster URL");
+    assert!(
+        poster_url.starts_with(&format!("{base}/poster.")) && poster_url.ends_with(".jpg"),
+        "{poster_url}"
+    );
+    let poster = request("GET", poster_url, &[("origin", api)], b"");
+    assert_eq!(poster.status, 200, "{}", poster.text());
+    assert_eq!(poster.header("content-type"), Some("image/jpeg"));
+    assert_eq!(
+        testkit::jpeg_size(&ffmpeg(), &poster.body, scratch),
+        (640, 360)
+    );
+    let listed = client.call("GET", "/jobs", None).json();
+    let item = listed["jobs"]
+        .as_array()
+        .and_then(|jobs| jobs.iter().find(|j| j["jobId"] == job_id))
+        .unwrap_or_else(|| panic!("the job is listed: {listed}"));
+    assert_eq!(item["posterUrl"], poster_url, "{item}");
+    assert_eq!(item["widthPx"], 640, "{item}");
+    assert!(
+        item["durationMs"].as_u64().is_some_and(|d| d > 1000),
+        "{item}"
+    );
+}
+
+/// A file ffmpeg cannot read ends in ERROR, with a message naming no bucket or account.
+fn unreadable_upload_fails_without_naming_storage(client: &Client) {
     let corrupt: Vec<u8> = (0..40_000u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
@@ -394,19 +423,6 @@ fn upload_transcode_progress_playback_and_key_through_the_local_stack() {
     for secret in ["s3://", "123456789012", "local-input", "uploads/"] {
         assert!(!message.contains(secret), "{secret} in {message:?}");
     }
-
-    // Ctrl-C stops everything: moto's launcher and the three functions, found before by name.
-    let running = processes_of(&stack.stack_name);
-    assert!(running.len() >= 4, "{running:?}");
-    stack.interrupt();
-    let status = stack.wait_exit(Duration::from_secs(20));
-    assert!(status.success(), "{status}: {}", stack.stderr());
-    assert_eq!(processes_of(&stack.stack_name), Vec::<String>::new());
-    let log = stack.stderr();
-    assert!(
-        !log.contains(&hex(&key.body)),
-        "the key appears in the stack's log"
-    );
 }
 
 /// A browser's AppSync Events connection to the local stand-in, signed in with `token`.

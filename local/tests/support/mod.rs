@@ -41,7 +41,12 @@ impl LocalStack {
         cmd.args(["--no-build", "--stack-name", &stack_name])
             .arg("--bin-dir")
             .arg(bin_dir());
-        for flag in ["--api-port", "--auth-port", "--playback-port"] {
+        for flag in [
+            "--api-port",
+            "--auth-port",
+            "--playback-port",
+            "--events-port",
+        ] {
             if !args.contains(&flag) {
                 cmd.args([flag, "0"]);
             }
