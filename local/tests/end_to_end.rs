@@ -288,7 +288,7 @@ fn upload_transcode_progress_playback_and_key_through_the_local_stack() {
     let segment = request("GET", &format!("{base}/{segment_name}"), &[], b"");
     assert_eq!(segment.status, 200);
 
-    poster(&client, &job, &base, &api, scratch.path());
+    poster(&client, &job, base, &api, scratch.path());
 
     // The key only through the API, for its owner.
     let key = client.call("GET", &format!("/jobs/{job_id}/key"), None);
