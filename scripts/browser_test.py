@@ -421,6 +421,8 @@ def run(api, folder, c):
         page.wait_for_selector("#job-error:not([hidden])", timeout=240000)
         error = page.inner_text("#job-error")
         c.check("an unreadable upload shows the failure", page.inner_text("#job-state") == "failed" and "failed" in error.lower(), error)
+        c.check("the failure gives the reason for people (error 1010)",
+                "could not be read" in error and "will not help" in error, error)
         c.check("the failure names no bucket or account", "s3://" not in error and not re.search(r"\d{12}", error), error)
         shot(page, "7-failed")
 

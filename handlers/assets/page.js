@@ -10,6 +10,15 @@
   const PKCE = 'vod.pkce';
   const WORDS = { SUBMITTED: 'queued', PROGRESSING: 'transcoding', COMPLETE: 'complete', ERROR: 'failed', CANCELED: 'canceled' };
   const TERMINAL = ['COMPLETE', 'ERROR', 'CANCELED'];
+
+  // A documented error code comes with a reason for people; the service's own (sanitized)
+  // message stays as the detail, and is all there is for other codes.
+  function failure(view) {
+    if (!view.errorReason) return 'Transcoding failed' + (view.errorMessage ? ': ' + view.errorMessage : '.');
+    const next = view.retryable ? ' Trying again may help.' : ' Trying the same file again will not help.';
+    return 'Transcoding failed: ' + view.errorReason + next + (view.errorMessage ? ' (' + view.errorMessage + ')' : '');
+  }
+
   // The page's origin, as the client's callback and sign-out URLs name it (no trailing '/').
   const redirectUri = location.origin;
 
@@ -428,7 +437,7 @@
             observe({ status: view.status, progress: view.progress });
             if (TERMINAL.includes(view.status)) {
               if (view.status === 'ERROR') {
-                $('job-error').textContent = 'Transcoding failed' + (view.errorMessage ? ': ' + view.errorMessage : '.');
+                $('job-error').textContent = failure(view);
                 $('job-error').hidden = false;
               } else if (view.status === 'COMPLETE') {
                 play(view, job.name);

@@ -892,7 +892,23 @@ fn answers_are_camel_case_and_per_state() {
     let v = serde_json::to_value(JobView::new("j-2", &error, None, playback)).unwrap();
     assert_eq!(
         v,
-        serde_json::json!({"jobId":"j-2","status":"ERROR","progress":100,"errorCode":1010,"errorMessage":"bad"})
+        serde_json::json!({"jobId":"j-2","status":"ERROR","progress":100,"errorCode":1010,
+            "errorMessage":"bad",
+            "errorReason":"The file could not be read: it may be damaged or not a video.",
+            "retryable":false})
+    );
+    // A code the User Guide's table does not explain: the sanitized message is all there is.
+    let unknown = JobState {
+        error: Some(ErrorDetails {
+            code: Some(1060),
+            message: Some("clip".into()),
+        }),
+        ..error.clone()
+    };
+    let v = serde_json::to_value(JobView::new("j-3", &unknown, None, playback)).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"jobId":"j-3","status":"ERROR","progress":100,"errorCode":1060,"errorMessage":"clip"})
     );
     let info: serde_json::Value =
         serde_json::from_str(&info_json(complete.complete.as_ref().unwrap())).unwrap();

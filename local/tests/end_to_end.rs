@@ -311,6 +311,7 @@ fn upload_transcode_progress_playback_and_key_through_the_local_stack() {
     );
 
     unreadable_upload_fails_without_naming_storage(&client);
+    every_corpus_file_ends_as_documented(&client, scratch.path());
 
     // Ctrl-C stops everything: moto's launcher and the three functions, found before by name.
     let running = processes_of(&stack.stack_name);
@@ -533,6 +534,50 @@ fn claim(token: &str, name: &str) -> String {
     let payload = token.split('.').nth(1).unwrap();
     let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
     claims[name].as_str().unwrap().to_owned()
+}
+
+/// Every upload of `testkit::corpus` through the whole stack (issue 19): COMPLETE with a top
+/// rendition no larger than the displayed size and oriented like it, or ERROR with the
+/// human reason the status answer gives for the case's documented code. A zero-byte file
+/// never gets that far: POST /uploads refuses a size of 0.
+fn every_corpus_file_ends_as_documented(client: &Client, dir: &std::path::Path) {
+    use testkit::corpus::{CASES, Expect};
+    for case in CASES {
+        let data = case.make(&ffmpeg(), dir);
+        if data.is_empty() {
+            let refused = client.call(
+                "POST",
+                "/uploads",
+                Some(json!({"fileName": case.file_name, "size": 0})),
+            );
+            assert_eq!(refused.status, 400, "{}: {}", case.what, refused.text());
+            assert!(refused.text().contains("size"), "{}", refused.text());
+            continue;
+        }
+        let input_file = client.upload(case.file_name, &data);
+        let (job, _) = client.wait_job(&input_file, Duration::from_secs(60));
+        match case.expect {
+            Expect::Error { code } => {
+                assert_eq!(job["status"], "ERROR", "{}: {job}", case.what);
+                assert_eq!(job["errorCode"], code, "{}: {job}", case.what);
+                let documented = handlers::domain::error_reason(i64::from(code))
+                    .expect("every corpus code has a reason");
+                assert_eq!(job["errorReason"], documented.reason, "{}", case.what);
+                assert_eq!(job["retryable"], false, "{}", case.what);
+            }
+            Expect::Complete { shown, top, .. } => {
+                assert_eq!(job["status"], "COMPLETE", "{}: {job}", case.what);
+                let size = (job["widthPx"].as_u64(), job["heightPx"].as_u64());
+                assert_eq!(
+                    size,
+                    (Some(u64::from(top.0)), Some(u64::from(top.1))),
+                    "{}: {job}",
+                    case.what
+                );
+                assert!(top.0 <= shown.0 && top.1 <= shown.1);
+            }
+        }
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

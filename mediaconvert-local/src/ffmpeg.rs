@@ -18,25 +18,50 @@ pub(crate) struct Probe {
     pub(crate) upright: bool,
 }
 
+/// Why an input has no usable probe: the two cases MediaConvert's error codes tell apart.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Unprobeable {
+    /// No container ffmpeg can parse (a text file, zero bytes, a cut-off header): 1010.
+    Unreadable,
+    /// A media file that opens but holds no video stream (audio only): 1020.
+    NoVideo,
+}
+
 /// ffmpeg's own reading of the input (the build ships no ffprobe).
-pub(crate) async fn probe(ffmpeg: &Path, input: &Path, rotate_auto: bool) -> Option<Probe> {
+pub(crate) async fn probe(
+    ffmpeg: &Path,
+    input: &Path,
+    rotate_auto: bool,
+) -> Result<Probe, Unprobeable> {
     let out = tokio::process::Command::new(ffmpeg)
         .args(["-hide_banner", "-nostdin", "-i"])
         .arg(input)
         .stdin(Stdio::null())
         .output()
         .await
-        .ok()?;
+        .map_err(|_| Unprobeable::Unreadable)?;
     let text = String::from_utf8_lossy(&out.stderr);
     let duration = regex_lite::Regex::new(r"Duration: (\d+):(\d\d):(\d\d)\.(\d\d)")
         .expect("a valid regex")
-        .captures(&text)?;
+        .captures(&text)
+        .ok_or(Unprobeable::Unreadable)?;
     let n = |i: usize| duration[i].parse::<u64>().unwrap_or(0);
     let duration_ms = ((n(1) * 60 + n(2)) * 60 + n(3)) * 1000 + n(4) * 10;
+    let has_audio = text
+        .lines()
+        .any(|l| l.contains("Stream #") && l.contains("Audio:"));
     let size = regex_lite::Regex::new(r"Stream #[^\n]*Video:[^\n]*?, (\d{2,5})x(\d{2,5})")
         .expect("a valid regex")
-        .captures(&text)?;
-    let (width, height): (u32, u32) = (size[1].parse().ok()?, size[2].parse().ok()?);
+        .captures(&text)
+        .ok_or(if has_audio {
+            Unprobeable::NoVideo
+        } else {
+            Unprobeable::Unreadable
+        })?;
+    let (width, height): (u32, u32) = (
+        size[1].parse().map_err(|_| Unprobeable::Unreadable)?,
+        size[2].parse().map_err(|_| Unprobeable::Unreadable)?,
+    );
     // Phone videos are stored landscape with a rotation; when they are turned upright the
     // ladder must see the displayed size.
     let upright = rotate_auto && text.contains("Input #0, mov,mp4");
@@ -51,13 +76,11 @@ pub(crate) async fn probe(ffmpeg: &Path, input: &Path, rotate_auto: bool) -> Opt
     } else {
         (width, height)
     };
-    Some(Probe {
+    Ok(Probe {
         duration_ms,
         width,
         height,
-        has_audio: text
-            .lines()
-            .any(|l| l.contains("Stream #") && l.contains("Audio:")),
+        has_audio,
         upright,
     })
 }
@@ -128,6 +151,10 @@ pub(crate) fn ffmpeg_args(
     args.extend([
         "-preset".into(),
         "veryfast".into(),
+        // The template's H.264 HIGH profile is 8-bit 4:2:0, whatever the input's depth or
+        // chroma (10-bit HEVC, 4:4:4): libx264 would otherwise keep the input's.
+        "-pix_fmt".into(),
+        "yuv420p".into(),
         "-sc_threshold".into(),
         "0".into(),
         "-force_key_frames".into(),

@@ -228,25 +228,41 @@ impl Ladder {
                 })
                 .collect(),
             Ladder::Automated { base, limits } => {
-                let (top_w, top_h) = fit(
-                    width,
-                    height,
-                    base.width.unwrap_or(width),
-                    base.height.unwrap_or(height),
-                    false,
-                );
-                let mut heights = vec![top_h];
-                heights.extend(LOWER_HEIGHTS.iter().filter(|h| **h < top_h));
-                heights.truncate(limits.max_renditions.max(1) as usize);
-                let count = heights.len();
-                heights
+                // The base output's box is read in the input's orientation: how the service
+                // bounds a portrait input by a landscape base output is not documented, and
+                // a 1920x1080 box would otherwise shrink a 1080x1920 phone clip to 606x1080.
+                let (bw, bh) = (base.width.unwrap_or(width), base.height.unwrap_or(height));
+                let (bw, bh) = if (height > width) == (bh > bw) {
+                    (bw, bh)
+                } else {
+                    (bh, bw)
+                };
+                let (top_w, top_h) = fit(width, height, bw, bh, false);
+                // Rungs step down the short edge (a portrait clip's width), so a portrait
+                // ladder mirrors a landscape one.
+                let portrait = top_h > top_w;
+                let (top_short, top_long) = if portrait {
+                    (top_w, top_h)
+                } else {
+                    (top_h, top_w)
+                };
+                let mut lines = vec![top_short];
+                lines.extend(LOWER_HEIGHTS.iter().filter(|l| **l < top_short));
+                lines.truncate(limits.max_renditions.max(1) as usize);
+                let count = lines.len();
+                lines
                     .into_iter()
                     .enumerate()
-                    .map(|(i, h)| {
-                        let w = if h == top_h {
-                            top_w
+                    .map(|(i, short)| {
+                        let long = if short == top_short {
+                            top_long
                         } else {
-                            even(u64::from(top_w) * u64::from(h) / u64::from(top_h))
+                            even(u64::from(top_long) * u64::from(short) / u64::from(top_short))
+                        };
+                        let (w, h) = if portrait {
+                            (short, long)
+                        } else {
+                            (long, short)
                         };
                         let pixels = u64::from(w) * u64::from(h);
                         let scaled = u64::from(limits.max_abr_bitrate) * pixels / FULL_HD_PIXELS;
@@ -256,7 +272,7 @@ impl Ladder {
                             (scaled as u32).clamp(limits.min_abr_bitrate, limits.max_abr_bitrate)
                         };
                         Rendition {
-                            suffix: format!("{}_{h}p", base.name_modifier),
+                            suffix: format!("{}_{short}p", base.name_modifier),
                             width: w,
                             height: h,
                             scaling: Scaling::StretchToOutput,
@@ -333,8 +349,12 @@ mod tests {
             sizes(&ladder.renditions(3840, 2160)),
             [(1920, 1080), (1280, 720), (960, 540)]
         );
-        // A portrait input fits the 1920x1080 box by its height.
-        assert_eq!(sizes(&ladder.renditions(1080, 1920))[0], (606, 1080));
+        // A portrait input is bounded by the box turned portrait: no shrink to 606x1080.
+        assert_eq!(
+            sizes(&ladder.renditions(1080, 1920)),
+            [(1080, 1920), (720, 1280), (540, 960)]
+        );
+        assert_eq!(sizes(&ladder.renditions(2160, 3840))[0], (1080, 1920));
         // Without maxRenditions the service's limit is 15.
         let ladder = from_group(&automated(None)).unwrap();
         assert_eq!(ladder.renditions(1920, 1080).len(), 4);

@@ -13,7 +13,7 @@
 //! copied into an event (only a fixed message per failure kind).
 
 use crate::events::{self, EventSink, JobIdentity};
-use crate::ffmpeg::{Probe, ffmpeg_args, probe};
+use crate::ffmpeg::{Probe, Unprobeable, ffmpeg_args, probe};
 use crate::frame_capture::FrameCapture;
 use crate::ladder::Rendition;
 use crate::plan::{Plan, S3Location, base_name};
@@ -123,12 +123,40 @@ impl InputName {
         )
     }
 
-    /// Code 1030: the input could not be read from S3.
-    fn unfetchable(&self) -> Failure {
+    /// Code 1020 ("Video Error"): the file opens but has no video elementary stream.
+    fn without_video(&self) -> Failure {
         (
-            1030,
+            1020,
             format!(
-                "Unable to open input file [{}]: [Failed probe/open: [Can't read input stream: [Failed to read data]]]",
+                "No video stream found in input file [{}]: the file was opened and read, but it has no video elementary stream",
+                self.0
+            ),
+        )
+    }
+
+    /// Code 1076 ("Source Read Error"): the file ends before its own index says it does.
+    fn cut_short(&self) -> Failure {
+        (
+            1076,
+            format!(
+                "Unable to read input file [{}]: unexpected end of file",
+                self.0
+            ),
+        )
+    }
+
+    /// Code 1404 when S3 has no such object, else 1401 ("Amazon S3 denied access to a
+    /// file or bucket"): the two codes the User Guide gives for reading an S3 input.
+    fn unfetchable(&self, missing: bool) -> Failure {
+        let (code, why) = if missing {
+            (1404, "File not found")
+        } else {
+            (1401, "Access denied")
+        };
+        (
+            code,
+            format!(
+                "Unable to open input file [{}]: [Failed probe/open: [{why}]]",
                 self.0
             ),
         )
@@ -156,7 +184,10 @@ async fn execute(
     fetch_input(runner, plan, &scratch.input, &name).await?;
     let source = probe(&runner.ffmpeg, &scratch.input, plan.rotate_auto)
         .await
-        .ok_or_else(|| name.unreadable("No video stream could be read from the input"))?;
+        .map_err(|why| match why {
+            Unprobeable::NoVideo => name.without_video(),
+            Unprobeable::Unreadable => name.unreadable("No parser found for container"),
+        })?;
     let rungs = plan.ladder.renditions(source.width, source.height);
     std::fs::create_dir(&scratch.out).map_err(|_| internal("no output space"))?;
     let key_info = stage_key(&scratch, plan)?;
@@ -171,9 +202,10 @@ async fn execute(
         &rungs,
         &source,
     );
-    let decoded = transcode(runner, id, plan, percent, &args, source.duration_ms).await?;
-    if !decoded {
-        return Err(name.unreadable("The input could not be decoded"));
+    match transcode(runner, id, plan, percent, &args, source.duration_ms).await? {
+        Decoded::Whole => {}
+        Decoded::CutShort => return Err(name.cut_short()),
+        Decoded::Failed => return Err(name.unreadable("The input could not be decoded")),
     }
     let stills = match &plan.frame_capture {
         Some(capture) => {
@@ -312,8 +344,8 @@ async fn put(
         .map_err(|_| {
             let name = key.rsplit('/').next().unwrap_or(key);
             (
-                3450,
-                format!("Unable to write to output file [{name}]: [Failed to write data]"),
+                1401,
+                format!("Unable to write to output file [{name}]: [Access denied]"),
             )
         })
 }
@@ -332,7 +364,12 @@ async fn fetch_input(
         .key(&plan.input.key)
         .send()
         .await
-        .map_err(|_| name.unfetchable())?;
+        .map_err(|e| {
+            name.unfetchable(
+                e.as_service_error()
+                    .is_some_and(|service| service.is_no_such_key()),
+            )
+        })?;
     let mut body = object.body.into_async_read();
     let mut file = tokio::fs::File::create(path)
         .await
@@ -357,9 +394,18 @@ fn stage_key(scratch: &Scratch, plan: &Plan) -> Result<PathBuf, Failure> {
     Ok(key_info)
 }
 
+/// How ffmpeg's run over the whole input ended.
+enum Decoded {
+    Whole,
+    /// It ran, but the file ended before its index did (a truncated upload).
+    CutShort,
+    Failed,
+}
+
 /// Runs ffmpeg with `args` to its end, raising `percent` from its `-progress` output and
-/// sending a STATUS_UPDATE every (scaled) interval meanwhile; whether it succeeded. Its log
-/// is discarded, so the caller says why it failed in a fixed message.
+/// sending a STATUS_UPDATE every (scaled) interval meanwhile; how it ended. Its log is only
+/// scanned for the demuxer's "partial file" (never kept or forwarded), so the caller says
+/// why it failed in a fixed message.
 async fn transcode(
     runner: &Runner,
     id: &JobIdentity,
@@ -367,12 +413,12 @@ async fn transcode(
     percent: &Arc<AtomicU32>,
     args: &[String],
     duration_ms: u64,
-) -> Result<bool, Failure> {
+) -> Result<Decoded, Failure> {
     let mut child = tokio::process::Command::new(&runner.ffmpeg)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .map_err(|_| internal("the transcoder did not start"))?;
@@ -383,6 +429,15 @@ async fn transcode(
         runner.events.clone(),
         interval,
     ));
+    // Drained meanwhile, so a chatty log never blocks ffmpeg on a full pipe.
+    let mut log = BufReader::new(child.stderr.take().expect("piped stderr")).lines();
+    let cut_short = tokio::spawn(async move {
+        let mut partial = false;
+        while let Ok(Some(line)) = log.next_line().await {
+            partial |= line.contains("partial file");
+        }
+        partial
+    });
     let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         if let Some(us) = line
@@ -395,7 +450,12 @@ async fn transcode(
     }
     let status = child.wait().await;
     ticker.abort();
-    Ok(status.is_ok_and(|s| s.success()))
+    let partial = cut_short.await.unwrap_or(false);
+    Ok(match status {
+        Ok(s) if s.success() && !partial => Decoded::Whole,
+        Ok(_) if partial => Decoded::CutShort,
+        _ => Decoded::Failed,
+    })
 }
 
 /// Sends a STATUS_UPDATE with the current percentage every `interval`, until aborted.

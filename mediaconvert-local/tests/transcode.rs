@@ -863,3 +863,69 @@ async fn cancel_job_stops_a_running_job_with_the_canceled_event_and_nothing_more
         Canceled::AlreadyEnded
     );
 }
+
+/// The corpus of awkward uploads (`testkit::corpus`), each through the stack's template: the
+/// documented error code, or renditions never above the displayed size, the top one decoding
+/// at its expected size, with audio exactly when the input has some.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_corpus_file_completes_in_shape_or_fails_with_its_documented_code() {
+    use testkit::corpus::{CASES, Expect};
+    let mut stack = stack(mediaconvert_local::TOKEN_WINDOW).await;
+    let scratch = tempfile::tempdir().unwrap();
+    for (n, case) in CASES.iter().enumerate() {
+        let input_key = format!("uploads/owner-1/c-{n}/{}", case.file_name);
+        stack
+            .s3
+            .put_object()
+            .bucket(INPUT_BUCKET)
+            .key(&input_key)
+            .body(case.make(&ffmpeg(), scratch.path()).into())
+            .send()
+            .await
+            .expect("upload the corpus file");
+        let output = format!("jobs/c-{n}/");
+        let token = format!("token-corpus-{n:020}");
+        let key_hex = stack.key_hex.clone();
+        let job = request(&key_hex, &input_key, &output, &token);
+        let id = stack.transcoder.create_job(&job).await.expect("CreateJob");
+        let end = events_until_done(&mut stack.events, &id).await;
+        let detail = &end.last().unwrap()["detail"];
+        match case.expect {
+            Expect::Error { code } => {
+                assert_eq!(detail["status"], "ERROR", "{}: {detail}", case.what);
+                assert_eq!(detail["errorCode"], code, "{}: {detail}", case.what);
+                let message = detail["errorMessage"].as_str().unwrap();
+                assert!(message.contains(case.file_name), "{message}");
+                assert!(!message.contains(INPUT_BUCKET), "{message}");
+                let written = output_sizes(&stack, &output).await;
+                assert!(written.is_empty(), "{}: wrote {written:?}", case.what);
+            }
+            Expect::Complete { shown, top, audio } => {
+                assert_eq!(detail["status"], "COMPLETE", "{}: {detail}", case.what);
+                let main =
+                    String::from_utf8(object(&stack.s3, &format!("{output}index.m3u8")).await)
+                        .unwrap();
+                let found = testkit::hls_variants(&main);
+                assert!(!found.is_empty(), "{}: {main}", case.what);
+                assert!(
+                    found
+                        .iter()
+                        .all(|((w, h), _)| *w <= shown.0 && *h <= shown.1),
+                    "{}: a rendition above {shown:?}: {main}",
+                    case.what
+                );
+                assert_eq!(main.contains("mp4a"), audio, "{}: {main}", case.what);
+                let (_, best) = found.iter().max_by_key(|(size, _)| *size).unwrap();
+                let child =
+                    String::from_utf8(object(&stack.s3, &format!("{output}{best}")).await).unwrap();
+                let plain = first_segment(&stack, &output, &child).await;
+                assert_eq!(
+                    testkit::decoded_video_size(&ffmpeg(), &plain, scratch.path()),
+                    top,
+                    "{}",
+                    case.what
+                );
+            }
+        }
+    }
+}

@@ -7,6 +7,7 @@
 //! install it, because a suite that skips quietly shows nothing.
 
 pub mod aws;
+pub mod corpus;
 pub mod fixtures;
 pub mod functions;
 pub mod s3s_fs;

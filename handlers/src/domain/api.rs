@@ -126,6 +126,13 @@ pub struct JobView {
     pub error_code: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
+    /// For a documented error code, a short reason for people ([`super::error_reason`]);
+    /// absent for other codes, where the message is all there is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_reason: Option<&'static str>,
+    /// Whether trying the same upload again can help; present with `error_reason`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retryable: Option<bool>,
 }
 
 impl JobView {
@@ -145,6 +152,7 @@ impl JobView {
             .error
             .as_ref()
             .filter(|_| state.status == JobStatus::Error);
+        let known = error.and_then(|e| e.code).and_then(super::error_reason);
         JobView {
             job_id: job_id.to_string(),
             status: state.status.as_str().to_string(),
@@ -164,6 +172,8 @@ impl JobView {
             }),
             error_code: error.and_then(|e| e.code),
             error_message: error.and_then(|e| e.message.clone()),
+            error_reason: known.map(|r| r.reason),
+            retryable: known.map(|r| r.retryable),
         }
     }
 }

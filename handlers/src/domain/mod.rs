@@ -4,6 +4,7 @@
 //! so the unit and property tests exercise it without any AWS endpoint.
 
 pub mod api;
+pub mod error_reason;
 pub mod events;
 pub mod job_state;
 pub mod listing;
@@ -15,6 +16,7 @@ pub mod sanitize;
 pub mod upload;
 
 pub use api::*;
+pub use error_reason::*;
 pub use events::*;
 pub use job_state::*;
 pub use naming::*;
