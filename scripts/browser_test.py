@@ -3,8 +3,9 @@ against the local stack (`cargo run -p local`, issue 9): sign in through the hos
 stand-in, upload a 2 s clip that ffmpeg makes here, record every value the transcoding bar
 shows (never decreasing, ends at 100), play it (the video's currentTime passes 1 s, so the
 AES-128 key was fetched with the user's token and decryption worked), an unreadable upload
-shows the error, a wrong file type is refused before any upload, and another user's videos
-are not listed. Screenshots of each state go to target/browser-test/ (git-ignored).
+shows the error, a wrong file type is refused before any upload, a running transcode is
+canceled, a finished video is deleted after its confirmation (and kept when declined), and
+another user's videos are not listed. Screenshots of each state go to target/browser-test/ (git-ignored).
 
 Usage: .tools/venv/bin/python scripts/browser_test.py [--local PATH_TO_LOCAL_BINARY]
        [--url URL]   (a stack already running, signing in without a form: debugging)
@@ -191,6 +192,109 @@ def multipart_checks(page, folder, clip, c):
     c.check("cancel aborts the multipart upload", len(aborts) == 1 and page.is_hidden("#upload"), str(aborts))
     c.check("a canceled upload is not offered for resuming",
             page.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('vod.upload:')).length") == 0)
+
+
+def item_of(page, name, status=None):
+    """The selector of the first listed video called `name` that has a job (and that status)."""
+    return page.evaluate("""([name, words]) => {
+        const li = Array.from(document.querySelectorAll('#jobs li')).find(li => li.dataset.jobId
+            && li.querySelector('.file').textContent === name
+            && (!words || li.querySelector('.state').textContent.startsWith(words)));
+        return li ? `#jobs li[data-job-id="${li.dataset.jobId}"]` : null; }""", [name, status])
+
+
+def cancel_checks(page, folder, clip, c):
+    """A running transcode (past 10%) canceled from the panel: the status becomes canceled, the
+    bar stops where it was, the list says canceled (and offered Cancel while it ran)."""
+    stop = folder / "stop.mp4"
+    stop.write_bytes(clip.read_bytes())
+    page.set_input_files("#file", str(stop))
+    page.wait_for_function("() => document.getElementById('job-name').textContent === 'stop.mp4'"
+                           " && document.getElementById('job-state').textContent.startsWith('transcoding')"
+                           " && parseInt(document.getElementById('job-percent').textContent) >= 10"
+                           " && !document.getElementById('job-cancel').hidden", timeout=180000)
+    page.click("#refresh")
+    page.wait_for_function("() => Array.from(document.querySelectorAll('#jobs li')).some(li =>"
+                           " li.querySelector('.file').textContent === 'stop.mp4')", timeout=30000)
+    running = item_of(page, "stop.mp4")
+    buttons = page.eval_on_selector_all(f"{running} button", "bs => bs.map(b => b.textContent)") if running else []
+    c.check("a transcoding video is listed with Cancel and Delete", "Cancel" in buttons and "Delete" in buttons, str(buttons))
+    page.click("#job-cancel")
+    page.wait_for_function("() => document.getElementById('job-state').textContent === 'canceled'", timeout=60000)
+    at_cancel = page.get_attribute("#job-bar", "aria-valuenow")
+    shot(page, "9-canceled")
+    c.check("a canceled job's bar says canceled", "canceled" in page.get_attribute("#job-bar", "aria-valuetext")
+            and page.is_hidden("#job-cancel"), page.get_attribute("#job-bar", "aria-valuetext"))
+    page.wait_for_timeout(6000)
+    c.check("the bar stops where the cancel found it", 0 < int(at_cancel) < 100
+            and page.get_attribute("#job-bar", "aria-valuenow") == at_cancel, f"{at_cancel} then "
+            + str(page.get_attribute("#job-bar", "aria-valuenow")))
+    page.click("#refresh")
+    page.wait_for_function("() => Array.from(document.querySelectorAll('#jobs li')).some(li =>"
+                           " li.querySelector('.file').textContent === 'stop.mp4'"
+                           " && li.querySelector('.state').textContent === 'canceled')", timeout=30000)
+    canceled = item_of(page, "stop.mp4", "canceled")
+    buttons = page.eval_on_selector_all(f"{canceled} button", "bs => bs.map(b => b.textContent)") if canceled else []
+    c.check("My videos says canceled, without Cancel", canceled and "Cancel" not in buttons, str(buttons))
+
+
+def delete_checks(page, context, c):
+    """The finished clip: declining the question keeps it; a failed DELETE says why and keeps
+    it; confirmed, it is gone from the list, the player showing it stops, its playlist on the
+    playback stand-in answers 403/404 and its key 404."""
+    page.click("#refresh")
+    page.wait_for_function("() => document.querySelectorAll('#jobs li').length > 0", timeout=30000)
+    item = item_of(page, "clip.mp4", "complete")
+    c.check("the finished clip is listed", item is not None)
+    if not item:
+        return
+    job = page.get_attribute(item, "data-job-id")
+    token = page.evaluate("() => JSON.parse(sessionStorage.getItem('vod.tokens')).id_token")
+    api = page.evaluate("() => location.origin")
+    auth = {"authorization": f"Bearer {token}"}
+    view = context.request.get(f"{api}/jobs/{job}", headers=auth).json()
+    playlist, key = view["playbackUrl"], f"{api}/jobs/{job}/key"
+    c.check("before the delete its playlist and key answer 200",
+            context.request.get(playlist).status == 200 and context.request.get(key, headers=auth).status == 200)
+    deletes = []
+    page.on("request", lambda r: deletes.append(r.url) if r.method == "DELETE" else None)
+
+    page.click(f"{item} button:text-is('Play')")
+    page.wait_for_selector("#player:not([hidden])", timeout=30000)
+    page.click(f"{item} button:text-is('Delete')")
+    page.wait_for_selector(f"{item} [role=group] button:text-is('No')")
+    c.check("Delete asks first, focus on No", page.evaluate("() => document.activeElement.textContent") == "No"
+            and not deletes, str(deletes))
+    shot(page, "10-delete-asks")
+    page.click(f"{item} button:text-is('No')")
+    page.wait_for_selector(f"{item} button:text-is('Delete')")
+    c.check("declining keeps the video, nothing is deleted", not deletes and page.is_visible("#player")
+            and context.request.get(key, headers=auth).status == 200, str(deletes))
+
+    refused = lambda url: url.endswith(f"/jobs/{job}")  # noqa: E731
+    page.route(refused, lambda route: route.fulfill(
+        status=503, content_type="application/json",
+        body='{"error":{"code":"unavailable","message":"the storage did not answer; try again"}}')
+        if route.request.method == "DELETE" else route.continue_())
+    page.click(f"{item} button:text-is('Delete')")
+    page.click(f"{item} button:text-is('Yes, delete')")
+    page.wait_for_function("() => /could not be deleted/.test(document.getElementById('problem').textContent)", timeout=30000)
+    problem = page.inner_text("#problem")
+    c.check("a failed delete says why and keeps the video", "the storage did not answer" in problem
+            and page.query_selector(item) is not None, problem)
+    page.unroute(refused)
+
+    page.click(f"{item} button:text-is('Delete')")
+    page.click(f"{item} button:text-is('Yes, delete')")
+    page.wait_for_selector(item, state="detached", timeout=30000)
+    c.check("a confirmed delete removes the item and stops its player", page.is_hidden("#player"), page.inner_text("#notice"))
+    page.click("#refresh")
+    page.wait_for_timeout(2000)
+    c.check("the deleted video is listed no longer", page.query_selector(item) is None)
+    after_playlist = context.request.get(playlist).status
+    after_key = context.request.get(key, headers=auth).status
+    c.check("after the delete its playlist answers 403/404 and its key 404",
+            after_playlist in (403, 404) and after_key == 404, f"playlist {after_playlist}, key {after_key}")
 
 
 def make_clips(folder):
@@ -438,6 +542,8 @@ def run(api, folder, c):
         shot(page, "7b-library")
 
         multipart_checks(page, folder, clip, c)
+        cancel_checks(page, folder, clip, c)
+        delete_checks(page, context, c)
 
         # Bob sees none of Alice's videos.
         other = browser.new_context(viewport={"width": 360, "height": 800})

@@ -357,8 +357,18 @@
   // again with backoff. The socket closes when the job ends or the tab is hidden. The bar and
   // its ETA come from progress.js's model (never backwards, never 100 before COMPLETE).
   let following = 0; // a newer follow() stops older ones
+  // The job the panel follows, and a nudge that makes its loop ask for the status now.
+  let followed = null;
+  let nudge = () => {};
+  function unfollow() {
+    following++;
+    followed = null;
+    nudge();
+    $('job').hidden = true;
+  }
   async function follow(job) {
     const mine = ++following;
+    followed = job;
     const current = () => mine === following;
     let model = VodProgress.create(interval);
     let sequence = '';
@@ -383,6 +393,7 @@
       setBar($('job-bar'), v.percent, words + ', ' + v.percent + '%');
       $('job-state').textContent = words + (v.eta ? ', ' + v.eta : '');
       $('job-percent').textContent = v.percent + '%';
+      $('job-cancel').hidden = !job.jobId || TERMINAL.includes(model.status);
       if (words !== last) { last = words; notice((job.name ? job.name + ': ' : '') + words + '.'); }
     };
     const observe = (report) => {
@@ -413,6 +424,7 @@
         },
       });
     };
+    nudge = () => { if (wake) wake(); };
     const onVisibility = () => { if (document.hidden) closeSocket(); else if (wake) wake(); };
     document.addEventListener('visibilitychange', onVisibility);
     const ticker = setInterval(() => { if (current()) render(); }, 1000);
@@ -471,7 +483,9 @@
 
   // ---- playback --------------------------------------------------------------------------
   let hls = null;
+  let playing = null; // the jobId of the video in the player
   function stopPlayer() {
+    playing = null;
     if (hls) { hls.destroy(); hls = null; }
     const video = $('video');
     video.removeAttribute('src');
@@ -489,6 +503,7 @@
     stopPlayer();
     if (!view.playbackUrl) { problem('This video has no playback address yet.'); return; }
     const video = $('video');
+    playing = view.jobId || null;
     $('player').hidden = false;
     $('player-name').textContent = name || '';
     if (window.Hls && window.Hls.isSupported()) {
@@ -577,8 +592,67 @@
       }
     });
     actions.append(button);
+    if (job.jobId && ['SUBMITTED', 'PROGRESSING'].includes(job.status)) {
+      actions.append(smallButton('Cancel', 'Cancel transcoding ' + job.fileName, () => cancelJob(job)));
+    }
+    if (job.jobId) {
+      actions.append(smallButton('Delete', 'Delete ' + job.fileName, () => confirmDelete(item, actions, job)));
+    }
     item.append(poster(job), text, actions);
     return item;
+  }
+  function smallButton(label, ariaLabel, onClick) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'small';
+    b.textContent = label;
+    b.setAttribute('aria-label', ariaLabel);
+    b.addEventListener('click', onClick);
+    return b;
+  }
+  // Delete asks first, in the item itself rather than with confirm(): the question and its
+  // two answers are ordinary buttons a screen reader announces and a keyboard reaches, and
+  // focus starts on No, so an Enter pressed by habit keeps the video.
+  function confirmDelete(item, actions, job) {
+    const ask = document.createElement('div');
+    ask.className = 'actions confirm';
+    ask.setAttribute('role', 'group');
+    ask.setAttribute('aria-label', 'Delete ' + job.fileName + '?');
+    const restore = () => { ask.replaceWith(actions); actions.querySelector('button:last-child').focus(); };
+    const yes = smallButton('Yes, delete', 'Yes, delete ' + job.fileName, async () => {
+      yes.disabled = true; no.disabled = true;
+      problem('');
+      try {
+        await api('/jobs/' + encodeURIComponent(job.jobId), { method: 'DELETE' });
+      } catch (e) {
+        if (e.status !== 401) problem(job.fileName + ' could not be deleted: ' + e.message);
+        restore();
+        return;
+      }
+      if (playing === job.jobId) stopPlayer();
+      if (followed && followed.jobId === job.jobId) unfollow();
+      item.remove();
+      $('empty').hidden = $('jobs').children.length > 0;
+      notice(job.fileName + ' is deleted.');
+    });
+    const no = smallButton('No', 'No, keep ' + job.fileName, restore);
+    ask.append(span('question', 'Delete?'), yes, no);
+    actions.replaceWith(ask);
+    no.focus();
+  }
+  // CancelJob is sent; the status turns CANCELED through the job's own event, which the
+  // panel shows: it follows the job (or asks for its status now when it already does).
+  async function cancelJob(job) {
+    problem('');
+    try {
+      await api('/jobs/' + encodeURIComponent(job.jobId) + '/cancel', { method: 'POST' });
+    } catch (e) {
+      if (e.status !== 401) problem('The transcoding of ' + (job.fileName || 'this video') + ' could not be canceled: ' + e.message);
+      return;
+    }
+    notice('Canceling the transcoding of ' + (job.fileName || 'this video') + '.');
+    if (followed && followed.jobId === job.jobId) nudge();
+    else follow({ jobId: job.jobId, inputFile: job.inputFile, name: job.fileName, status: job.status, progress: job.progress });
   }
   async function listJobs() {
     let answer;
@@ -611,6 +685,9 @@
   });
   $('cancel').addEventListener('click', () => { if (currentUpload) currentUpload.abort(); });
   $('refresh').addEventListener('click', () => listJobs());
+  $('job-cancel').addEventListener('click', () => {
+    if (followed && followed.jobId) cancelJob({ jobId: followed.jobId, fileName: followed.name });
+  });
   const drop = $('drop');
   drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));

@@ -80,20 +80,43 @@ fn recorded_job(aws: &LocalAws, job: &str, fixtures: &[&str]) -> String {
     recorded_job_with(aws, job, fixtures, &[])
 }
 
-/// [`recorded_job`] with job-state's environment changed by `env`.
-fn recorded_job_with(aws: &LocalAws, job: &str, fixtures: &[&str], env: &[(&str, &str)]) -> String {
-    let owner = fixture_owner();
-    let upload = format!("uploads/{owner}/u-{job}/clip.mp4");
+/// After a delete: the upload (object and item) and the job's output item are gone.
+fn assert_upload_and_items_gone(aws: &LocalAws, job: &str, upload: &str) {
+    assert!(
+        aws.object(&aws.names.input_bucket, upload).is_none(),
+        "the upload remains"
+    );
+    assert!(
+        aws.item(&aws.names.input_file_table, "InputFile", upload)
+            .is_none(),
+        "the upload's item remains"
+    );
+    assert!(
+        aws.item(&aws.names.job_output_table, "JobId", job)
+            .is_none(),
+        "the output item remains"
+    );
+}
+
+/// The uploaded file, in the input bucket under `upload`.
+fn put_upload(aws: &LocalAws, upload: &str) {
     aws.rt
         .block_on(
             aws.s3
                 .put_object()
                 .bucket(&aws.names.input_bucket)
-                .key(&upload)
+                .key(upload)
                 .body(b"video".to_vec().into())
                 .send(),
         )
         .expect("put the upload");
+}
+
+/// [`recorded_job`] with job-state's environment changed by `env`.
+fn recorded_job_with(aws: &LocalAws, job: &str, fixtures: &[&str], env: &[(&str, &str)]) -> String {
+    let owner = fixture_owner();
+    let upload = format!("uploads/{owner}/u-{job}/clip.mp4");
+    put_upload(aws, &upload);
     aws.rt
         .block_on(
             aws.dynamodb
@@ -223,18 +246,7 @@ fn delete_removes_a_video_and_its_late_events_never_bring_it_back() {
         !output_keys.iter().any(|k| k.contains(job.as_str())),
         "objects of the deleted job remain: {output_keys:?}"
     );
-    assert!(
-        aws.object(&aws.names.input_bucket, &upload).is_none(),
-        "the upload remains"
-    );
-    assert!(
-        aws.item(&aws.names.input_file_table, "InputFile", &upload)
-            .is_none()
-    );
-    assert!(
-        aws.item(&aws.names.job_output_table, "JobId", job)
-            .is_none()
-    );
+    assert_upload_and_items_gone(&aws, job, &upload);
     assert!(
         cancel_requests(&stub).is_empty(),
         "a finished job needs no CancelJob"
@@ -262,6 +274,71 @@ fn delete_removes_a_video_and_its_late_events_never_bring_it_back() {
         !output_keys.iter().any(|k| k.contains(job.as_str())),
         "a late COMPLETE wrote files of a deleted job: {output_keys:?}"
     );
+}
+
+/// The upload's job as the real create-job makes it (CreateJob on `mediaconvert`, SUBMITTED
+/// recorded): no MediaConvert event has arrived yet. Returns the job id and upload key.
+fn submitted_job(aws: &LocalAws, mediaconvert: &HttpStub) -> (String, String) {
+    let upload = format!("uploads/{}/u-pending/clip.mp4", fixture_owner());
+    put_upload(aws, &upload);
+    let mut event = fixture("s3/object-created.json");
+    let s3 = &mut event["Records"][0]["s3"];
+    s3["bucket"]["name"] = aws.names.input_bucket.as_str().into();
+    s3["bucket"]["arn"] = format!("arn:aws:s3:::{}", aws.names.input_bucket).into();
+    // The key has no character that S3's event encoding changes.
+    s3["object"]["key"] = upload.as_str().into();
+    let sequencer = s3["object"]["sequencer"].as_str().unwrap().to_string();
+    let mut create_job = aws.spawn(
+        CREATE_JOB,
+        &[("AWS_ENDPOINT_URL_MEDIACONVERT", &mediaconvert.endpoint())],
+    );
+    create_job.invoke_ok(event.to_string(), ANSWER);
+    let job = handlers::domain::client_request_token(
+        &upload,
+        &handlers::domain::normalize_sequencer(&sequencer).unwrap(),
+    );
+    (job, upload)
+}
+
+#[test]
+fn a_job_still_submitted_without_any_event_is_deleted_and_canceled() {
+    let aws = LocalAws::create(Moto::shared(), "rt-delete-pending");
+    let created = testkit::functions::mediaconvert_stub();
+    let (job, upload) = submitted_job(&aws, &created);
+    assert_eq!(status_of(&aws, &job), "SUBMITTED");
+    assert!(aws.object(&aws.names.input_bucket, &upload).is_some());
+    assert!(
+        aws.item(&aws.names.job_output_table, "JobId", &job)
+            .is_some()
+    );
+
+    let stub = mediaconvert(false);
+    let mut api = status_api(&aws, &stub, &[]);
+    let (status, body) =
+        answer(&api.invoke(api_event(wiring::routes::DELETE_JOB, &job, None), ANSWER));
+    assert_eq!((status, &body), (204, &serde_json::Value::Null));
+    assert_eq!(
+        cancel_requests(&stub),
+        [format!(
+            "/2017-08-29/jobs/{}",
+            testkit::functions::stub_job_id(0)
+        )],
+        "the MediaConvert job create-job started is canceled"
+    );
+    assert_eq!(status_of(&aws, &job), "DELETED");
+    assert_upload_and_items_gone(&aws, &job, &upload);
+    let (status, _) = answer(&api.invoke(api_event(wiring::routes::GET_JOB, &job, None), ANSWER));
+    assert_eq!(status, 404);
+
+    // MediaConvert's first events, arriving after the delete, change nothing.
+    let mut job_state = aws.spawn(JOB_STATE, &[]);
+    for f in [
+        "mediaconvert/status-update.json",
+        "mediaconvert/canceled.json",
+    ] {
+        job_state.invoke_ok(event_of(f, &job), ANSWER);
+        assert_eq!(status_of(&aws, &job), "DELETED", "{f} brought the job back");
+    }
 }
 
 #[test]
