@@ -5,7 +5,10 @@ shows (never decreasing, ends at 100), play it (the video's currentTime passes 1
 AES-128 key was fetched with the user's token and decryption worked), an unreadable upload
 shows the error, a wrong file type is refused before any upload, a running transcode is
 canceled, a finished video is deleted after its confirmation (and kept when declined), and
-another user's videos are not listed. Screenshots of each state go to target/browser-test/ (git-ignored).
+another user's videos are not listed. Pushed progress (through `local --test-hooks`): the time
+from each publish to the bar's change printed as figures (not asserted), the fallback to
+polling when the socket is dropped, another user's channel refused. Screenshots of each state
+go to target/browser-test/ (git-ignored).
 
 Usage: .tools/venv/bin/python scripts/browser_test.py [--local PATH_TO_LOCAL_BINARY]
        [--url URL]   (a stack already running, signing in without a form: debugging)
@@ -13,6 +16,7 @@ Prints "browser: N passed, N failed" and exits non-zero on any failure.
 """
 
 import argparse
+import json
 import os
 import re
 import signal
@@ -20,6 +24,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 from checks import Checks
@@ -43,6 +49,13 @@ RECORDER = """
   const push = (v) => {
     const values = JSON.parse(sessionStorage.getItem(key) || '[]');
     if (values[values.length - 1] !== v) { values.push(v); sessionStorage.setItem(key, JSON.stringify(values)); }
+    // Each change with its wall-clock time (ms since the epoch, as the events stand-in's
+    // receive times are), for the push latency.
+    const times = JSON.parse(sessionStorage.getItem(key + '.times') || '[]');
+    if (!times.length || times[times.length - 1].v !== v) {
+      times.push({ v, t: performance.timeOrigin + performance.now() });
+      sessionStorage.setItem(key + '.times', JSON.stringify(times));
+    }
   };
   const watch = () => {
     const bar = document.getElementById('job-bar');
@@ -297,6 +310,196 @@ def delete_checks(page, context, c):
             after_playlist in (403, 404) and after_key == 404, f"playlist {after_playlist}, key {after_key}")
 
 
+class Hooks:
+    """The events stand-in's test hooks (`local --test-hooks`) over loopback HTTP."""
+
+    def __init__(self, url):
+        self.url = url.rstrip("/") + "/"
+
+    def _call(self, method, path):
+        request = urllib.request.Request(self.url + path, method=method, data=b"" if method == "POST" else None)
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return json.loads(answer.read())
+
+    def publishes(self):
+        """(channel, event, receivedMs) of every event published so far, oldest first."""
+        return [(p["channel"], json.loads(e), p["receivedMs"]) for p in self._call("GET", "publishes") for e in p["events"]]
+
+    def connections(self):
+        return self._call("GET", "connections")
+
+    def drop_user(self, sub):
+        return self._call("POST", "drop-user?sub=" + urllib.parse.quote(sub, safe=""))["dropped"]
+
+
+def wait_until(page, probe, timeout, what):
+    """Waits through Playwright's own timer, so that its events (the recorded requests) keep
+    arriving meanwhile."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = probe()
+        if value:
+            return value
+        page.wait_for_timeout(100)
+    raise TimeoutError(what)
+
+
+# The bar reached 100 after it had been reset below it (a new job followed).
+NEW_JOB_COMPLETE = """() => { const t = JSON.parse(sessionStorage.getItem('test.bar.times') || '[]');
+    const i = t.findIndex((x) => x.v < 100); return i >= 0 && t.slice(i).some((x) => x.v === 100); }"""
+
+
+def latencies(events, times):
+    """For each event that should move the bar (a PROGRESSING percent, or COMPLETE's 100) and
+    finds it below that: ms from the stand-in receiving its publish to the first bar change at
+    or above it. Events the bar had already reached by extrapolation are counted apart."""
+    measured, ahead, missing = [], 0, 0
+    for _, event, received in events:
+        if event.get("status") == "COMPLETE":
+            target = 100
+        elif event.get("status") == "PROGRESSING" and isinstance(event.get("progress"), (int, float)) and event["progress"] > 0:
+            target = min(int(event["progress"]), 99)
+        else:
+            continue
+        before = [x["v"] for x in times if x["t"] <= received]
+        if before and before[-1] >= target:
+            ahead += 1
+            continue
+        after = [x["t"] for x in times if x["t"] > received and x["v"] >= target]
+        if after:
+            measured.append(after[0] - received)
+        else:
+            missing += 1
+    return measured, ahead, missing
+
+
+def figures(ms):
+    ms = sorted(ms)
+    if not ms:
+        return "none measured"
+    median = ms[len(ms) // 2] if len(ms) % 2 else (ms[len(ms) // 2 - 1] + ms[len(ms) // 2]) / 2
+    return f"median {median:.0f} ms, max {ms[-1]:.0f} ms over {len(ms)} events"
+
+
+def job_gets(page):
+    """Times (ms, wall clock) of the page's GET /jobs/{jobId}, by job id."""
+    gets = {}
+    pattern = re.compile(r"/jobs/([^/?]+)$")
+
+    def seen(request):
+        m = pattern.search(request.url)
+        if request.method == "GET" and m:
+            gets.setdefault(m.group(1), []).append(time.time() * 1000)
+    page.on("request", seen)
+    return gets
+
+
+def follow_upload(page, gets, clip):
+    """Uploads the clip and answers (its job id, the bar's changes since the page began following
+    it), once the page has asked for the job. A job still running from before (the page may be
+    following it) is told apart by the answer that gives the page the new job's id."""
+    page.evaluate("() => sessionStorage.removeItem('test.bar.times')")
+    try:
+        # The page learns the job's id from this answer (the upload's answer has none yet).
+        with page.expect_response(lambda r: "/jobs?" in r.url and "inputFile=" in r.url and r.status == 200,
+                                  timeout=120000) as answer:
+            page.set_input_files("#file", str(clip))
+        job_id = answer.value.json()["jobId"]
+    except Exception:
+        shot(page, "9-push-no-job")
+        print(f"     push: no job: problem {page.inner_text('#problem')!r}, notice {page.inner_text('#notice')!r}")
+        raise
+    wait_until(page, lambda: gets.get(job_id), 60, "the page never asked for the new job")
+
+    def times():
+        # From the new follow's reset to 0: the previous follow may render once more before it.
+        t = page.evaluate("() => JSON.parse(sessionStorage.getItem('test.bar.times') || '[]')")
+        start = next((i for i, x in enumerate(t) if x["v"] == 0), 0)
+        return t[start:]
+    return job_id, times
+
+
+def job_events(hooks, job_id):
+    return [e for e in hooks.publishes() if e[0].endswith("/" + job_id)]
+
+
+def push_checks(page, hooks, clip, c):
+    """Progress pushed over the events stand-in: the time from each publish to the bar's change
+    (figures, not asserted), the fallback to polling when the socket is dropped, the bar still
+    ending at 100. Answers the job's channel."""
+    gets = job_gets(page)
+    sub = page.evaluate("() => JSON.parse(atob(JSON.parse(sessionStorage.getItem('vod.tokens')).id_token"
+                        ".split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))).sub")
+
+    # Pushed: every progress event moves the bar; the latency is reported.
+    job_id, times = follow_upload(page, gets, clip)
+    page.wait_for_function(NEW_JOB_COMPLETE, timeout=240000)
+    events = job_events(hooks, job_id)
+    bar = times()
+    measured, ahead, missing = latencies(events, bar)
+    print(f"     push: publish -> bar change: {figures(measured)}; {ahead} already reached by the"
+          f" bar's extrapolation; {len(events)} events; {len(gets[job_id])} GET /jobs/{{jobId}}")
+    c.check("each pushed progress event moves the bar", measured and missing == 0,
+            f"{missing} events never reached the bar: {events} / {bar}")
+    c.check("the pushed bar never moves backwards", all(a["v"] <= b["v"] for a, b in zip(bar, bar[1:])), str(bar))
+    channel = events[0][0] if events else None
+
+    # Dropped socket: the page polls again and the bar still reaches 100.
+    job_id, times = follow_upload(page, gets, clip)
+    wait_until(page, lambda: any(e[1].get("status") == "PROGRESSING" for e in job_events(hooks, job_id)), 120,
+               "the job never reported progress")
+    wait_until(page, lambda: hooks.connections()["bySub"].get(sub), 30, "the page never subscribed")
+    # The catch-up GET after subscribe_success comes after the socket opened: let it pass, so
+    # that only GETs of the fallback are counted after the drop.
+    opened = time.time() * 1000
+    wait_until(page, lambda: gets[job_id][-1] >= opened, 30, "no catch-up GET after subscribing")
+    page.wait_for_timeout(500)
+    dropped_at = time.time() * 1000
+    dropped = hooks.drop_user(sub)
+    page.wait_for_function(NEW_JOB_COMPLETE, timeout=240000)
+    complete = [e[2] for e in job_events(hooks, job_id) if e[1].get("status") == "COMPLETE"]
+    repolls = [t for t in gets[job_id] if dropped_at <= t < (complete[0] if complete else float("inf"))]
+    first = f", the first {(repolls[0] - dropped_at) / 1000:.1f} s after it" if repolls else ""
+    print(f"     push: socket dropped ({dropped}); {len(repolls)} GET /jobs/{{jobId}} between the drop and COMPLETE's"
+          f" publish{first} ({len(gets[job_id])} in all); sockets open now {hooks.connections()['bySub']}")
+    c.check("the drop hook dropped the page's socket", dropped >= 1, str(dropped))
+    # At the status interval (10 s here) when a GET was in flight at the drop, else at once.
+    c.check("after the socket is dropped the page polls while the job runs", bool(repolls),
+            f"GETs at {gets[job_id]} after the drop at {dropped_at}, COMPLETE published at {complete}")
+    bar = times()
+    c.check("after the drop the bar still reaches 100, never backwards",
+            bar and bar[-1]["v"] == 100 and all(a["v"] <= b["v"] for a, b in zip(bar, bar[1:])), str(bar))
+    return channel
+
+
+# Opens the documented protocol from the page (its CSP admits the realtime origin) with the
+# signed-in user's own token, and answers with the first subscribe answer per channel.
+SUBSCRIBE_AS_ME = """async (channels) => {
+  const push = JSON.parse(document.getElementById('settings').textContent).push;
+  const token = JSON.parse(sessionStorage.getItem('vod.tokens')).id_token;
+  const sub = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))).sub;
+  const b64url = (s) => btoa(String.fromCharCode(...new TextEncoder().encode(s)))
+    .replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
+  const attempt = (channel) => new Promise((resolve) => {
+    const auth = { host: push.httpDomain, Authorization: token };
+    const ws = new WebSocket(push.realtimeUrl, ['aws-appsync-event-ws', 'header-' + b64url(JSON.stringify(auth))]);
+    const done = (answer) => { try { ws.close(); } catch (e) { /* closed */ } resolve(answer); };
+    setTimeout(() => done({ type: 'no answer in 10 s' }), 10000);
+    ws.onopen = () => ws.send(JSON.stringify({ type: 'connection_init' }));
+    ws.onerror = () => done({ type: 'socket error' });
+    ws.onmessage = (m) => {
+      const x = JSON.parse(m.data);
+      if (x.type === 'connection_ack') ws.send(JSON.stringify({ type: 'subscribe', id: 's1', channel, authorization: auth }));
+      else if (['subscribe_success', 'subscribe_error', 'connection_error', 'error'].includes(x.type)) done(x);
+    };
+  });
+  const own = '/' + push.namespace + '/' + VodEvents.channelOwner(sub) + '/';
+  const answers = {};
+  for (const [name, channel] of Object.entries(channels)) answers[name] = await attempt(channel.replace('OWN/', own));
+  return answers;
+}"""
+
+
 def make_clips(folder):
     """A 2 s H.264/AAC clip, an unreadable file with a video name, and a text file."""
     clip = folder / "clip.mp4"
@@ -327,7 +530,7 @@ class LocalStack:
     """`local` started with two users; its printed URLs read from its output."""
 
     def __init__(self, binary, folder):
-        args = [str(binary), "--api-port", "0", "--auth-port", "0", "--playback-port", "0", "--events-port", "0",
+        args = [str(binary), "--api-port", "0", "--auth-port", "0", "--playback-port", "0", "--events-port", "0", "--test-hooks",
                 "--no-build", "--interval-scale", "0.2", "--ffmpeg", str(slow_ffmpeg(folder))]
         for email, password in USERS.values():
             args += ["--user", f"{email}:{password}"]
@@ -387,7 +590,7 @@ def sign_in(page, api, user):
     page.wait_for_selector("#app:not([hidden])", timeout=30000)
 
 
-def run(api, folder, c):
+def run(api, folder, c, hooks):
     from playwright.sync_api import sync_playwright
 
     clip, unreadable, text = make_clips(folder)
@@ -544,6 +747,9 @@ def run(api, folder, c):
         multipart_checks(page, folder, clip, c)
         cancel_checks(page, folder, clip, c)
         delete_checks(page, context, c)
+        channel = push_checks(page, hooks, clip, c) if hooks else None
+        if not hooks:
+            print("     push: no test hooks (--url): the push checks are skipped")
 
         # Bob sees none of Alice's videos.
         other = browser.new_context(viewport={"width": 360, "height": 800})
@@ -552,6 +758,13 @@ def run(api, folder, c):
         bob.wait_for_selector("#empty:not([hidden])", timeout=30000)
         c.check("another user's videos are not listed", bob.inner_text("#jobs").strip() == "", bob.inner_text("#jobs"))
         shot(bob, "8-other-user")
+        if channel:
+            # Alice's job channel and all of hers, refused to Bob; his own accepted (the control).
+            _, namespace, owner, job = channel.split("/")
+            answers = bob.evaluate(SUBSCRIBE_AS_ME, {"job": channel, "all": f"/{namespace}/{owner}/*", "own": f"OWN/{job}"})
+            c.check("another user's job channel is refused", answers["job"]["type"] == "subscribe_error", str(answers))
+            c.check("another user's wildcard channel is refused", answers["all"]["type"] == "subscribe_error", str(answers))
+            c.check("the user's own channel is accepted on the same socket form", answers["own"]["type"] == "subscribe_success", str(answers))
 
         # Sign-out goes through the hosted UI and back, signed out.
         page.click("#sign-out")
@@ -589,7 +802,8 @@ def main():
             else:
                 stack = LocalStack(args.local, Path(folder))
                 api = stack.urls["api"].rstrip("/")
-            run(api, Path(folder), c)
+            hooks = Hooks(stack.urls["test-hooks"]) if stack and "test-hooks" in stack.urls else None
+            run(api, Path(folder), c, hooks)
     except Exception as e:  # noqa: BLE001 - any failure is the run's failure, with its cause
         c.check("the browser run completes", False, f"{type(e).__name__}: {e}")
     finally:

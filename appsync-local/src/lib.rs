@@ -4,6 +4,7 @@
 //! is narrower than the service.
 
 pub mod channel;
+mod hooks;
 pub mod jwt;
 mod publish;
 mod realtime;
@@ -13,7 +14,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -52,6 +53,9 @@ pub struct Config {
     /// server listens on, `127.0.0.1:<port>`.
     pub http_host: Option<String>,
     pub keep_alive: Duration,
+    /// Serves the test hooks over HTTP (`/test-hooks/...`, see the `hooks` module). Off by
+    /// default: for tests only.
+    pub test_hooks: bool,
 }
 
 impl Config {
@@ -63,6 +67,7 @@ impl Config {
             namespace: "jobs".to_string(),
             http_host: None,
             keep_alive: DEFAULT_KEEP_ALIVE,
+            test_hooks: false,
         }
     }
 }
@@ -73,6 +78,8 @@ pub struct Publish {
     pub channel: String,
     /// Each event's JSON text, as sent.
     pub events: Vec<String>,
+    /// When the stand-in received it (wall clock), before it fanned the events out.
+    pub received: SystemTime,
 }
 
 /// What a connection's task is sent.
@@ -97,6 +104,21 @@ pub(crate) struct State {
 }
 
 impl State {
+    pub(crate) fn drop_where(&self, pick: impl Fn(&Connection) -> bool) -> usize {
+        let mut connections = self.connections.lock().unwrap();
+        let picked: Vec<u64> = connections
+            .iter()
+            .filter(|(_, c)| pick(c))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in &picked {
+            if let Some(connection) = connections.remove(id) {
+                connection.abort.abort();
+            }
+        }
+        picked.len()
+    }
+
     /// Hands each event to every open connection; each matches it against its subscriptions.
     pub fn fan_out(&self, channel: &Channel, events: &[String]) {
         let connections = self.connections.lock().unwrap();
@@ -172,6 +194,9 @@ async fn handle(
     Ok(match (request.method().as_str(), path.as_str()) {
         ("POST", "/event") => publish::handle(&state, request).await,
         ("GET", "/event/realtime") => realtime::upgrade(state, request).await,
+        (method, path) if state.config.test_hooks && path.starts_with(hooks::PREFIX) => {
+            hooks::handle(&state, method, path, request.uri().query())
+        }
         _ => publish::error(404, "NotFoundException", "no such endpoint"),
     })
 }
@@ -189,6 +214,12 @@ impl Server {
     /// The realtime URL, `ws://127.0.0.1:<port>/event/realtime`.
     pub fn realtime_url(&self) -> String {
         format!("ws://{}/event/realtime", self.addr)
+    }
+
+    /// Where the HTTP test hooks are served, `http://127.0.0.1:<port>/test-hooks/`, when they are.
+    pub fn test_hooks_url(&self) -> Option<String> {
+        let hooks = self.state.config.test_hooks;
+        hooks.then(|| format!("http://{}{}", self.addr, hooks::PREFIX))
     }
 
     /// The `host` clients put in their auth JSON.
@@ -214,27 +245,12 @@ impl Server {
 
     /// Drops every socket without a close frame, as a lost network does. Returns how many.
     pub fn drop_all(&self) -> usize {
-        self.drop_where(|_| true)
+        self.state.drop_where(|_| true)
     }
 
     /// Drops the sockets of the caller `sub`. Returns how many.
     pub fn drop_user(&self, sub: &str) -> usize {
-        self.drop_where(|c| c.sub == sub)
-    }
-
-    fn drop_where(&self, pick: impl Fn(&Connection) -> bool) -> usize {
-        let mut connections = self.state.connections.lock().unwrap();
-        let picked: Vec<u64> = connections
-            .iter()
-            .filter(|(_, c)| pick(c))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in &picked {
-            if let Some(connection) = connections.remove(id) {
-                connection.abort.abort();
-            }
-        }
-        picked.len()
+        self.state.drop_where(|c| c.sub == sub)
     }
 }
 

@@ -30,6 +30,7 @@ pub(crate) async fn handle(
     state: &State,
     request: hyper::Request<hyper::body::Incoming>,
 ) -> hyper::Response<Body> {
+    let received = SystemTime::now();
     let (parts, body) = request.into_parts();
     let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -109,6 +110,7 @@ pub(crate) async fn handle(
     state.publishes.lock().unwrap().push(Publish {
         channel: channel.path(),
         events: texts,
+        received,
     });
     let body = json!({"successful": successful, "failed": []});
     hyper::Response::builder()

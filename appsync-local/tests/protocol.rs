@@ -614,3 +614,77 @@ impl SendText for Socket {
             .unwrap();
     }
 }
+
+/// A request over a raw socket: the status and the JSON answer.
+async fn hook(server: &appsync_local::Server, method: &str, path: &str) -> (u16, Value) {
+    let mut stream = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let status = answer[9..12].parse().unwrap();
+    let body = &answer[answer.find("\r\n\r\n").unwrap() + 4..];
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn the_http_test_hooks_answer_only_when_enabled() {
+    let server = start().await;
+    for (method, path) in [
+        ("GET", "/test-hooks/publishes"),
+        ("GET", "/test-hooks/connections"),
+        ("POST", "/test-hooks/drop-all"),
+    ] {
+        assert_eq!(hook(&server, method, path).await.0, 404, "{method} {path}");
+    }
+
+    let mut config = config(Jwks::Document(jwks()));
+    config.test_hooks = true;
+    let server = start_with(config).await;
+    let _ana = connect(&server, ANA).await;
+    let _ana_too = connect(&server, ANA).await;
+    let mut ben = connect(&server, BEN).await;
+    let (status, open) = hook(&server, "GET", "/test-hooks/connections").await;
+    assert_eq!(status, 200);
+    assert_eq!(open, json!({"open": 3, "bySub": {ANA: 2, BEN: 1}}));
+
+    let before = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap();
+    let job = format!("/jobs/{ANA}/job1");
+    let event = json!({"status": "PROGRESSING", "progress": 42});
+    let (status, _) = publish(
+        &server,
+        &body(&job, std::slice::from_ref(&event)),
+        Some(Signing::valid()),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let after = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap();
+    let (status, publishes) = hook(&server, "GET", "/test-hooks/publishes").await;
+    assert_eq!(status, 200);
+    assert_eq!(publishes.as_array().unwrap().len(), 1, "{publishes}");
+    assert_eq!(publishes[0]["channel"], job.as_str());
+    assert_eq!(publishes[0]["events"], json!([event.to_string()]));
+    let received = publishes[0]["receivedMs"].as_f64().unwrap();
+    assert!(
+        before.as_secs_f64() * 1000.0 <= received && received <= after.as_secs_f64() * 1000.0,
+        "{before:?} <= {received} <= {after:?}"
+    );
+
+    assert_eq!(hook(&server, "POST", "/test-hooks/drop-user").await.0, 400);
+    assert_eq!(hook(&server, "GET", "/test-hooks/nothing").await.0, 404);
+    let (status, dropped) =
+        hook(&server, "POST", &format!("/test-hooks/drop-user?sub={ANA}")).await;
+    assert_eq!((status, dropped), (200, json!({"dropped": 2})));
+    assert_eq!(server.connections_of(ANA), 0);
+    let answer = subscribe(&mut ben, &server, "b", &format!("/jobs/{BEN}/x"), BEN).await;
+    assert_eq!(answer["type"], "subscribe_success");
+    let (_, dropped) = hook(&server, "POST", "/test-hooks/drop-all").await;
+    assert_eq!(dropped, json!({"dropped": 1}));
+    assert_eq!(server.connections(), 0);
+}

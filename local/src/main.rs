@@ -80,6 +80,10 @@ struct Args {
     /// Do not run `cargo build -p handlers --bins` first.
     #[arg(long)]
     no_build: bool,
+    /// For tests only: serves the events stand-in's hooks (its publishes with their receive
+    /// times, its connections, dropping sockets) under `/test-hooks/` on the events port.
+    #[arg(long)]
+    test_hooks: bool,
 }
 
 #[tokio::main]
@@ -168,7 +172,7 @@ async fn start(args: &Args) -> Result<Stack, Error> {
     let distribution = deployment.distribution().map_err(Error::Deployment)?;
     let sign_in = deployment.sign_in();
     let events_spec = deployment.events();
-    let push = events_stand_in(ports.events, deployment, sign_in.as_ref())?;
+    let push = events_stand_in(ports.events, deployment, sign_in.as_ref(), args.test_hooks)?;
     let mut replaced = stand_ins(&api, distribution.as_ref(), sign_in.as_ref(), &ports.urls);
     if let Some(spec) = &events_spec {
         replaced.extend(events_stand_ins(spec, &push));
@@ -404,6 +408,7 @@ fn events_stand_in(
     listener: TcpListener,
     deployment: &Deployment,
     sign_in: Option<&SignInSpec>,
+    test_hooks: bool,
 ) -> Result<appsync_local::Server, Error> {
     let (pool, clients) = match sign_in {
         Some(s) => (s.pool_id.clone(), vec![s.client_id.clone()]),
@@ -417,6 +422,7 @@ fn events_stand_in(
         session_token: None,
     };
     let mut config = appsync_local::Config::new(&region, credentials, jwt);
+    config.test_hooks = test_hooks;
     if let Some(namespace) = deployment.events().map(|e| e.namespace) {
         config.namespace = namespace;
     }
@@ -556,6 +562,9 @@ fn print_urls(
         stack.events.http_url(),
         stack.events.realtime_url()
     );
+    if let Some(hooks) = stack.events.test_hooks_url() {
+        println!("local: test-hooks   {hooks}");
+    }
     println!("local: moto         {}", stack.moto.deployment.endpoint());
     if let Some(SignInSpec {
         pool_id, client_id, ..
