@@ -22,10 +22,12 @@ Prints one line per check ("ok ..." or "FAIL ...") and exits 1 when any check fa
 """
 
 import argparse
+import ast
 import base64
 import hashlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -71,7 +73,7 @@ ENVIRONMENT = {
 }
 # The template's defaults for the parameters a stage file may leave out.
 DEFAULTS = {
-    "MaxUploadBytes": "1073741824",
+    "MaxUploadBytes": "8589934592",
     "UploadsPerUserPerDay": "20",
     "InputRetentionDays": "7",
     "SelfSignUp": "false",
@@ -92,7 +94,11 @@ TABLE_OUTPUTS = {
     "UPLOAD_QUOTA_TABLE": ("UploadQuotaTableName", "QuotaKey"),
 }
 BUCKET_OUTPUTS = {"INPUT_BUCKET": "InputBucketName", "OUTPUT_BUCKET": "OutputBucketName"}
-ROUTES = {"GET /jobs", "GET /jobs/{jobId}", "GET /jobs/{jobId}/key", "POST /uploads", "GET /", "GET /assets/{file}"}
+ROUTES = {
+    "GET /jobs", "GET /jobs/{jobId}", "GET /jobs/{jobId}/key", "DELETE /jobs/{jobId}",
+    "POST /jobs/{jobId}/cancel", "POST /uploads", "POST /uploads/parts", "GET /uploads/parts",
+    "POST /uploads/complete", "POST /uploads/abort", "GET /", "GET /assets/{file}",
+}
 # The front end's page and assets: public, the page signs in by itself.
 PUBLIC_ROUTES = {"GET /", "GET /assets/{file}"}
 # Physical ids of these types are scoped to their parent (an API), not global names.
@@ -343,13 +349,27 @@ def check_push(c: Checks, stage: str, res: list[dict[str, Any]], functions: dict
         grants = []
         for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
             document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
-            document = json.loads(document) if isinstance(document, str) else document
+            document = policy_document(document)
             for statement in document["Statement"]:
                 actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
                 resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
                 grants += [(a, r) for a in actions if a.startswith("appsync:") for r in resources]
         wanted = [("appsync:EventPublish", namespace_arn)] if binary == "job-state" else []
         c.check(f"{stage}: {binary} may publish {'to the jobs namespace only' if wanted else 'nothing'}", grants == wanted, str(grants))
+
+
+def policy_document(document: Any) -> Any:
+    """A role policy as IAM answers it: a dict (boto3 decodes the URL-encoded JSON), or text.
+    moto keeps the policy a CloudFormation deploy gave it as Python's repr of the dict, not
+    JSON (with the YAML-parsed `Version` as a `datetime.date(...)`), so text that is not JSON
+    is read as a Python literal once the date is spelled as text."""
+    if not isinstance(document, str):
+        return document
+    try:
+        return json.loads(document)
+    except json.JSONDecodeError:
+        dated = re.sub(r"datetime\.date\((\d+), (\d+), (\d+)\)", r"'\1-\2-\3'", document)
+        return ast.literal_eval(dated)
 
 
 def check_input_bucket(c: Checks, stage: str, s3: Any, bucket: str, params: dict[str, str]) -> None:
