@@ -95,26 +95,11 @@ from moto.cloudfront.models import cloudfront_backends
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.common_models import CloudFormationModel
 from moto.s3.models import FakeBucket
-from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
 from moto.sns.models import sns_backends
 from moto.utilities.utils import get_partition
 
-
-def _patch_list_parts_root() -> None:
-    """moto 5.2.5 answers ListParts with the root `ListPartsResponse`; S3 uses
-    `ListPartsResult`, and the Rust SDK refuses any other root (boto3 does not look)."""
-    list_parts = S3Response.list_parts
-
-    def list_parts_result(self: Any) -> Any:
-        status, headers, body = list_parts(self)
-        if isinstance(body, str):
-            body = body.replace("ListPartsResponse", "ListPartsResult")
-        else:
-            body = body.replace(b"ListPartsResponse", b"ListPartsResult")
-        return status, headers, body
-
-    S3Response.list_parts = list_parts_result  # type: ignore[method-assign]
+from patches import patch_list_parts_root
 
 
 def _patch_change_sets() -> None:
@@ -694,7 +679,7 @@ def main() -> None:
 def start_server() -> ThreadedMotoServer:
     """moto with every model and patch of this module, on a free loopback port."""
     _patch_change_sets()
-    _patch_list_parts_root()
+    patch_list_parts_root()
     _patch_lambda_functions()
     _patch_buckets()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)

@@ -60,21 +60,13 @@ pub struct Moto {
     port: u16,
 }
 
-/// moto 5.2.5 answers ListParts with the root element `ListPartsResponse`; S3 (and so the
-/// Rust SDK, which refuses any other root) uses `ListPartsResult`. boto3 does not check the
-/// root, which is how moto's own tests miss it. Renamed here; local/moto/server.py does the
-/// same for the local stack.
-const LIST_PARTS_ROOT_FIX: &str = r#"
-from moto.s3.responses import S3Response as _S3Response
-_list_parts = _S3Response.list_parts
-def _list_parts_result(self):
-    status, headers, body = _list_parts(self)
-    if isinstance(body, str):
-        body = body.replace("ListPartsResponse", "ListPartsResult")
-    else:
-        body = body.replace(b"ListPartsResponse", b"ListPartsResult")
-    return status, headers, body
-_S3Response.list_parts = _list_parts_result
+/// moto's answers fixed where the Rust SDK refuses them (local/moto/patches.py, which the
+/// local stack's launcher uses too); `{dir}` is that folder.
+const PATCHES: &str = r#"
+import sys
+sys.path.insert(0, {dir!r})
+from patches import patch_list_parts_root
+patch_list_parts_root()
 "#;
 
 const SUPERVISOR: &str = r#"
@@ -206,7 +198,16 @@ impl Moto {
         tool("moto_server");
         let mut child = Command::new(python)
             .arg("-c")
-            .arg(format!("{LIST_PARTS_ROOT_FIX}{supervisor}"))
+            .arg(format!(
+                "{}{supervisor}",
+                PATCHES.replace(
+                    "{dir!r}",
+                    &format!(
+                        "{:?}",
+                        workspace_root().join("local/moto").display().to_string()
+                    )
+                )
+            ))
             .env("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID)
             .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
             .env("AWS_DEFAULT_REGION", REGION)
