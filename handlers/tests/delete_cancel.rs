@@ -507,3 +507,52 @@ fn a_finished_video_is_kept_until_deleted_or_for_the_stages_retention() {
     let [status, _, _] = expirations(&aws, failed, &upload);
     assert!(status.is_some_and(|at| at <= now + 8 * 86_400));
 }
+
+/// The objects under `hls/<job>/`.
+fn served_objects(aws: &LocalAws, job: &str) -> Vec<String> {
+    let prefix = format!("hls/{job}/");
+    aws.keys(&aws.names.output_bucket)
+        .into_iter()
+        .filter(|k| k.starts_with(&prefix))
+        .collect()
+}
+
+/// A job that ends in ERROR or CANCELED keeps nothing of what MediaConvert wrote before it
+/// stopped (its items expire by `TtlDays`; with `VideoRetentionDays` 0 no lifecycle rule
+/// would take the objects), and a redelivery after the removal is a no-op; a job whose
+/// stored state is COMPLETE keeps its files whatever failure event arrives late.
+#[test]
+fn a_failed_or_canceled_job_keeps_no_partial_output() {
+    let aws = LocalAws::create(Moto::shared(), "rt-partial");
+    for (n, ending) in [
+        ("prt001", "mediaconvert/error.json"),
+        ("prt002", "mediaconvert/canceled.json"),
+    ] {
+        let job = &job_id(n);
+        recorded_job(&aws, job, &["mediaconvert/status-update.json"]);
+        assert_eq!(served_objects(&aws, job).len(), 3, "the partial output");
+        let mut job_state = aws.spawn(JOB_STATE, &[]);
+        job_state.invoke_ok(event_of(ending, job), ANSWER);
+        assert!(
+            served_objects(&aws, job).is_empty(),
+            "{ending}: {:?}",
+            served_objects(&aws, job)
+        );
+        // Redelivered: nothing left to remove, and no error.
+        job_state.invoke_ok(event_of(ending, job), ANSWER);
+        assert!(served_objects(&aws, job).is_empty());
+    }
+
+    let job = &job_id("prt003");
+    recorded_job(&aws, job, &["mediaconvert/complete.json"]);
+    assert_eq!(status_of(&aws, job), "COMPLETE");
+    let mut job_state = aws.spawn(JOB_STATE, &[]);
+    // An older failure of the job (its event time is before COMPLETE's) loses the merge.
+    job_state.invoke_ok(event_of("mediaconvert/canceled.json", job), ANSWER);
+    assert_eq!(status_of(&aws, job), "COMPLETE");
+    assert_eq!(
+        served_objects(&aws, job).len(),
+        3,
+        "a COMPLETE video's files"
+    );
+}

@@ -756,6 +756,30 @@ fn status_api_lists_versions_only_under_the_prefixes_it_deletes() {
     assert_eq!(listed, want);
 }
 
+/// job-state removes only what a failed job wrote under the served prefix: it lists
+/// versions there and nowhere else, and deletes nothing of the key files.
+#[test]
+fn job_state_lists_and_deletes_only_under_the_served_prefix() {
+    let t = template();
+    let grants = grants(&t, "JobStateFunctionRole");
+    let listed: Vec<Value> = grants
+        .iter()
+        .filter(|(a, _, _)| a == "s3:ListBucketVersions")
+        .map(|(_, _, c)| c.clone())
+        .collect();
+    assert_eq!(
+        listed,
+        vec![json!({"StringLike": {"s3:prefix": [format!("{PLAYBACK_PREFIX}*")]}})]
+    );
+    let deleted: Vec<&Value> = grants
+        .iter()
+        .filter(|(a, _, _)| a.starts_with("s3:Delete"))
+        .map(|(_, r, _)| r)
+        .collect();
+    let served = objects(get_att("OutputBucket", "Arn"), PLAYBACK_PREFIX);
+    assert_eq!(deleted, vec![&served, &served]);
+}
+
 fn objects(bucket_arn: Value, prefix: &str) -> Value {
     json!({ "Fn::Sub": format!("${{{}.Arn}}/{prefix}*", bucket_arn["Fn::GetAtt"][0].as_str().unwrap()) })
 }
@@ -835,6 +859,13 @@ fn each_role_is_granted_exactly_what_its_wiring_needs() {
                     // COMPLETE: the video's lifetime on its output and upload items.
                     ("dynamodb:UpdateItem", table("JobOutputTable")),
                     ("dynamodb:UpdateItem", table("InputFileTable")),
+                    // ERROR, CANCELED: what MediaConvert wrote before it stopped.
+                    ("s3:DeleteObject", objects(output.clone(), PLAYBACK_PREFIX)),
+                    (
+                        "s3:DeleteObjectVersion",
+                        objects(output.clone(), PLAYBACK_PREFIX),
+                    ),
+                    ("s3:ListBucketVersions", output.clone()),
                 ],
             ]
             .concat(),

@@ -4,7 +4,7 @@
 use super::{Error, OWNER_METADATA};
 use crate::adapters::Storage;
 use crate::config::JobStateConfig;
-use crate::domain::{self, JobStateChange, StateUpdate};
+use crate::domain::{self, JobStateChange, JobStatus, StateUpdate};
 use crate::push::Publisher;
 use crate::store::{InputFileTable, OutputTable, StatusTable, Ttl, VideoRetention, now_epoch};
 
@@ -92,6 +92,39 @@ impl JobStateHandler {
         }
     }
 
+    /// A job that ended in ERROR or CANCELED keeps nothing MediaConvert wrote before it
+    /// stopped: its items expire by `TtlDays`, and no object may outlive every record that
+    /// points at it (with `VideoRetentionDays` 0 no lifecycle rule would ever take them).
+    /// Decided on the stored state, not on whether this event wrote it, so a redelivery
+    /// after a failure half-way finishes the removal; a job whose stored state is COMPLETE
+    /// (the other MediaConvert job of a retried upload won) or DELETED (its delete removes
+    /// everything itself) keeps its files.
+    async fn remove_partial_output(&self, job_id: &str) -> Result<(), Error> {
+        let failed = self
+            .statuses
+            .get(job_id)
+            .await?
+            .is_some_and(|s| matches!(s.state.status, JobStatus::Error | JobStatus::Canceled));
+        if !failed {
+            return Ok(());
+        }
+        let versions = self
+            .storage
+            .delete_all_versions(
+                &self.config.output_bucket,
+                &domain::output_path(job_id),
+                false,
+            )
+            .await?;
+        tracing::info!(
+            job_id,
+            versions,
+            decision = "partial_output_removed",
+            "output of a failed job removed"
+        );
+        Ok(())
+    }
+
     /// Every write is keyed by the job id of the event's user metadata (`job`), never by
     /// MediaConvert's job id: the output item was written before CreateJob, so a COMPLETE
     /// always finds it, whichever MediaConvert job of the upload sent it.
@@ -146,7 +179,7 @@ impl JobStateHandler {
                     .statuses
                     .get(job_id)
                     .await?
-                    .is_some_and(|s| s.state.status == crate::domain::JobStatus::Deleted)
+                    .is_some_and(|s| s.state.status == JobStatus::Deleted)
                 {
                     tracing::info!(
                         job_id,
@@ -210,6 +243,9 @@ impl JobStateHandler {
         );
         if applied.written {
             self.push(&update, &event, owner.as_deref()).await;
+        }
+        if matches!(update.status, JobStatus::Error | JobStatus::Canceled) {
+            self.remove_partial_output(job_id).await?;
         }
         // Only the event that moved the job counts: a redelivered COMPLETE, or the COMPLETE
         // of a second MediaConvert job of the same job id, is not a second job.

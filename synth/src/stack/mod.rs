@@ -315,6 +315,8 @@ fn job_state(t: &mut Template, p: &Parameters, output: &Bucket) -> JobState {
     );
     // Outside the served prefix only.
     output.grant_put(&mut function, KEY_FILE_PREFIX);
+    // What a job that ended in ERROR or CANCELED wrote before it stopped.
+    output.grant_delete_versions(&mut function, &[PLAYBACK_PREFIX]);
     JobState { function, rule }
 }
 
